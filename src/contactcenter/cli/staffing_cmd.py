@@ -1,0 +1,9 @@
+"""CLI commands of this group (registered by contactcenter.cli.main)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""

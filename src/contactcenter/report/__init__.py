@@ -1,0 +1,1 @@
+"""Reports: readable tables, exports (CSV, JSON, Excel, Parquet) and self-contained HTML."""

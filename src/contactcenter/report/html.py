@@ -1,0 +1,96 @@
+"""Self-contained HTML reports: a title, notes, plotly charts and tables in one file.
+
+plotly.js is inlined once, so the file opens offline. Any part of the product that
+shows a chart (KPI report, schedule coverage, backtests) builds a list of sections and
+calls :func:`write_html`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A plotly figure with a heading."""
+
+    title: str
+    figure: go.Figure
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: column names and rows of already formatted cells."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph of plain text (escaped)."""
+
+    text: str
+
+
+Section = Chart | Table | Text
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222}
+h1{font-size:1.5rem} h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;font-size:.85rem} th,td{border:1px solid #ddd;padding:.25rem .5rem;
+text-align:right} th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
+p.note{color:#555;font-size:.9rem}
+"""
+
+
+def render_html(title: str, sections: Sequence[Section]) -> str:
+    """Return the HTML document for ``sections`` (plotly.js inlined once)."""
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    js_included = False
+    for section in sections:
+        if isinstance(section, Chart):
+            parts.append(f"<h2>{html.escape(section.title)}</h2>")
+            parts.append(
+                pio.to_html(
+                    section.figure,
+                    full_html=False,
+                    include_plotlyjs=not js_included,
+                    config={"displaylogo": False},
+                )
+            )
+            js_included = True
+        elif isinstance(section, Table):
+            parts.append(f"<h2>{html.escape(section.title)}</h2><table><tr>")
+            parts.extend(f"<th>{html.escape(str(c))}</th>" for c in section.columns)
+            parts.append("</tr>")
+            for row in section.rows:
+                cells = "".join(
+                    f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row
+                )
+                parts.append(f"<tr>{cells}</tr>")
+            parts.append("</table>")
+        else:
+            parts.append(f"<p class='note'>{html.escape(section.text)}</p>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def write_html(path: str | Path, title: str, sections: Sequence[Section]) -> Path:
+    """Write the report to ``path`` and return it."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(title, sections), encoding="utf-8")
+    return out
