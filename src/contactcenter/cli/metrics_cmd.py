@@ -1,9 +1,38 @@
-"""CLI commands of this group (registered by contactcenter.cli.main)."""
+"""``contactcenter metrics``: list the metric catalog with formulas."""
 
 from __future__ import annotations
 
+import json
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from contactcenter.cli.common import user_errors
+from contactcenter.errors import InputError
+from contactcenter.metrics import CATALOG
+from contactcenter.report.render import metric_rows
+
+
+@user_errors
+def metrics(
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    """List every metric: name, kind, unit, formula and description."""
+    rows = metric_rows(CATALOG)
+    if fmt == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if fmt != "table":
+        raise InputError(f"--format: unknown format {fmt!r}; allowed: table, json")
+    table = Table(title="Metric catalog", title_justify="left", show_lines=False)
+    for col in ("name", "kind", "unit", "formula"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], row["kind"], row["unit"], row["formula"])
+    Console().print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``metrics`` to ``app``."""
+    app.command("metrics")(metrics)

@@ -1,0 +1,172 @@
+"""Answer thresholds (T), short-abandon thresholds (S) and SL targets per channel and queue.
+
+Defaults (../shared/METRICS.md): T = 20 s voice, 90 s chat, 4 h email and ticket, 1 h
+social; S = 5 s; target 80 %. A YAML file may change them per channel and per queue::
+
+    channels:
+      voice: {threshold: 20s, short_abandon: 5s, target: 0.8}
+      chat:  {threshold: 60s}
+    queues:
+      Billing: {threshold: 30s, target: 0.9}          # any channel
+      Sales:   {channel: chat, threshold: 45s}        # only Sales chats
+
+Resolution for a contact: the queue entry (matching channel if it names one), else its
+channel's entry, else the defaults. The report flags ``--threshold``, ``--short-abandon``
+and ``--target`` override every level for the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from contactcenter.errors import ConfigError, InputError
+from contactcenter.model import CHANNELS
+from contactcenter.units import parse_duration
+
+DEFAULT_THRESHOLD_S: dict[str, float] = {
+    "voice": 20.0,
+    "chat": 90.0,
+    "email": 14400.0,
+    "ticket": 14400.0,
+    "social": 3600.0,
+}
+DEFAULT_SHORT_ABANDON_S = 5.0
+DEFAULT_TARGET = 0.8
+
+
+@dataclass(frozen=True)
+class Level:
+    """The three settings that apply to one contact."""
+
+    threshold_s: float
+    short_abandon_s: float
+    target: float
+
+
+@dataclass(frozen=True)
+class QueueRule:
+    """Overrides for one queue (optionally only for one channel); None = inherit."""
+
+    queue: str
+    channel: str | None = None
+    threshold_s: float | None = None
+    short_abandon_s: float | None = None
+    target: float | None = None
+
+
+def check_target(value: float, *, option: str = "--target") -> float:
+    """A service-level target must lie in (0, 1)."""
+    if not 0 < value < 1:
+        raise InputError(f"{option} must be in (0, 1) (a fraction, 0.8 for 80 %), got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Per-channel levels plus per-queue rules; see the module docstring."""
+
+    channels: dict[str, Level] = field(
+        default_factory=lambda: {
+            c: Level(t, DEFAULT_SHORT_ABANDON_S, DEFAULT_TARGET)
+            for c, t in DEFAULT_THRESHOLD_S.items()
+        }
+    )
+    queues: tuple[QueueRule, ...] = ()
+
+    def resolve(self, *, channel: str, queue: str | None) -> Level:
+        """The level that applies to a contact of ``channel`` in ``queue``."""
+        base = self.channels.get(channel, self.channels["voice"])
+        for rule in self.queues:
+            if rule.queue == queue and rule.channel in (None, channel):
+                return Level(
+                    base.threshold_s if rule.threshold_s is None else rule.threshold_s,
+                    base.short_abandon_s if rule.short_abandon_s is None else rule.short_abandon_s,
+                    base.target if rule.target is None else rule.target,
+                )
+        return base
+
+    def with_overrides(
+        self,
+        *,
+        threshold_s: float | None = None,
+        short_abandon_s: float | None = None,
+        target: float | None = None,
+    ) -> Thresholds:
+        """Apply command-line overrides to every channel and queue."""
+        if target is not None:
+            check_target(target)
+        changes: dict[str, float] = {}
+        if threshold_s is not None:
+            changes["threshold_s"] = threshold_s
+        if short_abandon_s is not None:
+            changes["short_abandon_s"] = short_abandon_s
+        if target is not None:
+            changes["target"] = target
+        if not changes:
+            return self
+        return Thresholds(
+            channels={c: replace(lv, **changes) for c, lv in self.channels.items()},
+            queues=tuple(replace(r, **changes) for r in self.queues),
+        )
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Thresholds:
+        """Read a thresholds file (see the module docstring); every problem names its key."""
+        p = Path(path)
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{p}: cannot read thresholds file: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{p}: expected a mapping with 'channels' and/or 'queues'")
+        unknown = set(data) - {"channels", "queues"}
+        if unknown:
+            raise ConfigError(f"{p}: unknown keys {sorted(unknown)}; allowed: channels, queues")
+        base = cls()
+        channels = dict(base.channels)
+        for name, entry in (data.get("channels") or {}).items():
+            if name not in CHANNELS:
+                raise ConfigError(f"{p}: channels.{name}: unknown channel; allowed: {CHANNELS}")
+            settings = _settings(p, f"channels.{name}", entry, allow_channel=False)
+            current = channels[name]
+            channels[name] = Level(
+                settings.get("threshold_s", current.threshold_s),
+                settings.get("short_abandon_s", current.short_abandon_s),
+                settings.get("target", current.target),
+            )
+        rules = []
+        for qname, entry in (data.get("queues") or {}).items():
+            settings = _settings(p, f"queues.{qname}", entry, allow_channel=True)
+            channel = settings.pop("channel", None)
+            rules.append(QueueRule(queue=str(qname), channel=channel, **settings))
+        return cls(channels=channels, queues=tuple(rules))
+
+
+def _settings(path: Path, where: str, entry: Any, *, allow_channel: bool) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{path}: {where}: expected a mapping, got {entry!r}")
+    allowed = {"threshold", "short_abandon", "target"} | ({"channel"} if allow_channel else set())
+    unknown = set(entry) - allowed
+    if unknown:
+        raise ConfigError(f"{path}: {where}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+    out: dict[str, Any] = {}
+    try:
+        if "threshold" in entry:
+            out["threshold_s"] = parse_duration(entry["threshold"], option=f"{where}.threshold")
+        if "short_abandon" in entry:
+            out["short_abandon_s"] = parse_duration(
+                entry["short_abandon"], option=f"{where}.short_abandon"
+            )
+        if "target" in entry:
+            out["target"] = check_target(float(entry["target"]), option=f"{where}.target")
+    except (InputError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    if "channel" in entry:
+        if entry["channel"] not in CHANNELS:
+            raise ConfigError(f"{path}: {where}.channel: unknown channel {entry['channel']!r}")
+        out["channel"] = entry["channel"]
+    return out
