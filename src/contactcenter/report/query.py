@@ -147,8 +147,14 @@ def _fmt_week(values: pa.ChunkedArray) -> pa.Array:
 
 
 def finish(raw: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, dict[str, int]]:
-    """Turn raw key values into their documented form, sort by the keys, and split off the
-    hidden coverage columns (returned as totals)."""
+    """Turn raw key values into their documented form, sort by the keys (nulls last), and
+    split off the hidden coverage columns (returned as totals)."""
+    for name in STRING_KEYS:
+        if name in keys:
+            col = raw.column(name)
+            raw = raw.set_column(
+                raw.column_names.index(name), name, pc.if_else(pc.equal(col, NULL_KEY), None, col)
+            )
     if keys:
         raw = raw.sort_by([(k, "ascending") for k in keys])
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
@@ -169,8 +175,6 @@ def finish(raw: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, dict[str, in
             )
         elif name == "hour":
             col = col.cast(pa.int32())
-        elif name in STRING_KEYS and name in keys:
-            col = pc.if_else(pc.equal(col, NULL_KEY), None, col)
         columns[name] = col
     coverage = {
         name: int(pc.sum(raw.column(name)).as_py() or 0)

@@ -1,0 +1,78 @@
+"""The same report on DuckDB and on Spark (local mode) gives the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contactcenter.engines import open_engine
+from contactcenter.metrics import CATALOG
+from contactcenter.report.query import ReportRequest, run_report
+from contactcenter.store import Store
+from tests.conftest import contacts_table, memory_engine
+from tests.metrics.test_cases import close
+
+pytestmark = pytest.mark.spark
+
+
+def sample_rows(n: int = 600, seed: int = 7) -> list[dict[str, Any]]:
+    rnd = random.Random(seed)
+    base = dt.datetime(2024, 3, 30, tzinfo=dt.UTC)
+    rows = []
+    for i in range(n):
+        outcome = rnd.choice(["answered"] * 6 + ["abandoned", "abandoned", "timed_out",
+                                                 "ivr_abandoned", "in_progress"])
+        rows.append(
+            {
+                "contact_id": f"c{i}",
+                "offered_at": base + dt.timedelta(seconds=rnd.randrange(3 * 86400)),
+                "outcome": outcome,
+                "wait_s": rnd.uniform(0, 90) if outcome not in ("ivr_abandoned", "in_progress") else None,
+                "queue": rnd.choice(["billing", "sales", None]),
+                "agent_id": rnd.choice(["ann", "bob"]) if outcome == "answered" else None,
+                "talk_s": rnd.uniform(30, 400) if outcome == "answered" else None,
+                "transferred": outcome == "answered" and rnd.random() < 0.1,
+                "ring_no_answer": rnd.randrange(3),
+            }
+        )
+    return rows
+
+
+def assert_same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
+    assert len(a) == len(b) > 0
+    for x, y in zip(a, b, strict=True):
+        assert x.keys() == y.keys()
+        for key in x:
+            assert close(x[key], y[key]), (key, x[key], y[key])
+
+
+@pytest.mark.parametrize(
+    ("by", "tz"),
+    [(("queue", "interval"), "UTC"), (("day", "hour"), "Europe/Vilnius"), (("week", "month", "agent"), "America/New_York")],
+)
+def test_spark_matches_duckdb(spark_engine_factory: Any, by: tuple[str, ...], tz: str) -> None:
+    table = contacts_table(sample_rows())
+    request = ReportRequest(metrics=CATALOG, by=by, tz=tz)
+    duck = run_report(memory_engine(table), request).rows()
+    spark = run_report(spark_engine_factory(table), request).rows()
+    assert_same(duck, spark)
+
+
+def test_spark_engine_reads_a_store(spark_engine_factory: Any, tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    rows = sample_rows(200, seed=3)
+    with Store(db) as store, store.load(fmt="test", files=["x"]) as session:
+        session.account.read = session.account.used = len(rows)
+        session.upsert_contacts(contacts_table(rows))
+    request = ReportRequest(metrics=CATALOG, by=("queue",))
+    duck = open_engine("duckdb", db=db)
+    try:
+        want = run_report(duck, request).rows()
+    finally:
+        duck.close()
+    got = run_report(open_engine("spark", db=db), request).rows()
+    assert_same(want, got)
