@@ -1,0 +1,256 @@
+"""Numerical kernels shared by the staffing models (private; no validation here).
+
+Everything works on 1-D float64 arrays of one length and stays finite for loads up to
+thousands of Erlangs: Erlang B by its forward recursion (which only ever underflows, to
+0, and never overflows), the Erlang A series in log space with positive terms only, and
+the Poisson kernel ``y^x e^-y / Gamma(x+1)`` by Loader's saddle-point method (no large
+cancelling logarithms).
+
+The common core is :func:`abandonment_queue`: a birth-death queue whose lower part (all
+states with a free server or slot) has "Erlang B" ``E`` = P(top state | lower part), whose
+total service rate is ``r`` when every server is busy, with Poisson arrivals at rate
+``lam`` and exponential patience at rate ``theta`` (0 = infinitely patient). Erlang C,
+Erlang A and the chat model are this core with different ``E`` and ``r``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_SERIES_EPS = 1e-18
+_SERIES_MAX_TERMS = 400_000
+
+
+def erlang_b(agents: IntArray, load: FloatArray) -> FloatArray:
+    """Erlang B for each (agents[i], load[i]) by B(k) = A B(k-1) / (k + A B(k-1)).
+
+    Rows are sorted by agents so that step k updates only the rows still climbing
+    (total work = sum of agents). The recursion is stable and never overflows.
+    """
+    size = agents.shape[0]
+    out = np.ones(size)
+    if size == 0:
+        return out
+    order = np.argsort(-agents, kind="stable")
+    n_sorted = agents[order]
+    a_sorted = load[order]
+    b = np.ones(size)
+    n_max = int(n_sorted[0]) if size else 0
+    # active rows for step k: those with agents >= k, a prefix of the sorted order
+    neg = -n_sorted
+    for k in range(1, n_max + 1):
+        m = int(np.searchsorted(neg, -k, side="right"))
+        ab = a_sorted[:m] * b[:m]
+        b[:m] = ab / (k + ab)
+    out[order] = b
+    return out
+
+
+def log_poisson_kernel(x: FloatArray, y: FloatArray) -> FloatArray:
+    """log(y^x e^-y / Gamma(x+1)) for x > 0, y > 0, accurate also for x, y ~ 1e6.
+
+    Loader (2000), "Fast and accurate computation of binomial probabilities":
+    log p = -log(sqrt(2 pi x)) - stirlerr(x) - bd0(x, y).
+    """
+    return -_LOG_SQRT_2PI - 0.5 * np.log(x) - _stirlerr(x) - _bd0(x, y)
+
+
+def _stirlerr(x: FloatArray) -> FloatArray:
+    """log Gamma(x+1) - (x + 1/2) log x + x - log sqrt(2 pi)."""
+    big = x > 15.0
+    out = np.empty_like(x)
+    xb = x[big]
+    nn = xb * xb
+    s0, s1, s2, s3, s4 = 1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188
+    out[big] = (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / xb
+    xs = x[~big]
+    out[~big] = special.gammaln(xs + 1.0) - (xs + 0.5) * np.log(xs) + xs - _LOG_SQRT_2PI
+    return out
+
+
+def _bd0(x: FloatArray, y: FloatArray) -> FloatArray:
+    """x log(x/y) + y - x without cancellation (Loader's deviance term)."""
+    out = x * np.log(x / y) + y - x
+    near = np.abs(x - y) < 0.1 * (x + y)
+    if np.any(near):
+        xn, yn = x[near], y[near]
+        v = (xn - yn) / (xn + yn)
+        s = (xn - yn) * v
+        ej = 2.0 * xn * v
+        v2 = v * v
+        for j in range(1, 40):
+            ej = ej * v2
+            s_new = s + ej / (2 * j + 1)
+            if np.array_equal(s_new, s):
+                break
+            s = s_new
+        out[near] = s
+    return out
+
+
+@dataclass(frozen=True)
+class _ASeries:
+    """log A(x, y), log(A(x, y) - 1) and P(abandon | wait) = M / (y A)."""
+
+    log_a: FloatArray
+    log_a_minus_1: FloatArray
+    p_ab_given_wait: FloatArray
+
+
+def a_function(x: FloatArray, y: FloatArray) -> _ASeries:
+    """A(x, y) = 1 + sum_{j>=1} y^j / prod_{k=1..j} (x + k) and the quantities built on it.
+
+    For y < x the series has positive, geometrically falling terms and is summed directly
+    (with M = sum j t_j, so P(ab | wait) = M / (y A) has no cancellation). For y >= x,
+    A = P(x, y) / p(x, y) with P the regularized lower incomplete gamma function and
+    p the Poisson kernel, and P(ab | wait) = (1 - 1/rho) + 1/(rho A), a sum of
+    non-negative terms.
+    """
+    size = x.shape[0]
+    log_a = np.zeros(size)
+    log_am1 = np.full(size, -np.inf)
+    pab = np.zeros(size)
+    with np.errstate(all="ignore"):
+        use_series = y < x
+        idx = np.flatnonzero(use_series)
+        if idx.size:
+            xs, ys = x[idx], y[idx]
+            t = np.ones(idx.size)
+            s1 = np.zeros(idx.size)
+            m1 = np.zeros(idx.size)
+            active = np.arange(idx.size)
+            j = 0
+            while active.size and j < _SERIES_MAX_TERMS:
+                j += 1
+                ta = t[active] * ys[active] / (xs[active] + j)
+                t[active] = ta
+                s1[active] += ta
+                m1[active] += j * ta
+                q = ys[active] / (xs[active] + j + 1)
+                # remaining terms <= ta q / (1 - q); stop once below eps of the sums
+                tail = ta * q / (1.0 - q)
+                done = (tail <= _SERIES_EPS * s1[active]) | (ta == 0.0)
+                active = active[~done]
+            a = 1.0 + s1
+            log_a[idx] = np.log(a)
+            log_am1[idx] = np.log(s1)
+            pos = ys > 0
+            pab_s = np.zeros(idx.size)
+            pab_s[pos] = m1[pos] / (ys[pos] * a[pos])
+            pab[idx] = pab_s
+        gdx = np.flatnonzero(~use_series)
+        if gdx.size:
+            xg, yg = x[gdx], y[gdx]
+            la = np.log(special.gammainc(xg, yg)) - log_poisson_kernel(xg, yg)
+            log_a[gdx] = la
+            inv_a = np.exp(-la)
+            log_am1[gdx] = la + np.log1p(-inv_a)
+            rho = yg / xg
+            pab[gdx] = (1.0 - 1.0 / rho) + inv_a / rho
+    return _ASeries(log_a=log_a, log_a_minus_1=log_am1, p_ab_given_wait=pab)
+
+
+@dataclass(frozen=True)
+class CoreResult:
+    """Raw metrics of the abandonment queue (arrays of one length)."""
+
+    p_wait: FloatArray
+    p_abandon: FloatArray
+    mean_wait_s: FloatArray  # over all arrivals; inf when unstable without abandonment
+    mean_queue: FloatArray
+    sl_offered: FloatArray
+    sl_answered: FloatArray
+    sl_virtual: FloatArray
+
+
+def abandonment_queue(
+    *,
+    e: FloatArray,
+    lam: FloatArray,
+    rate: FloatArray,
+    theta: FloatArray,
+    threshold_s: FloatArray,
+) -> CoreResult:
+    """Metrics of the queue described in the module docstring (vectorized).
+
+    e: P(all busy) in the loss system formed by the lower part; lam: arrivals per second;
+    rate: total service rate (per second) with every server busy; theta: 1 / mean
+    patience (0: no abandonment); threshold_s: the answer threshold T.
+    """
+    size = e.shape[0]
+    p_wait = np.zeros(size)
+    p_ab = np.zeros(size)
+    mean_wait = np.zeros(size)
+    mean_queue = np.zeros(size)
+    sl_off = np.ones(size)
+    sl_ans = np.ones(size)
+    sl_virt = np.ones(size)
+    with np.errstate(all="ignore"):
+        # --- no abandonment: Erlang C form, P(W > t) = P(wait) exp(-(r - lam) t)
+        c_rows = np.flatnonzero(theta <= 0.0)
+        if c_rows.size:
+            ec, lc, rc, tc = e[c_rows], lam[c_rows], rate[c_rows], threshold_s[c_rows]
+            q = lc / rc
+            stable = q < 1.0
+            pw = np.where(stable, ec / (1.0 - q * (1.0 - ec)), 1.0)
+            tail = np.where(stable, pw * np.exp(-(rc - lc) * tc), 1.0)
+            sl = 1.0 - tail
+            p_wait[c_rows] = pw
+            mean_wait[c_rows] = np.where(stable, pw / (rc - lc), np.inf)
+            mean_queue[c_rows] = np.where(stable, pw * q / (1.0 - q), np.inf)
+            sl_off[c_rows] = sl
+            sl_ans[c_rows] = sl
+            sl_virt[c_rows] = sl
+        # --- exponential patience: Erlang A form (Mandelbaum & Zeltyn)
+        a_rows = np.flatnonzero(theta > 0.0)
+        if a_rows.size:
+            ea, la_, ra, th, ta = (
+                e[a_rows],
+                lam[a_rows],
+                rate[a_rows],
+                theta[a_rows],
+                threshold_s[a_rows],
+            )
+            x = ra / th
+            y = la_ / th
+            rho = la_ / ra
+            af = a_function(x, y)
+            # P(wait) = A E / (1 - E + A E)
+            log_ratio = np.log1p(-ea) - af.log_a - np.log(ea)
+            pw = np.where(ea <= 0.0, 0.0, 1.0 / (1.0 + np.exp(log_ratio)))
+            pw = np.where(ea >= 1.0, 1.0, pw)
+            pab = af.p_ab_given_wait * pw
+            yt = y * np.exp(-th * ta)
+            aft = a_function(x, yt)
+            log_pi_top = np.log(pw) - af.log_a
+            log_pv = log_pi_top + aft.log_a + y * (-np.expm1(-th * ta)) - ra * ta
+            p_v = np.exp(log_pv)
+            p_ws = np.exp(log_pv - np.log(rho) + aft.log_a_minus_1 - aft.log_a)
+            p_ws = np.where(pw <= 0.0, 0.0, p_ws)
+            p_v = np.where(pw <= 0.0, 0.0, p_v)
+            p_wait[a_rows] = pw
+            p_ab[a_rows] = pab
+            mean_wait[a_rows] = pab / th
+            mean_queue[a_rows] = pab * la_ / th
+            sl_off[a_rows] = 1.0 - pab - p_ws
+            served = 1.0 - pab
+            sl_ans[a_rows] = np.where(served > 0.0, 1.0 - p_ws / served, np.nan)
+            sl_virt[a_rows] = 1.0 - p_v
+    return CoreResult(
+        p_wait=np.clip(p_wait, 0.0, 1.0),
+        p_abandon=np.clip(p_ab, 0.0, 1.0),
+        mean_wait_s=mean_wait,
+        mean_queue=mean_queue,
+        sl_offered=np.clip(sl_off, 0.0, 1.0),
+        sl_answered=np.clip(sl_ans, 0.0, 1.0),
+        sl_virtual=np.clip(sl_virt, 0.0, 1.0),
+    )
