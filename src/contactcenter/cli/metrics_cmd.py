@@ -11,20 +11,23 @@ from rich.table import Table
 from contactcenter.cli.common import user_errors
 from contactcenter.errors import InputError
 from contactcenter.metrics import CATALOG
-from contactcenter.report.render import metric_rows
+from contactcenter.report.render import metric_rows, metrics_markdown
 
 
 @user_errors
 def metrics(
-    fmt: str = typer.Option("table", "--format", help="table or json."),
+    fmt: str = typer.Option("table", "--format", help="table, json or markdown."),
 ) -> None:
     """List every metric: name, kind, unit, formula and description."""
     rows = metric_rows(CATALOG)
     if fmt == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    if fmt == "markdown":
+        print(metrics_markdown(CATALOG), end="")
+        return
     if fmt != "table":
-        raise InputError(f"--format: unknown format {fmt!r}; allowed: table, json")
+        raise InputError(f"--format: unknown format {fmt!r}; allowed: table, json, markdown")
     table = Table(title="Metric catalog", title_justify="left", show_lines=False)
     for col in ("name", "kind", "unit", "formula"):
         table.add_column(col, overflow="fold")

@@ -232,3 +232,12 @@ def metric_rows(metrics: Sequence[Metric]) -> list[dict[str, str]]:
         }
         for m in metrics
     ]
+
+
+def metrics_markdown(metrics: Sequence[Metric]) -> str:
+    """The catalog as a Markdown table (docs/metrics.md embeds it verbatim)."""
+    lines = ["| name | kind | unit | formula | description |", "|---|---|---|---|---|"]
+    for m in metrics:
+        cells = [m.name, m.kind, m.unit, m.formula, m.description]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
