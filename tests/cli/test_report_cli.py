@@ -24,10 +24,36 @@ T0 = dt.datetime(2024, 3, 1, 8, tzinfo=dt.UTC)
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "store.duckdb"
     rows = [
-        {"offered_at": T0, "outcome": "answered", "wait_s": 10.0, "queue": "billing", "agent_id": "ann", "talk_s": 120.0},
-        {"offered_at": T0 + dt.timedelta(minutes=5), "outcome": "answered", "wait_s": 40.0, "queue": "billing", "agent_id": "bob", "talk_s": 60.0},
-        {"offered_at": T0 + dt.timedelta(minutes=40), "outcome": "abandoned", "wait_s": 12.0, "queue": "sales"},
-        {"offered_at": T0 + dt.timedelta(days=1), "outcome": "answered", "wait_s": 2.0, "queue": "sales", "agent_id": "ann", "talk_s": 30.0},
+        {
+            "offered_at": T0,
+            "outcome": "answered",
+            "wait_s": 10.0,
+            "queue": "billing",
+            "agent_id": "ann",
+            "talk_s": 120.0,
+        },
+        {
+            "offered_at": T0 + dt.timedelta(minutes=5),
+            "outcome": "answered",
+            "wait_s": 40.0,
+            "queue": "billing",
+            "agent_id": "bob",
+            "talk_s": 60.0,
+        },
+        {
+            "offered_at": T0 + dt.timedelta(minutes=40),
+            "outcome": "abandoned",
+            "wait_s": 12.0,
+            "queue": "sales",
+        },
+        {
+            "offered_at": T0 + dt.timedelta(days=1),
+            "outcome": "answered",
+            "wait_s": 2.0,
+            "queue": "sales",
+            "agent_id": "ann",
+            "talk_s": 30.0,
+        },
     ]
     with Store(path) as store, store.load(fmt="test", files=["x"]) as session:
         session.account.read = session.account.used = len(rows)
@@ -36,7 +62,9 @@ def db(tmp_path: Path) -> Path:
 
 
 def test_csv_has_documented_columns(db: Path) -> None:
-    result = runner.invoke(app, ["report", "--db", str(db), "--by", "queue,interval", "--format", "csv"])
+    result = runner.invoke(
+        app, ["report", "--db", str(db), "--by", "queue,interval", "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     header = lines[0].split(",")
@@ -114,8 +142,21 @@ def test_missing_store(tmp_path: Path) -> None:
 def test_filters_by_time_and_queue(db: Path) -> None:
     result = runner.invoke(
         app,
-        ["report", "--db", str(db), "--from", "2024-03-01 08:30", "--to", "2024-03-02",
-         "--queue", "sales", "--format", "json", "--metrics", "offered,abandoned"],
+        [
+            "report",
+            "--db",
+            str(db),
+            "--from",
+            "2024-03-01 08:30",
+            "--to",
+            "2024-03-02",
+            "--queue",
+            "sales",
+            "--format",
+            "json",
+            "--metrics",
+            "offered,abandoned",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["rows"] == [{"offered": 1, "abandoned": 1}]
@@ -134,4 +175,6 @@ def test_docs_metrics_page_embeds_the_catalog() -> None:
     page = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
     result = runner.invoke(app, ["metrics", "--format", "markdown"])
     assert result.exit_code == 0
-    assert result.stdout in page, "regenerate docs/metrics.md: contactcenter metrics --format markdown"
+    assert result.stdout in page, (
+        "regenerate docs/metrics.md: contactcenter metrics --format markdown"
+    )

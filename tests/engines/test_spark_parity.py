@@ -24,14 +24,18 @@ def sample_rows(n: int = 600, seed: int = 7) -> list[dict[str, Any]]:
     base = dt.datetime(2024, 3, 30, tzinfo=dt.UTC)
     rows = []
     for i in range(n):
-        outcome = rnd.choice(["answered"] * 6 + ["abandoned", "abandoned", "timed_out",
-                                                 "ivr_abandoned", "in_progress"])
+        outcome = rnd.choice(
+            ["answered"] * 6
+            + ["abandoned", "abandoned", "timed_out", "ivr_abandoned", "in_progress"]
+        )
         rows.append(
             {
                 "contact_id": f"c{i}",
                 "offered_at": base + dt.timedelta(seconds=rnd.randrange(3 * 86400)),
                 "outcome": outcome,
-                "wait_s": rnd.uniform(0, 90) if outcome not in ("ivr_abandoned", "in_progress") else None,
+                "wait_s": rnd.uniform(0, 90)
+                if outcome not in ("ivr_abandoned", "in_progress")
+                else None,
                 "queue": rnd.choice(["billing", "sales", None]),
                 "agent_id": rnd.choice(["ann", "bob"]) if outcome == "answered" else None,
                 "talk_s": rnd.uniform(30, 400) if outcome == "answered" else None,
@@ -52,7 +56,11 @@ def assert_same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
 
 @pytest.mark.parametrize(
     ("by", "tz"),
-    [(("queue", "interval"), "UTC"), (("day", "hour"), "Europe/Vilnius"), (("week", "month", "agent"), "America/New_York")],
+    [
+        (("queue", "interval"), "UTC"),
+        (("day", "hour"), "Europe/Vilnius"),
+        (("week", "month", "agent"), "America/New_York"),
+    ],
 )
 def test_spark_matches_duckdb(spark_engine_factory: Any, by: tuple[str, ...], tz: str) -> None:
     table = contacts_table(sample_rows())

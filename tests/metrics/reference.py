@@ -7,7 +7,6 @@ engines against it.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import defaultdict
 from typing import Any
@@ -92,12 +91,14 @@ def metrics_of(
     for group in buckets.values():
         g_off = sum(1 for r in group if r["outcome"] in FINISHED)
         g_short = sum(
-            1 for r in group if r["outcome"] == "abandoned" and r["wait_s"] is not None
-            and r["wait_s"] < s
+            1
+            for r in group
+            if r["outcome"] == "abandoned" and r["wait_s"] is not None and r["wait_s"] < s
         )
         g_ait = sum(
-            1 for r in group if r["outcome"] == "answered" and r["wait_s"] is not None
-            and r["wait_s"] <= t
+            1
+            for r in group
+            if r["outcome"] == "answered" and r["wait_s"] is not None and r["wait_s"] <= t
         )
         sl = div(g_ait, g_off - g_short)
         if g_off > 0 and sl is not None:
@@ -130,9 +131,7 @@ def metrics_of(
         "talk_s": comp("talk_s"),
         "hold_s": comp("hold_s"),
         "acw_s": comp("acw_s"),
-        "aht_s": mean(
-            [(r["talk_s"] or 0) + (r["hold_s"] or 0) + (r["acw_s"] or 0) for r in ans]
-        ),
+        "aht_s": mean([(r["talk_s"] or 0) + (r["hold_s"] or 0) + (r["acw_s"] or 0) for r in ans]),
         "transfer_rate": div(transferred, answered),
         "sl_target_met_share": div(met, measured),
     }

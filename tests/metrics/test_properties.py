@@ -42,7 +42,9 @@ contact_lists = st.lists(contact(), min_size=1, max_size=40)
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def report(rows: list[dict[str, Any]], by: tuple[str, ...], tz: str | None = None) -> list[dict[str, Any]]:
+def report(
+    rows: list[dict[str, Any]], by: tuple[str, ...], tz: str | None = None
+) -> list[dict[str, Any]]:
     engine = memory_engine(contacts_table(rows))
     try:
         return run_report(engine, ReportRequest(metrics=CATALOG, by=by, tz=tz)).rows()
@@ -52,7 +54,9 @@ def report(rows: list[dict[str, Any]], by: tuple[str, ...], tz: str | None = Non
 
 @FAST
 @given(contact_lists, st.sampled_from([(), ("day",), ("queue", "interval"), ("week", "agent")]))
-def test_ratios_are_fractions_and_counts_add_up(rows: list[dict[str, Any]], by: tuple[str, ...]) -> None:
+def test_ratios_are_fractions_and_counts_add_up(
+    rows: list[dict[str, Any]], by: tuple[str, ...]
+) -> None:
     for row in report(rows, by):
         for m in CATALOG:
             value = row[m.name]
@@ -68,8 +72,18 @@ def test_ratios_are_fractions_and_counts_add_up(rows: list[dict[str, Any]], by: 
 def test_counts_by_day_sum_to_the_total(rows: list[dict[str, Any]]) -> None:
     total = report(rows, ())[0]
     by_day = report(rows, ("day",))
-    for name in ("offered", "answered", "abandoned", "timed_out", "ivr_abandoned", "in_progress",
-                 "short_abandoned", "answered_in_threshold", "transferred", "ring_no_answer"):
+    for name in (
+        "offered",
+        "answered",
+        "abandoned",
+        "timed_out",
+        "ivr_abandoned",
+        "in_progress",
+        "short_abandoned",
+        "answered_in_threshold",
+        "transferred",
+        "ring_no_answer",
+    ):
         assert sum(r[name] for r in by_day) == total[name], name
 
 
@@ -78,7 +92,9 @@ def test_counts_by_day_sum_to_the_total(rows: list[dict[str, Any]]) -> None:
 def test_report_does_not_depend_on_line_order(rows: list[dict[str, Any]], rnd: Any) -> None:
     shuffled = rows[:]
     rnd.shuffle(shuffled)
-    for a, b in zip(report(rows, ("queue", "interval")), report(shuffled, ("queue", "interval")), strict=True):
+    for a, b in zip(
+        report(rows, ("queue", "interval")), report(shuffled, ("queue", "interval")), strict=True
+    ):
         assert a.keys() == b.keys()
         for key in a:
             assert close(a[key], b[key]), key
@@ -90,7 +106,9 @@ def test_report_does_not_depend_on_line_order(rows: list[dict[str, Any]], rnd: A
     st.sampled_from([(), ("day", "hour"), ("queue",), ("month", "agent"), ("interval",)]),
     st.sampled_from(["UTC", "Europe/Vilnius", "Asia/Jerusalem", "America/New_York"]),
 )
-def test_engine_agrees_with_reference(rows: list[dict[str, Any]], by: tuple[str, ...], tz: str) -> None:
+def test_engine_agrees_with_reference(
+    rows: list[dict[str, Any]], by: tuple[str, ...], tz: str
+) -> None:
     got = report(rows, by, tz)
     want = reference_report(contacts_table(rows).to_pylist(), by=by, tz=tz)
     assert len(got) == len(want)

@@ -18,7 +18,10 @@ T0 = dt.datetime(2024, 3, 1, 8, tzinfo=dt.UTC)
 
 def rows(n: int, outcome: str = "answered") -> pa.Table:
     return contacts_table(
-        [{"contact_id": f"c{i}", "offered_at": T0, "outcome": outcome, "wait_s": 1.0} for i in range(n)]
+        [
+            {"contact_id": f"c{i}", "offered_at": T0, "outcome": outcome, "wait_s": 1.0}
+            for i in range(n)
+        ]
     )
 
 
@@ -37,7 +40,12 @@ def test_load_is_journaled_and_rejects_go_beside_the_store(tmp_path: Path) -> No
             session.account.reject("a.log", 4, "bad epoch", "x|y")
             session.upsert_contacts(rows(3))
         report = store.last_report
-        assert (report.lines_read, report.lines_used, report.lines_ignored, report.lines_rejected) == (5, 3, 1, 1)
+        assert (
+            report.lines_read,
+            report.lines_used,
+            report.lines_ignored,
+            report.lines_rejected,
+        ) == (5, 3, 1, 1)
         assert report.contacts_inserted == 3
         journal = store.journal()
         assert journal[0]["ignored_reasons"] == {"blank line": 1}
@@ -54,20 +62,28 @@ def test_failed_load_leaves_the_store_as_it_was(tmp_path: Path) -> None:
         with store.load(fmt="test", files=["a"]) as session:
             session.account.read = session.account.used = 2
             session.upsert_contacts(rows(2))
-        with pytest.raises(RuntimeError, match="boom"), store.load(fmt="test", files=["b"]) as session:
+        with (
+            pytest.raises(RuntimeError, match="boom"),
+            store.load(fmt="test", files=["b"]) as session,
+        ):
             session.account.read = session.account.used = 5
             session.upsert_contacts(rows(5, outcome="abandoned"))
             session.account.reject("b", 1, "r", "t")
             raise RuntimeError("boom")
         assert count(store, "contacts") == 2
         assert count(store, "loads") == 1
-        assert store.con.execute("SELECT DISTINCT outcome FROM contacts").fetchall() == [("answered",)]
+        assert store.con.execute("SELECT DISTINCT outcome FROM contacts").fetchall() == [
+            ("answered",)
+        ]
     assert not (tmp_path / "s.duckdb.rejects.csv").exists()
 
 
 def test_unaccounted_lines_abort_the_load(tmp_path: Path) -> None:
     with Store(tmp_path / "s.duckdb") as store:
-        with pytest.raises(StoreError, match="accounting"), store.load(fmt="t", files=["a"]) as session:
+        with (
+            pytest.raises(StoreError, match="accounting"),
+            store.load(fmt="t", files=["a"]) as session,
+        ):
             session.account.read = 3
             session.account.used = 2
             session.upsert_contacts(rows(2))
@@ -91,17 +107,23 @@ def test_loading_the_same_contacts_twice_changes_nothing(tmp_path: Path) -> None
 
 def test_duplicate_keys_within_one_load_are_refused(tmp_path: Path) -> None:
     table = pa.concat_tables([rows(1), rows(1)])
-    with Store(tmp_path / "s.duckdb") as store:
-        with pytest.raises(StoreError, match="share"), store.load(fmt="t", files=["a"]) as session:
-            session.account.read = session.account.used = 2
-            session.upsert_contacts(table)
+    with (
+        Store(tmp_path / "s.duckdb") as store,
+        pytest.raises(StoreError, match="share"),
+        store.load(fmt="t", files=["a"]) as session,
+    ):
+        session.account.read = session.account.used = 2
+        session.upsert_contacts(table)
 
 
 def test_contacts_with_unknown_columns_are_refused(tmp_path: Path) -> None:
     table = rows(1).append_column("surprise", pa.array([1]))
-    with Store(tmp_path / "s.duckdb") as store:
-        with pytest.raises(InputError, match="surprise"), store.load(fmt="t", files=["a"]) as session:
-            session.upsert_contacts(table)
+    with (
+        Store(tmp_path / "s.duckdb") as store,
+        pytest.raises(InputError, match="surprise"),
+        store.load(fmt="t", files=["a"]) as session,
+    ):
+        session.upsert_contacts(table)
 
 
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:

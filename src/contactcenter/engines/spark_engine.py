@@ -32,8 +32,7 @@ def spark_session(master: str | None = None) -> Any:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise EngineError(
-            "--engine spark needs pyspark: pip install 'contactcenter[spark]' "
-            "(and a Java runtime)"
+            "--engine spark needs pyspark: pip install 'contactcenter[spark]' (and a Java runtime)"
         ) from exc
     master = master or os.environ.get("CONTACTCENTER_SPARK_MASTER", "local[*]")
     try:

@@ -118,8 +118,7 @@ CATALOG: tuple[Metric, ...] = (
     _count("answered", "Offered contacts an agent took (call connected, chat accepted)."),
     _count(
         "abandoned",
-        "Offered contacts the customer left before an answer (Asterisk ABANDON and "
-        "EXITWITHKEY).",
+        "Offered contacts the customer left before an answer (Asterisk ABANDON and EXITWITHKEY).",
     ),
     _count(
         "timed_out",

@@ -28,6 +28,7 @@ A contact belongs to the period of its ``offered_at``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +121,7 @@ def _local_epoch(t: ir.Table, segments: tuple[tuple[int, int], ...]) -> ir.Integ
     utc = t.offered_at.epoch_seconds().floor().cast("int64")
     if len({off for _, off in segments}) == 1:
         return utc + segments[0][1]
-    cases = [(utc < nxt, ibis.literal(off)) for (_, off), (nxt, _) in zip(segments, segments[1:])]
+    cases = [(utc < nxt, ibis.literal(off)) for (_, off), (nxt, _) in itertools.pairwise(segments)]
     offset = ibis.cases(*cases, else_=ibis.literal(segments[-1][1]))
     return utc + offset.cast("int64")
 
@@ -180,7 +181,9 @@ def _prepare(table: ir.Table, spec: ReportSpec) -> ir.Table:
         "channel": t.channel.fill_null(NULL_KEY),
         "agent": t.agent_id.fill_null(NULL_KEY),
     }
-    return t.mutate(**{GROUP_KEYS[k]: keys[GROUP_KEYS[k]] for k in spec.by}, _bucket=keys["interval_start"])
+    return t.mutate(
+        **{GROUP_KEYS[k]: keys[GROUP_KEYS[k]] for k in spec.by}, _bucket=keys["interval_start"]
+    )
 
 
 def _count(t: ir.Table, flag: str) -> ir.IntegerValue:
@@ -193,11 +196,13 @@ def _aggregate(t: ir.Table, metric: Metric) -> ir.Value:
         assert metric.where is not None
         return _count(t, metric.where)
     if metric.kind == "ratio":
-        assert metric.numerator is not None and metric.denominator is not None
+        assert metric.numerator is not None
+        assert metric.denominator is not None
         num = _linear(t, metric.numerator)
         den = _linear(t, metric.denominator)
         return num.cast("float64") / den.nullif(0).cast("float64")
-    assert metric.of is not None and metric.where is not None
+    assert metric.of is not None
+    assert metric.where is not None
     where = t[metric.where]
     value = t[metric.of]
     if metric.kind == "sum":
@@ -274,4 +279,4 @@ def _with_interval_share(
     else:
         summary = per_interval.aggregate(**summary_aggs)
         joined = grouped.cross_join(summary)
-    return joined.mutate(**{name: joined._share for name in names}).drop("_share")
+    return joined.mutate(**dict.fromkeys(names, joined._share)).drop("_share")

@@ -99,18 +99,27 @@ class Thresholds:
         """Apply command-line overrides to every channel and queue."""
         if target is not None:
             check_target(target)
-        changes: dict[str, float] = {}
-        if threshold_s is not None:
-            changes["threshold_s"] = threshold_s
-        if short_abandon_s is not None:
-            changes["short_abandon_s"] = short_abandon_s
-        if target is not None:
-            changes["target"] = target
-        if not changes:
+        if threshold_s is None and short_abandon_s is None and target is None:
             return self
+
+        def level(lv: Level) -> Level:
+            return Level(
+                lv.threshold_s if threshold_s is None else threshold_s,
+                lv.short_abandon_s if short_abandon_s is None else short_abandon_s,
+                lv.target if target is None else target,
+            )
+
+        def rule(r: QueueRule) -> QueueRule:
+            return replace(
+                r,
+                threshold_s=r.threshold_s if threshold_s is None else threshold_s,
+                short_abandon_s=r.short_abandon_s if short_abandon_s is None else short_abandon_s,
+                target=r.target if target is None else target,
+            )
+
         return Thresholds(
-            channels={c: replace(lv, **changes) for c, lv in self.channels.items()},
-            queues=tuple(replace(r, **changes) for r in self.queues),
+            channels={c: level(lv) for c, lv in self.channels.items()},
+            queues=tuple(rule(r) for r in self.queues),
         )
 
     @classmethod
@@ -152,7 +161,9 @@ def _settings(path: Path, where: str, entry: Any, *, allow_channel: bool) -> dic
     allowed = {"threshold", "short_abandon", "target"} | ({"channel"} if allow_channel else set())
     unknown = set(entry) - allowed
     if unknown:
-        raise ConfigError(f"{path}: {where}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+        raise ConfigError(
+            f"{path}: {where}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}"
+        )
     out: dict[str, Any] = {}
     try:
         if "threshold" in entry:

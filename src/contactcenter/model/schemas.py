@@ -1,8 +1,8 @@
 """Arrow schemas of the canonical tables and a function that conforms a table to one.
 
 contacts (one row per contact; key: source + contact_id)
-    contact_id      string      unique within ``source`` (queue_log: uniqueid + "@" + queue + enter epoch)
-    source          string      the system or format the contact came from (queue_log, technion, ...)
+    contact_id      string      unique within ``source`` (scheme per format: docs/ingestion.md)
+    source          string      the system or format the contact came from (queue_log, ...)
     channel         string      voice | chat | email | ticket | social
     queue           string      queue name (null only for IVR-only contacts without one)
     customer_id     string      caller id / customer number; null when unknown
@@ -15,7 +15,7 @@ contacts (one row per contact; key: source + contact_id)
     agent_id        string      the agent who answered; null if unanswered
     transferred     bool        the agent transferred the contact
     ring_no_answer  int32       offers to agents that rang out unanswered
-    source_tz       string      declared IANA time zone of a naive-local source; null for UTC sources
+    source_tz       string      declared IANA zone of a naive-local source; null for UTC ones
     source_file     string      file (base name) of the line that opened the contact
     source_line     int64       1-based line number of that line
 

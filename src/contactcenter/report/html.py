@@ -77,9 +77,7 @@ def render_html(title: str, sections: Sequence[Section]) -> str:
             parts.extend(f"<th>{html.escape(str(c))}</th>" for c in section.columns)
             parts.append("</tr>")
             for row in section.rows:
-                cells = "".join(
-                    f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row
-                )
+                cells = "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
                 parts.append(f"<tr>{cells}</tr>")
             parts.append("</table>")
         else:

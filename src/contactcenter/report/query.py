@@ -126,7 +126,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
 
 
 def _fmt_epoch(values: pa.ChunkedArray, fmt: str) -> pa.Array:
-    out = []
+    out: list[str | None] = []
     for v in values.to_pylist():
         if v is None:
             out.append(None)
@@ -136,7 +136,7 @@ def _fmt_epoch(values: pa.ChunkedArray, fmt: str) -> pa.Array:
 
 
 def _fmt_week(values: pa.ChunkedArray) -> pa.Array:
-    out = []
+    out: list[str | None] = []
     for v in values.to_pylist():
         if v is None:
             out.append(None)

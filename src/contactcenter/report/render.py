@@ -67,9 +67,7 @@ def print_table(result: ReportResult, console: Console, *, title: str = "KPI rep
     metrics = _metric_of(result)
     table = RichTable(title=title, title_justify="left", header_style="bold")
     for name in result.table.column_names:
-        table.add_column(
-            name, justify="left" if name in result.keys else "right", no_wrap=True
-        )
+        table.add_column(name, justify="left" if name in result.keys else "right", no_wrap=True)
     for row in result.rows():
         table.add_row(*(human(row[c], metrics.get(c)) for c in result.table.column_names))
     console.print(table)
@@ -216,7 +214,9 @@ def write_report(
     elif fmt == "xlsx":
         write_xlsx(result, output)
     else:
-        write_html(output, "Contact-center KPI report", html_sections(result, by_interval, target=target))
+        write_html(
+            output, "Contact-center KPI report", html_sections(result, by_interval, target=target)
+        )
     return output
 
 

@@ -261,6 +261,9 @@ class LoadSession:
 class Store:
     """An embedded DuckDB file with the canonical tables (see the module docstring)."""
 
+    last_report: LoadReport
+    """The report of the last load that committed (set by :meth:`load`)."""
+
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = Path(path)
         if not create and not self.path.exists():
