@@ -1,9 +1,698 @@
-"""CLI commands of this group (registered by contactcenter.cli.main)."""
+"""CLI commands ``staff``, ``plan`` and ``simulate``: thin wrappers over
+:mod:`contactcenter.staffing` and :mod:`contactcenter.simulate`.
+
+Durations accept plain seconds or 20s/30m/4h. Every bad value is an InputError naming
+the option, the value and what is allowed, printed as one ``error: ...`` line (exit 2).
+Numbers are read as text and checked here so that a typo gets the same one-line error.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from contactcenter.cli.common import user_errors
+from contactcenter.errors import FormatError, InputError
+from contactcenter.staffing import (
+    SL_DEFINITIONS,
+    chat,
+    chat_required_agents,
+    gross_agents,
+    queue_metrics,
+    required_agents,
+)
+from contactcenter.units import parse_duration
+
+FORMATS_STAFF = ("json", "table")
+FORMATS_PLAN = ("csv", "json", "table", "xlsx")
+
+
+# --------------------------------------------------------------------------- parsing
+def _number(value: str, option: str, *, allowed: str = "a number") -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"{option} must be {allowed}, got {value!r}") from None
+    if math.isnan(number) or math.isinf(number):
+        raise InputError(f"{option} must be {allowed}, got {value!r}")
+    return number
+
+
+def _whole(value: str, option: str, minimum: int) -> int:
+    allowed = f"a whole number >= {minimum}"
+    number = _number(value, option, allowed=allowed)
+    if number != round(number) or number < minimum:
+        raise InputError(f"{option} must be {allowed}, got {value}")
+    return int(number)
+
+
+def _positive_duration(value: str, option: str) -> float:
+    seconds = parse_duration(value, option=option)
+    if seconds <= 0:
+        raise InputError(f"{option} must be a duration > 0, got {value!r}")
+    return seconds
+
+
+def _fraction(value: str | None, option: str, *, closed_top: bool) -> float | None:
+    if value is None:
+        return None
+    interval = "(0, 1]" if closed_top else "(0, 1)"
+    number = _number(value, option, allowed=f"a number in {interval}")
+    if not (0 < number <= 1 if closed_top else 0 < number < 1):
+        raise InputError(f"{option} must be in {interval}, got {value}")
+    return number
+
+
+def _shrinkage(value: str) -> float:
+    number = _number(value, "--shrinkage", allowed="a number in [0, 1)")
+    if not 0 <= number < 1:
+        raise InputError(f"--shrinkage must be in [0, 1), got {value}")
+    return number
+
+
+def _choice(value: str, option: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise InputError(f"{option} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _aht_levels(value: str, concurrency: int) -> list[float]:
+    levels = [_positive_duration(part.strip(), "--aht") for part in value.split(",")]
+    if len(levels) not in (1, concurrency):
+        raise InputError(
+            f"--aht must give 1 or {concurrency} handle times (one per concurrency level), "
+            f"got {value!r}"
+        )
+    return levels
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: numpy scalars to Python, inf/NaN to None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _print_table(title: str, rows: list[dict[str, Any]]) -> None:
+    console = Console(file=sys.stdout, width=200)
+    table = Table(title=title)
+    if not rows:
+        console.print(table)
+        return
+    for key in rows[0]:
+        table.add_column(key, justify="right" if key not in ("queue", "interval_start") else "left")
+    for row in rows:
+        table.add_row(*(_fmt(v) for v in row.values()))
+    console.print(table)
+
+
+def _print_pairs(title: str, row: dict[str, Any]) -> None:
+    console = Console(file=sys.stdout, width=120)
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in row.items():
+        table.add_row(key, _fmt(value))
+    console.print(table)
+
+
+def _fmt(value: Any) -> str:
+    value = _clean(value)
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- staff
+def _staff(
+    *,
+    calls: str,
+    period: str,
+    aht: str,
+    threshold: str | None,
+    target: str,
+    patience: str | None,
+    agents: str | None,
+    max_occupancy: str | None,
+    shrinkage: str,
+    asa_target: str | None,
+    max_abandon: str | None,
+    concurrency: str,
+    sl_definition: str,
+    output_format: str,
+) -> dict[str, Any]:
+    n_calls = _number(calls, "--calls", allowed="a number >= 0")
+    if n_calls < 0:
+        raise InputError(f"--calls must be a number >= 0, got {calls}")
+    period_s = _positive_duration(period, "--period")
+    k = _whole(concurrency, "--concurrency", 1)
+    levels = _aht_levels(aht, k)
+    threshold_s = parse_duration(
+        threshold if threshold is not None else ("90" if k > 1 else "20"), option="--threshold"
+    )
+    target_sl = _fraction(target, "--target", closed_top=False)
+    patience_s = _positive_duration(patience, "--patience") if patience is not None else None
+    cap = _fraction(max_occupancy, "--max-occupancy", closed_top=True)
+    shrink = _shrinkage(shrinkage)
+    asa_s = _positive_duration(asa_target, "--asa-target") if asa_target is not None else None
+    ab_cap = _fraction(max_abandon, "--max-abandon", closed_top=True)
+    definition = _choice(sl_definition, "--sl-definition", SL_DEFINITIONS)
+    _choice(output_format, "--format", FORMATS_STAFF)
+    n_agents = _whole(agents, "--agents", 1) if agents is not None else None
+
+    lam = n_calls / period_s
+    out: dict[str, Any] = {
+        "model": "chat" if k > 1 else ("erlang_a" if patience_s is not None else "erlang_c"),
+        "calls": n_calls,
+        "period_s": period_s,
+        "aht_s": levels[0] if len(levels) == 1 else levels,
+        "threshold_s": threshold_s,
+        "sl_definition": definition,
+    }
+    if k > 1:
+        if n_agents is None:
+            m = chat_required_agents(
+                arrival_rate_per_s=lam,
+                aht_s=levels,
+                concurrency=k,
+                patience_s=patience_s,
+                threshold_s=threshold_s,
+                target_sl=target_sl,
+                max_asa_s=asa_s,
+                max_abandon=ab_cap,
+                max_occupancy=cap,
+                sl_definition=definition,
+            )
+        else:
+            m = chat(
+                agents=n_agents,
+                arrival_rate_per_s=lam,
+                aht_s=levels,
+                concurrency=k,
+                patience_s=patience_s,
+                threshold_s=threshold_s,
+                sl_definition=definition,
+            )
+        values = m.as_dict()
+        n_final = int(values["agents"])
+        p_ab = float(values["p_abandon"])
+        out.update(
+            concurrency=k,
+            load_erl=values["load_erl"],
+            agents=n_final,
+            gross_agents=int(gross_agents(agents=n_final, shrinkage=shrink)),
+            service_level=values["service_level"],
+            p_wait=values["p_wait"],
+            asa_s=values["asa_s"],
+            occupancy=values["occupancy"],
+            mean_open_per_agent=values["mean_open_per_agent"],
+        )
+    else:
+        load = lam * levels[0]
+        if n_agents is None:
+            req = required_agents(
+                load_erl=load,
+                aht_s=levels[0],
+                threshold_s=threshold_s,
+                target_sl=target_sl,
+                patience_s=patience_s,
+                max_asa_s=asa_s,
+                max_abandon=ab_cap,
+                max_occupancy=cap,
+                sl_definition=definition,
+            )
+            n_final = int(req.agents)
+            row = req.metrics.row()
+        else:
+            n_final = n_agents
+            row = queue_metrics(
+                agents=n_agents,
+                load_erl=load,
+                aht_s=levels[0],
+                threshold_s=threshold_s,
+                patience_s=patience_s,
+                sl_definition=definition,
+            ).row()
+        p_ab = row["p_abandon"]
+        out.update(
+            load_erl=load,
+            agents=n_final,
+            gross_agents=int(gross_agents(agents=n_final, shrinkage=shrink)),
+            service_level=row["service_level"],
+            p_wait=row["p_wait"],
+            asa_s=row["asa_s"],
+            occupancy=row["occupancy"],
+        )
+        if n_final == 0:  # no calls: every ratio is undefined
+            for key in ("service_level", "p_wait", "asa_s", "occupancy"):
+                out[key] = None
+    if patience_s is not None:
+        out["patience_s"] = patience_s
+        out["p_abandon"] = None if n_final == 0 else p_ab
+    out["shrinkage"] = shrink
+    if n_agents is None:
+        out["target"] = target_sl
+    return {key: _clean(value) for key, value in out.items()}
+
+
+# --------------------------------------------------------------------------- plan
+_PLAN_REQUIRED = ("interval_start", "queue", "calls", "aht_s")
+
+
+def _read_forecast(path: Path) -> tuple[list[dict[str, str]], bool]:
+    if not path.exists():
+        raise InputError(f"--forecast: file not found: {path}")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in _PLAN_REQUIRED if c not in header]
+        if missing:
+            raise FormatError(
+                str(path),
+                1,
+                f"missing columns {missing}; needed: {list(_PLAN_REQUIRED)} (optional: patience_s)",
+            )
+        rows = list(reader)
+    return rows, "patience_s" in header
+
+
+def _plan_rows(
+    *,
+    path: Path,
+    interval_s: float,
+    threshold_s: float,
+    target_sl: float | None,
+    patience_s: float | None,
+    cap: float | None,
+    shrink: float,
+    asa_s: float | None,
+    ab_cap: float | None,
+    k: int,
+    definition: str,
+) -> list[dict[str, Any]]:
+    rows, has_patience = _read_forecast(path)
+    calls = np.zeros(len(rows))
+    aht = np.ones(len(rows))
+    patience = np.full(len(rows), np.nan)
+    for i, row in enumerate(rows):
+        line = i + 2
+
+        def cell(name: str, row: dict[str, str] = row, line: int = line) -> float | None:
+            text = (row.get(name) or "").strip()
+            if not text:
+                return None
+            try:
+                value = float(text)
+            except ValueError:
+                raise FormatError(
+                    str(path), line, f"{name} must be a number, got {text!r}"
+                ) from None
+            if not math.isfinite(value):
+                raise FormatError(str(path), line, f"{name} must be a number, got {text!r}")
+            return value
+
+        c = cell("calls")
+        if c is None or c < 0:
+            raise FormatError(str(path), line, f"calls must be a number >= 0, got {row['calls']!r}")
+        calls[i] = c
+        h = cell("aht_s")
+        if c > 0 and (h is None or h <= 0):
+            raise FormatError(str(path), line, f"aht_s must be > 0, got {row['aht_s']!r}")
+        aht[i] = h if h is not None and h > 0 else 1.0
+        p = cell("patience_s") if has_patience else None
+        if p is not None and p <= 0:
+            raise FormatError(str(path), line, f"patience_s must be > 0, got {row['patience_s']!r}")
+        patience[i] = p if p is not None else (patience_s if patience_s is not None else np.nan)
+    load = calls * aht / interval_s
+    out: list[dict[str, Any]] = []
+    if k > 1:
+        results = []
+        for i in range(len(rows)):
+            m = chat_required_agents(
+                arrival_rate_per_s=calls[i] / interval_s,
+                aht_s=float(aht[i]),
+                concurrency=k,
+                patience_s=None if math.isnan(patience[i]) else float(patience[i]),
+                threshold_s=threshold_s,
+                target_sl=target_sl,
+                max_asa_s=asa_s,
+                max_abandon=ab_cap,
+                max_occupancy=cap,
+                sl_definition=definition,
+            )
+            results.append(m.as_dict())
+        agents = np.array([int(r["agents"]) for r in results], dtype=np.int64)
+        metric = {
+            key: np.array([float(r[key]) for r in results])
+            for key in ("service_level", "p_wait", "asa_s", "occupancy", "p_abandon")
+        }
+    else:
+        req = required_agents(
+            load_erl=load,
+            aht_s=aht,
+            threshold_s=threshold_s,
+            target_sl=target_sl,
+            patience_s=patience,
+            max_asa_s=asa_s,
+            max_abandon=ab_cap,
+            max_occupancy=cap,
+            sl_definition=definition,
+        )
+        agents = req.agents
+        metric = {
+            "service_level": req.metrics.service_level,
+            "p_wait": req.metrics.p_wait,
+            "asa_s": req.metrics.asa_s,
+            "occupancy": req.metrics.occupancy,
+            "p_abandon": req.metrics.p_abandon,
+        }
+    gross = gross_agents(agents=agents, shrinkage=shrink)
+    for i, row in enumerate(rows):
+        item: dict[str, Any] = {
+            "interval_start": row["interval_start"],
+            "queue": row["queue"],
+            "calls": calls[i],
+            "aht_s": aht[i] if calls[i] > 0 or (row.get("aht_s") or "").strip() else None,
+        }
+        if has_patience or patience_s is not None:
+            item["patience_s"] = None if math.isnan(patience[i]) else patience[i]
+        zero = agents[i] == 0
+        item.update(
+            load_erl=load[i],
+            agents=int(agents[i]),
+            gross_agents=int(gross[i]),
+            service_level=None if zero else metric["service_level"][i],
+            p_wait=None if zero else metric["p_wait"][i],
+            asa_s=None if zero else metric["asa_s"][i],
+            occupancy=None if zero else metric["occupancy"][i],
+            p_abandon=None if zero else metric["p_abandon"][i],
+        )
+        out.append({key: _clean(value) for key, value in item.items()})
+    return out
+
+
+def _write_plan(rows: list[dict[str, Any]], fmt: str, output: Path | None) -> None:
+    if fmt == "xlsx":
+        if output is None:
+            raise InputError("--format xlsx needs --output FILE.xlsx")
+        import xlsxwriter
+
+        workbook = xlsxwriter.Workbook(str(output))
+        sheet = workbook.add_worksheet("plan")
+        header = list(rows[0]) if rows else []
+        bold = workbook.add_format({"bold": True})
+        for col, name in enumerate(header):
+            sheet.write(0, col, name, bold)
+        for r, row in enumerate(rows, start=1):
+            for col, name in enumerate(header):
+                value = row[name]
+                if value is None:
+                    sheet.write_blank(r, col, None)
+                else:
+                    sheet.write(r, col, value)
+        workbook.close()
+        return
+    if fmt == "table":
+        _print_table("staffing plan", rows)
+        return
+    buffer = io.StringIO()
+    if fmt == "json":
+        json.dump(rows, buffer, indent=2)
+        buffer.write("\n")
+    else:
+        header = list(rows[0]) if rows else list(_PLAN_REQUIRED)
+        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- simulate
+def _parse_start(value: str | None) -> dt.datetime:
+    from contactcenter.simulate import DEFAULT_START
+
+    if value is None:
+        return DEFAULT_START
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        start = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"--start must be an ISO date-time such as 2025-01-06T08:00Z, got {value!r}"
+        ) from None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=dt.UTC)
+    return start
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``staff``, ``plan`` and ``simulate`` to ``app``."""
+
+    @app.command("staff")
+    @user_errors
+    def staff(
+        calls: Annotated[str, typer.Option("--calls", help="Contacts offered in --period.")],
+        period: Annotated[str, typer.Option("--period", help="Length of the period (30m).")],
+        aht: Annotated[
+            str,
+            typer.Option(
+                "--aht",
+                help="Average handle time (180, 3m); for chat one per concurrency level: 4m,5m,6m.",
+            ),
+        ],
+        threshold: Annotated[
+            str | None,
+            typer.Option("--threshold", help="Answer threshold T [default: 20s; chat 90s]."),
+        ] = None,
+        target: Annotated[str, typer.Option("--target", help="Target SL in (0, 1).")] = "0.8",
+        patience: Annotated[
+            str | None,
+            typer.Option("--patience", help="Mean patience: use Erlang A (abandonment)."),
+        ] = None,
+        agents: Annotated[
+            str | None, typer.Option("--agents", help="Evaluate this many agents.")
+        ] = None,
+        max_occupancy: Annotated[
+            str | None, typer.Option("--max-occupancy", help="Occupancy cap in (0, 1].")
+        ] = None,
+        shrinkage: Annotated[
+            str, typer.Option("--shrinkage", help="Share of paid time off the queue, [0, 1).")
+        ] = "0",
+        asa_target: Annotated[
+            str | None, typer.Option("--asa-target", help="Highest mean wait (ASA).")
+        ] = None,
+        max_abandon: Annotated[
+            str | None, typer.Option("--max-abandon", help="Highest P(abandon), (0, 1].")
+        ] = None,
+        concurrency: Annotated[
+            str, typer.Option("--concurrency", help="Chats an agent holds at once.")
+        ] = "1",
+        sl_definition: Annotated[
+            str,
+            typer.Option("--sl-definition", help="offered (default), answered or virtual."),
+        ] = "offered",
+        output_format: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
+    ) -> None:
+        """Agents needed for a queue (or, with --agents, what that staffing delivers)."""
+        result = _staff(
+            calls=calls,
+            period=period,
+            aht=aht,
+            threshold=threshold,
+            target=target,
+            patience=patience,
+            agents=agents,
+            max_occupancy=max_occupancy,
+            shrinkage=shrinkage,
+            asa_target=asa_target,
+            max_abandon=max_abandon,
+            concurrency=concurrency,
+            sl_definition=sl_definition,
+            output_format=output_format,
+        )
+        if output_format == "json":
+            sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        else:
+            _print_pairs(f"staffing ({result['model']})", result)
+
+    @app.command("plan")
+    @user_errors
+    def plan(
+        forecast: Annotated[
+            Path,
+            typer.Option(
+                "--forecast",
+                help="CSV with interval_start, queue, calls, aht_s (and optionally patience_s).",
+            ),
+        ],
+        interval: Annotated[
+            str, typer.Option("--interval", help="Interval length of the forecast rows.")
+        ] = "30m",
+        threshold: Annotated[
+            str | None,
+            typer.Option("--threshold", help="Answer threshold T [default: 20s; chat 90s]."),
+        ] = None,
+        target: Annotated[str, typer.Option("--target", help="Target SL in (0, 1).")] = "0.8",
+        patience: Annotated[
+            str | None,
+            typer.Option("--patience", help="Mean patience for rows without patience_s."),
+        ] = None,
+        max_occupancy: Annotated[
+            str | None, typer.Option("--max-occupancy", help="Occupancy cap in (0, 1].")
+        ] = None,
+        shrinkage: Annotated[
+            str, typer.Option("--shrinkage", help="Share of paid time off the queue, [0, 1).")
+        ] = "0",
+        asa_target: Annotated[
+            str | None, typer.Option("--asa-target", help="Highest mean wait (ASA).")
+        ] = None,
+        max_abandon: Annotated[
+            str | None, typer.Option("--max-abandon", help="Highest P(abandon), (0, 1].")
+        ] = None,
+        concurrency: Annotated[
+            str, typer.Option("--concurrency", help="Chats an agent holds at once.")
+        ] = "1",
+        sl_definition: Annotated[
+            str,
+            typer.Option("--sl-definition", help="offered (default), answered or virtual."),
+        ] = "offered",
+        output_format: Annotated[
+            str, typer.Option("--format", help="csv, json, table or xlsx.")
+        ] = "table",
+        output: Annotated[
+            Path | None, typer.Option("--output", help="Write here instead of stdout.")
+        ] = None,
+    ) -> None:
+        """Agents per interval and queue for a forecast, with the predicted KPIs."""
+        fmt = _choice(output_format, "--format", FORMATS_PLAN)
+        k = _whole(concurrency, "--concurrency", 1)
+        threshold_s = parse_duration(
+            threshold if threshold is not None else ("90" if k > 1 else "20"),
+            option="--threshold",
+        )
+        rows = _plan_rows(
+            path=forecast,
+            interval_s=_positive_duration(interval, "--interval"),
+            threshold_s=threshold_s,
+            target_sl=_fraction(target, "--target", closed_top=False),
+            patience_s=_positive_duration(patience, "--patience") if patience is not None else None,
+            cap=_fraction(max_occupancy, "--max-occupancy", closed_top=True),
+            shrink=_shrinkage(shrinkage),
+            asa_s=_positive_duration(asa_target, "--asa-target")
+            if asa_target is not None
+            else None,
+            ab_cap=_fraction(max_abandon, "--max-abandon", closed_top=True),
+            k=k,
+            definition=_choice(sl_definition, "--sl-definition", SL_DEFINITIONS),
+        )
+        _write_plan(rows, fmt, output)
+
+    @app.command("simulate")
+    @user_errors
+    def simulate_cmd(
+        calls: Annotated[str, typer.Option("--calls", help="Expected contacts per period.")],
+        period: Annotated[str, typer.Option("--period", help="Length of one period (30m).")],
+        aht: Annotated[str, typer.Option("--aht", help="Average handle time (180, 3m).")],
+        agents: Annotated[str, typer.Option("--agents", help="Agents on duty.")],
+        patience: Annotated[
+            str | None, typer.Option("--patience", help="Mean (exponential) patience.")
+        ] = None,
+        threshold: Annotated[
+            str, typer.Option("--threshold", help="Answer threshold T for the summary.")
+        ] = "20",
+        periods: Annotated[str, typer.Option("--periods", help="Periods to simulate.")] = "1",
+        seed: Annotated[str, typer.Option("--seed", help="Random seed (same seed, same run).")] = (
+            "0"
+        ),
+        service: Annotated[
+            str, typer.Option("--service", help="Handle times: exponential or lognormal.")
+        ] = "exponential",
+        service_cv: Annotated[
+            str, typer.Option("--service-cv", help="Coefficient of variation for lognormal.")
+        ] = "1",
+        concurrency: Annotated[
+            str, typer.Option("--concurrency", help="Contacts an agent holds at once (chat).")
+        ] = "1",
+        start: Annotated[
+            str | None,
+            typer.Option("--start", help="First instant, ISO (default 2025-01-06T08:00Z)."),
+        ] = None,
+        queue: Annotated[str, typer.Option("--queue", help="Queue name in the contacts.")] = (
+            "simulated"
+        ),
+        output_format: Annotated[str, typer.Option("--format", help="json or table.")] = "json",
+        output: Annotated[
+            Path | None,
+            typer.Option("--output", help="Write the canonical contacts to this Parquet file."),
+        ] = None,
+    ) -> None:
+        """Simulate the queue and print its KPIs (optionally write canonical contacts)."""
+        from contactcenter.simulate import simulate, summarize, to_contacts
+
+        n_calls = _number(calls, "--calls", allowed="a number >= 0")
+        if n_calls < 0:
+            raise InputError(f"--calls must be a number >= 0, got {calls}")
+        period_s = _positive_duration(period, "--period")
+        k = _whole(concurrency, "--concurrency", 1)
+        levels = _aht_levels(aht, k)
+        n_agents = _whole(agents, "--agents", 1)
+        patience_s = _positive_duration(patience, "--patience") if patience is not None else None
+        threshold_s = parse_duration(threshold, option="--threshold")
+        n_periods = _whole(periods, "--periods", 1)
+        seed_value = _whole(seed, "--seed", 0)
+        kind = _choice(service, "--service", ("exponential", "lognormal"))
+        cv = _number(service_cv, "--service-cv", allowed="a number > 0")
+        if cv <= 0:
+            raise InputError(f"--service-cv must be a number > 0, got {service_cv}")
+        _choice(output_format, "--format", FORMATS_STAFF)
+        first = _parse_start(start)
+        result = simulate(
+            calls_per_interval=np.full(n_periods, n_calls),
+            interval_s=period_s,
+            agents_per_interval=n_agents,
+            aht_s=levels,
+            patience_s=patience_s,
+            service="lognormal" if kind == "lognormal" else "exponential",
+            service_cv=cv,
+            concurrency=k,
+            seed=seed_value,
+        )
+        summary = summarize(result, threshold_s=threshold_s)
+        summary["seed"] = seed_value
+        summary["start"] = first.isoformat()
+        if output is not None:
+            import pyarrow.parquet as pq
+
+            table = to_contacts(
+                result, start=first, queue=queue, channel="chat" if k > 1 else "voice"
+            )
+            pq.write_table(table, str(output))
+            summary["output"] = str(output)
+        cleaned = {key: _clean(value) for key, value in summary.items()}
+        if output_format == "json":
+            sys.stdout.write(json.dumps(cleaned, indent=2) + "\n")
+        else:
+            _print_pairs("simulation", cleaned)
