@@ -27,7 +27,45 @@ IntArray = npt.NDArray[np.int64]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _SERIES_EPS = 1e-18
-_SERIES_MAX_TERMS = 400_000
+_VECTOR_TERMS = 2_000
+_SCALAR_ROWS = 16
+
+
+def _series_scalar(x: float, y: float) -> tuple[float, float]:
+    """sum_{j>=1} t_j and sum_{j>=1} j t_j with t_j = y^j / prod_{k<=j}(x + k), y < x."""
+    t = 1.0
+    s1 = 0.0
+    m1 = 0.0
+    j = 0
+    while True:
+        j += 1
+        t = t * y / (x + j)
+        s1 += t
+        m1 += j * t
+        q = y / (x + j + 1)
+        if t == 0.0 or t * q / (1.0 - q) <= _SERIES_EPS * s1:
+            return s1, m1
+
+
+def _series_vector(xs: FloatArray, ys: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """:func:`_series_scalar` for many rows at once (rows leave as they converge)."""
+    t = np.ones(xs.size)
+    s1 = np.zeros(xs.size)
+    m1 = np.zeros(xs.size)
+    active = np.arange(xs.size)
+    j = 0
+    while active.size:
+        j += 1
+        ta = t[active] * ys[active] / (xs[active] + j)
+        t[active] = ta
+        s1[active] += ta
+        m1[active] += j * ta
+        q = ys[active] / (xs[active] + j + 1)
+        # remaining terms <= ta q / (1 - q); stop once below eps of the sums
+        tail = ta * q / (1.0 - q)
+        done = (tail <= _SERIES_EPS * s1[active]) | (ta == 0.0)
+        active = active[~done]
+    return s1, m1
 
 
 def erlang_b(agents: IntArray, load: FloatArray) -> FloatArray:
@@ -120,26 +158,23 @@ def a_function(x: FloatArray, y: FloatArray) -> _ASeries:
     log_am1 = np.full(size, -np.inf)
     pab = np.zeros(size)
     with np.errstate(all="ignore"):
+        # terms fall at least like rho^j and like exp(-j^2 / 2x): estimate how many it takes
+        rho = y / x
+        terms = np.minimum(-42.0 / np.log(np.where(rho > 0, rho, 0.5)), 9.0 * np.sqrt(x) + 50)
         use_series = y < x
         idx = np.flatnonzero(use_series)
         if idx.size:
             xs, ys = x[idx], y[idx]
-            t = np.ones(idx.size)
-            s1 = np.zeros(idx.size)
-            m1 = np.zeros(idx.size)
-            active = np.arange(idx.size)
-            j = 0
-            while active.size and j < _SERIES_MAX_TERMS:
-                j += 1
-                ta = t[active] * ys[active] / (xs[active] + j)
-                t[active] = ta
-                s1[active] += ta
-                m1[active] += j * ta
-                q = ys[active] / (xs[active] + j + 1)
-                # remaining terms <= ta q / (1 - q); stop once below eps of the sums
-                tail = ta * q / (1.0 - q)
-                done = (tail <= _SERIES_EPS * s1[active]) | (ta == 0.0)
-                active = active[~done]
+            # long series (rho near 1 with patience >> AHT) run as scalar loops, the rest
+            # together; the incomplete gamma function would underflow for them
+            long_rows = (terms[idx] > _VECTOR_TERMS) | (idx.size <= _SCALAR_ROWS)
+            s1 = np.empty(idx.size)
+            m1 = np.empty(idx.size)
+            for i in np.flatnonzero(long_rows).tolist():
+                s1[i], m1[i] = _series_scalar(float(xs[i]), float(ys[i]))
+            short = np.flatnonzero(~long_rows)
+            if short.size:
+                s1[short], m1[short] = _series_vector(xs[short], ys[short])
             a = 1.0 + s1
             log_a[idx] = np.log(a)
             log_am1[idx] = np.log(s1)
@@ -154,8 +189,9 @@ def a_function(x: FloatArray, y: FloatArray) -> _ASeries:
             log_a[gdx] = la
             inv_a = np.exp(-la)
             log_am1[gdx] = la + np.log1p(-inv_a)
-            rho = yg / xg
-            pab[gdx] = (1.0 - 1.0 / rho) + inv_a / rho
+            rho_g = yg / xg
+            # rho >= 1 here, so both terms are non-negative
+            pab[gdx] = (1.0 - 1.0 / rho_g) + inv_a / rho_g
     return _ASeries(log_a=log_a, log_a_minus_1=log_am1, p_ab_given_wait=pab)
 
 
