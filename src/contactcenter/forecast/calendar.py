@@ -51,7 +51,7 @@ class OpenCalendar:
 
 def weekdays_of(first_day: pd.Timestamp, n_days: int) -> IntArray:
     """Weekday (Monday = 0) of each of ``n_days`` days from ``first_day``."""
-    return ((first_day.dayofweek + np.arange(n_days)) % 7).astype(np.int64)
+    return ((first_day.day_of_week + np.arange(n_days)) % 7).astype(np.int64)
 
 
 def holiday_mask(first_day: pd.Timestamp, n_days: int, holidays: frozenset[dt.date]) -> BoolArray:

@@ -169,10 +169,11 @@ def fit_profile(
     fit_weeks: int = 24,
     profile_days: int = 16,
     level_smoothing: float | None = None,
-    effect_ridge: float = 1.0,
+    effect_ridge: float = 0.3,
     halflife_weeks: float = 12.0,
     damping: float = 0.8,
-    huber_k: float = 1.345,
+    huber_k: float = 2.0,
+    min_scale: float = 0.02,
     iterations: int = 10,
 ) -> ProfileFit:
     r"""Fit the weekday-profile x level model at the context's origin.
@@ -193,8 +194,9 @@ def fit_profile(
     * ridge ``effect_ridge * |gamma|^2`` on the calendar effects, so an effect seen once
       is shrunk towards 0;
     * observation weights ``0.5 ** (k / halflife_weeks)`` times Huber weights from
-      ``iterations`` rounds of IRLS (``c = huber_k * 1.4826 * MAD`` of the residuals), so
-      unlisted holidays and outages do not drag the level.
+      ``iterations`` rounds of IRLS (``c = huber_k * max(min_scale, 1.4826 * MAD)`` of the
+      log residuals; the floor keeps exact or nearly exact series from being reweighted on
+      rounding noise), so unlisted holidays and outages do not drag the level.
 
     The horizon's totals are ``exp(l_0 + slope_term + beta_w + gamma^T x_d)`` (a median
     forecast), with ``slope_term = s * phi (1 - phi^m) / (1 - phi)`` for a trend
@@ -256,10 +258,7 @@ def fit_profile(
         lhs = x.T @ (x * w_all[:, None]) + penalty
         beta = np.linalg.solve(lhs, x.T @ (w_all * y))
         resid = y - x @ beta
-        scale = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
-        if scale <= 1e-12:
-            robust = np.ones(train.size)
-            break
+        scale = max(min_scale, 1.4826 * float(np.median(np.abs(resid - np.median(resid)))))
         cut = huber_k * scale
         new = np.where(np.abs(resid) <= cut, 1.0, cut / np.maximum(np.abs(resid), 1e-300))
         if np.allclose(new, robust, atol=1e-6):
