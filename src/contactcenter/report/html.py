@@ -48,7 +48,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;
 h1{font-size:1.5rem} h2{font-size:1.15rem;margin-top:2rem}
 table{border-collapse:collapse;font-size:.85rem} th,td{border:1px solid #ddd;padding:.25rem .5rem;
 text-align:right} th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
-p.note{color:#555;font-size:.9rem}
+p.note{color:#555;font-size:.9rem} div.scroll{overflow-x:auto;max-width:100%}
 """
 
 
@@ -73,13 +73,15 @@ def render_html(title: str, sections: Sequence[Section]) -> str:
             )
             js_included = True
         elif isinstance(section, Table):
-            parts.append(f"<h2>{html.escape(section.title)}</h2><table><tr>")
+            parts.append(
+                f"<h2>{html.escape(section.title)}</h2><div class='scroll'><table><tr>"
+            )
             parts.extend(f"<th>{html.escape(str(c))}</th>" for c in section.columns)
             parts.append("</tr>")
             for row in section.rows:
                 cells = "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
                 parts.append(f"<tr>{cells}</tr>")
-            parts.append("</table>")
+            parts.append("</table></div>")
         else:
             parts.append(f"<p class='note'>{html.escape(section.text)}</p>")
     parts.append("</body></html>")

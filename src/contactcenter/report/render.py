@@ -150,7 +150,9 @@ def html_sections(
         rows = source.rows()
         x = [r["interval_start"] for r in rows]
         sl = go.Figure()
-        sl.add_bar(x=x, y=[r.get("service_level") for r in rows], name="service level")
+        levels = [r.get("service_level") for r in rows]
+        colours = ["#2e9e5b" if v is not None and v >= target else "#e0703a" for v in levels]
+        sl.add_bar(x=x, y=levels, name="service level", marker_color=colours)
         sl.add_hline(y=target, line_dash="dash", annotation_text=f"target {target:.0%}")
         sl.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.05], height=380)
         sections.append(Chart("Service level per interval against the target", sl))
