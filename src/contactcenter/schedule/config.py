@@ -201,11 +201,12 @@ def _days(value: Any, path: str, where: _Where) -> tuple[int, ...]:
 
 def _template(raw: Any, i: int, interval_s: int, where: _Where) -> ShiftTemplate:
     path = f"templates[{i}]"
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    if isinstance(name, str) and name.strip():
+        path = f"templates[{i}] ({name})"
     data = _mapping(raw, path, where, TEMPLATE_KEYS)
-    name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise where.error(f"{path}.name", "every template needs a name")
-    path = f"templates[{i}] ({name})"
     for key in ("start", "length"):
         if key not in data:
             raise where.error(path, f"missing key {key!r}")

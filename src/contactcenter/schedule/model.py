@@ -80,7 +80,7 @@ def build_columns(config: ShiftConfig, req: Requirement) -> list[ShiftColumn]:
         )
     g = config.interval_s
     spd = DAY_S // g
-    weekday0 = req.first_day.dayofweek
+    weekday0 = req.first_day.day_of_week
     columns: list[ShiftColumn] = []
     for d in range(req.days):
         wd = (weekday0 + d) % 7

@@ -8,9 +8,10 @@ and queue with at least ``interval_start`` and the column to cover: ``agents`` (
   (one roster serves them all); pass ``queue`` to schedule a single queue.
 * A fractional requirement is rounded up, after removing floating-point noise
   (``ceil(x - 1e-6)``, so 53.00000000000001 agents needs 53, not 54).
-* The plan's interval (detected from its start times) and the shift grid may differ: a
-  coarser plan interval applies its requirement to each grid slot inside it; a finer one
-  gives each grid slot the largest requirement among the plan intervals inside it.
+* The plan's interval (the greatest common divisor of its start times within a day; the
+  shift grid when the plan has one row a day) and the shift grid may differ: a coarser
+  plan interval applies its requirement to each grid slot inside it; a finer one gives
+  each grid slot the largest requirement among the plan intervals inside it.
 * Every day from the plan's first to its last is scheduled; intervals the plan leaves out
   require 0 agents.
 """
@@ -130,14 +131,19 @@ def requirement_from_frame(
         )
     pooled = pd.Series(values).groupby(t).sum()
     times = pooled.index.to_numpy(dtype=np.int64)
-    g = 0
-    for v in np.unique(times % DAY_S):
-        g = math.gcd(g, int(v))
-    for v in np.unique(np.diff(times)):
-        g = math.gcd(g, int(v))
-    plan_s = g or DAY_S
-    while DAY_S % plan_s:
-        plan_s = math.gcd(plan_s, DAY_S)
+    steps = np.diff(times)
+    same_day = (times[1:] // DAY_S) == (times[:-1] // DAY_S)
+    if not same_day.any():
+        plan_s = interval_s  # one row a day: nothing tells the plan's interval
+    else:
+        g = 0
+        for v in np.unique(times % DAY_S):
+            g = math.gcd(g, int(v))
+        for v in np.unique(steps[same_day]):
+            g = math.gcd(g, int(v))
+        plan_s = g or DAY_S
+        while DAY_S % plan_s:
+            plan_s = math.gcd(plan_s, DAY_S)
     if plan_s % interval_s and interval_s % plan_s:
         raise InputError(
             f"{source}: the plan's interval of {plan_s} s and the shift grid of {interval_s} s "
