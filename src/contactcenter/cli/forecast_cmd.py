@@ -307,6 +307,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Forecast calls (80 % interval) and AHT per interval; the output feeds `plan`."""
         fmt = _choice(output_format, "--format", FORMATS_FORECAST)
+        if fmt == "xlsx" and output is None:
+            raise InputError("--format xlsx needs --output FILE.xlsx")
         interval_s = _interval(interval)
         horizon_days = _horizon(horizon)
         _choice(method, "--method", (*ALL_METHODS, AUTO))
