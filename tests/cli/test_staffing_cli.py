@@ -264,6 +264,12 @@ def test_plan_errors_name_file_line_or_option(forecast: Path, tmp_path: Path) ->
     result = runner.invoke(app, ["plan", "--forecast", str(bad)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {bad}:2: aht_s must be > 0, got '0'"
+    text = tmp_path / "text.csv"
+    text.write_text("interval_start,queue,calls,aht_s\nx,q,ten,60\n", encoding="utf-8")
+    result = runner.invoke(app, ["plan", "--forecast", str(text)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {text}: ")
+    assert "invalid value 'ten'" in result.stderr
     missing = tmp_path / "missing.csv"
     missing.write_text("queue,calls\nq,1\n", encoding="utf-8")
     result = runner.invoke(app, ["plan", "--forecast", str(missing)])

@@ -273,23 +273,56 @@ def _staff(
 
 # --------------------------------------------------------------------------- plan
 _PLAN_REQUIRED = ("interval_start", "queue", "calls", "aht_s")
+_PLAN_TYPES = {
+    "interval_start": "string",
+    "queue": "string",
+    "calls": "float64",
+    "aht_s": "float64",
+    "patience_s": "float64",
+}
 
 
-def _read_forecast(path: Path) -> tuple[list[dict[str, str]], bool]:
+def _read_forecast(path: Path) -> Any:
+    """The forecast as a pyarrow table (columns typed; empty numeric cells are null)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     if not path.exists():
         raise InputError(f"--forecast: file not found: {path}")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in _PLAN_REQUIRED if c not in header]
-        if missing:
-            raise FormatError(
-                str(path),
-                1,
-                f"missing columns {missing}; needed: {list(_PLAN_REQUIRED)} (optional: patience_s)",
-            )
-        rows = list(reader)
-    return rows, "patience_s" in header
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    missing = [c for c in _PLAN_REQUIRED if c not in header]
+    if missing:
+        raise FormatError(
+            str(path),
+            1,
+            f"missing columns {missing}; needed: {list(_PLAN_REQUIRED)} (optional: patience_s)",
+        )
+    types = {k: pa.type_for_alias(v) for k, v in _PLAN_TYPES.items() if k in header}
+    try:
+        return pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, include_columns=[c for c in header if c in types]
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise FormatError(str(path), None, str(exc).splitlines()[0]) from None
+
+
+def _first_bad(mask: Any, path: Path, column: Any, reason: str) -> None:
+    bad = np.flatnonzero(mask)
+    if bad.size:
+        i = int(bad[0])
+        value = column[i]
+        shown = "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
+        raise FormatError(str(path), i + 2, f"{reason}, got {_fmt_cell(shown)!r}")
+
+
+def _fmt_cell(value: Any) -> str:
+    if isinstance(value, float) and value == round(value):
+        return str(int(value))
+    return str(value)
 
 
 def _plan_rows(
@@ -305,46 +338,35 @@ def _plan_rows(
     ab_cap: float | None,
     k: int,
     definition: str,
-) -> list[dict[str, Any]]:
-    rows, has_patience = _read_forecast(path)
-    calls = np.zeros(len(rows))
-    aht = np.ones(len(rows))
-    patience = np.full(len(rows), np.nan)
-    for i, row in enumerate(rows):
-        line = i + 2
+) -> Any:
+    """The plan as a pyarrow table: the forecast's columns plus the staffing columns."""
+    import pyarrow as pa
 
-        def cell(name: str, row: dict[str, str] = row, line: int = line) -> float | None:
-            text = (row.get(name) or "").strip()
-            if not text:
-                return None
-            try:
-                value = float(text)
-            except ValueError:
-                raise FormatError(
-                    str(path), line, f"{name} must be a number, got {text!r}"
-                ) from None
-            if not math.isfinite(value):
-                raise FormatError(str(path), line, f"{name} must be a number, got {text!r}")
-            return value
-
-        c = cell("calls")
-        if c is None or c < 0:
-            raise FormatError(str(path), line, f"calls must be a number >= 0, got {row['calls']!r}")
-        calls[i] = c
-        h = cell("aht_s")
-        if c > 0 and (h is None or h <= 0):
-            raise FormatError(str(path), line, f"aht_s must be > 0, got {row['aht_s']!r}")
-        aht[i] = h if h is not None and h > 0 else 1.0
-        p = cell("patience_s") if has_patience else None
-        if p is not None and p <= 0:
-            raise FormatError(str(path), line, f"patience_s must be > 0, got {row['patience_s']!r}")
-        patience[i] = p if p is not None else (patience_s if patience_s is not None else np.nan)
-    load = calls * aht / interval_s
-    out: list[dict[str, Any]] = []
+    table = _read_forecast(path)
+    n_rows = table.num_rows
+    calls = table.column("calls").to_numpy(zero_copy_only=False).astype(np.float64)
+    aht_raw = table.column("aht_s").to_numpy(zero_copy_only=False).astype(np.float64)
+    calls_list = table.column("calls").to_pylist()
+    _first_bad(~(calls >= 0), path, calls_list, "calls must be a number >= 0")
+    _first_bad(
+        (calls > 0) & ~(aht_raw > 0), path, table.column("aht_s").to_pylist(), "aht_s must be > 0"
+    )
+    aht = np.where(aht_raw > 0, aht_raw, 1.0)
+    has_patience = "patience_s" in table.column_names
+    patience = np.full(n_rows, np.nan if patience_s is None else patience_s)
+    if has_patience:
+        given = table.column("patience_s").to_numpy(zero_copy_only=False).astype(np.float64)
+        _first_bad(
+            ~np.isnan(given) & ~(given > 0),
+            path,
+            table.column("patience_s").to_pylist(),
+            "patience_s must be > 0",
+        )
+        patience = np.where(np.isnan(given), patience, given)
+    load = calls / interval_s * aht
     if k > 1:
-        results = []
-        for i in range(len(rows)):
-            m = chat_required_agents(
+        results = [
+            chat_required_agents(
                 arrival_rate_per_s=calls[i] / interval_s,
                 aht_s=float(aht[i]),
                 concurrency=k,
@@ -355,13 +377,15 @@ def _plan_rows(
                 max_abandon=ab_cap,
                 max_occupancy=cap,
                 sl_definition=definition,
-            )
-            results.append(m.as_dict())
+            ).as_dict()
+            for i in range(n_rows)
+        ]
         agents = np.array([int(r["agents"]) for r in results], dtype=np.int64)
         metric = {
             key: np.array([float(r[key]) for r in results])
             for key in ("service_level", "p_wait", "asa_s", "occupancy", "p_abandon")
         }
+        load = calls / interval_s * aht  # conversation-Erlangs
     else:
         req = required_agents(
             load_erl=load,
@@ -383,31 +407,25 @@ def _plan_rows(
             "p_abandon": req.metrics.p_abandon,
         }
     gross = gross_agents(agents=agents, shrinkage=shrink)
-    for i, row in enumerate(rows):
-        item: dict[str, Any] = {
-            "interval_start": row["interval_start"],
-            "queue": row["queue"],
-            "calls": calls[i],
-            "aht_s": aht[i] if calls[i] > 0 or (row.get("aht_s") or "").strip() else None,
-        }
-        if has_patience or patience_s is not None:
-            item["patience_s"] = None if math.isnan(patience[i]) else patience[i]
-        zero = agents[i] == 0
-        item.update(
-            load_erl=load[i],
-            agents=int(agents[i]),
-            gross_agents=int(gross[i]),
-            service_level=None if zero else metric["service_level"][i],
-            p_wait=None if zero else metric["p_wait"][i],
-            asa_s=None if zero else metric["asa_s"][i],
-            occupancy=None if zero else metric["occupancy"][i],
-            p_abandon=None if zero else metric["p_abandon"][i],
-        )
-        out.append({key: _clean(value) for key, value in item.items()})
-    return out
+    columns: dict[str, Any] = {
+        "interval_start": table.column("interval_start"),
+        "queue": table.column("queue"),
+        "calls": pa.array(calls),
+        "aht_s": pa.array(aht_raw, mask=np.isnan(aht_raw)),
+    }
+    if has_patience or patience_s is not None:
+        columns["patience_s"] = pa.array(patience, mask=np.isnan(patience))
+    columns["load_erl"] = pa.array(load)
+    columns["agents"] = pa.array(agents)
+    columns["gross_agents"] = pa.array(gross)
+    undefined = agents == 0  # nothing offered: every ratio is null
+    for key, values in metric.items():
+        values = np.asarray(values, dtype=np.float64)
+        columns[key] = pa.array(values, mask=undefined | ~np.isfinite(values))
+    return pa.table(columns)
 
 
-def _write_plan(rows: list[dict[str, Any]], fmt: str, output: Path | None) -> None:
+def _write_plan(table: Any, fmt: str, output: Path | None) -> None:
     if fmt == "xlsx":
         if output is None:
             raise InputError("--format xlsx needs --output FILE.xlsx")
@@ -415,13 +433,10 @@ def _write_plan(rows: list[dict[str, Any]], fmt: str, output: Path | None) -> No
 
         workbook = xlsxwriter.Workbook(str(output))
         sheet = workbook.add_worksheet("plan")
-        header = list(rows[0]) if rows else []
         bold = workbook.add_format({"bold": True})
-        for col, name in enumerate(header):
+        for col, name in enumerate(table.column_names):
             sheet.write(0, col, name, bold)
-        for r, row in enumerate(rows, start=1):
-            for col, name in enumerate(header):
-                value = row[name]
+            for r, value in enumerate(table.column(name).to_pylist(), start=1):
                 if value is None:
                     sheet.write_blank(r, col, None)
                 else:
@@ -429,19 +444,24 @@ def _write_plan(rows: list[dict[str, Any]], fmt: str, output: Path | None) -> No
         workbook.close()
         return
     if fmt == "table":
-        _print_table("staffing plan", rows)
+        _print_table("staffing plan", table.to_pylist())
         return
-    buffer = io.StringIO()
     if fmt == "json":
-        json.dump(rows, buffer, indent=2)
-        buffer.write("\n")
+        text = json.dumps([{k: _clean(v) for k, v in row.items()} for row in table.to_pylist()])
+        text += "\n"
     else:
-        header = list(rows[0]) if rows else list(_PLAN_REQUIRED)
-        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    text = buffer.getvalue()
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        buffer = io.BytesIO()
+        header = ",".join(table.column_names) + "\n"  # plain names (pyarrow quotes them)
+        try:  # unquoted, like the forecast; values with commas or quotes need quoting
+            options = pacsv.WriteOptions(include_header=False, quoting_style="none")
+            pacsv.write_csv(table, buffer, write_options=options)
+        except pa.ArrowInvalid:
+            buffer = io.BytesIO()
+            pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
+        text = header + buffer.getvalue().decode("utf-8")
     if output is None:
         sys.stdout.write(text)
     else:
