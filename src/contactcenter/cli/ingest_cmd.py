@@ -1,9 +1,126 @@
-"""CLI commands of this group (registered by contactcenter.cli.main)."""
+"""``contactcenter ingest``: load files of one format into the store and print the load report."""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import typer
+
+from contactcenter.cli.common import user_errors
+from contactcenter.ingest import FORMATS, IngestOptions, ingest
+from contactcenter.store import LoadReport, Store
+
+PROGRESS_MIN_BYTES = 4 << 20
+"""Loads smaller than this (all files together) draw no progress bar."""
+
+
+@contextmanager
+def _progress(files: list[Path]) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on stderr for long loads, only when stderr is a terminal."""
+    total = sum(p.stat().st_size for p in files if p.is_file())
+    if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(name: str, done: int, size: int) -> None:
+        if name not in tasks:
+            tasks[name] = bar.add_task(name, total=size)
+        bar.update(tasks[name], completed=done)
+
+    with bar:
+        yield update
+
+
+def format_report(report: LoadReport, db: Path) -> str:
+    """The load report as people read it."""
+    n = len(report.files)
+    out = [
+        f"loaded {n} file{'s' if n != 1 else ''} as {report.format} into {db} "
+        f"(load {report.load_id})",
+        f"  lines read      {report.lines_read:>10,}",
+        f"    used          {report.lines_used:>10,}",
+        f"    ignored       {report.lines_ignored:>10,}",
+    ]
+    for reason, count in sorted(report.ignored.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.append(f"      {count:>10,}  {reason}")
+    out.append(f"    rejected      {report.lines_rejected:>10,}")
+    for reason, count in sorted(report.rejected.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.append(f"      {count:>10,}  {reason}")
+    if report.rejects_file:
+        out.append(f"      line numbers and text of rejected lines: {report.rejects_file}")
+    out.append(
+        f"  contacts        {report.contacts_inserted:>10,} inserted, "
+        f"{report.contacts_updated:,} updated"
+    )
+    out.append(f"  agent events    {report.agent_events_inserted:>10,} inserted")
+    if report.notes:
+        out.append("  notes")
+        out.extend(f"    - {note}" for note in report.notes)
+    return "\n".join(out)
+
+
+@user_errors
+def ingest_command(
+    files: list[Path] = typer.Argument(..., help="Files to load (rotated logs in any order)."),
+    db: Path = typer.Option(..., "--db", help="The store (DuckDB file); created if missing."),
+    fmt: str = typer.Option(..., "--format", help=f"One of: {', '.join(FORMATS)}."),
+    source_tz: str | None = typer.Option(
+        None,
+        "--source-tz",
+        help="IANA zone of naive local times (technion: Asia/Jerusalem by default; "
+        "queue_log_csv realtime datetimes; csv mapping).",
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="YAML column mapping (required by --format csv)."
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="Source name written into the rows (default: the format's)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the load report as JSON."),
+) -> None:
+    """Load FILE... of one format into the store, in one transaction, and report every line.
+
+    lines read = used + ignored + rejected, always; rejected lines (file, line number,
+    reason, text) are appended to <db>.rejects.csv. Loading the same file again changes
+    nothing. A file that is not in the declared format stops the load (exit status 2) and
+    leaves the store as it was.
+    """
+    options = IngestOptions(source_tz=source_tz, mapping=mapping, source=source)
+    with _progress(files) as progress, Store(db) as store:
+        if progress is not None:
+            options = IngestOptions(
+                source_tz=source_tz, mapping=mapping, source=source, progress=progress
+            )
+        report = ingest(store, fmt=fmt, files=files, options=options)
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report, db))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``ingest`` command to ``app``."""
+    app.command("ingest")(ingest_command)

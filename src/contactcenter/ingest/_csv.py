@@ -1,0 +1,112 @@
+"""CSV records with exact line numbers, shared by the CSV formats.
+
+Python's :mod:`csv` reader is used because it is the one reader that tells where each
+record starts: a quoted field may span several physical lines, and blank lines are kept
+(DuckDB's and Arrow's fast readers skip blank lines or lose the line numbers). For these
+formats a "line" in the load report is a CSV record; its number is the physical line where
+it starts.
+
+Each record is returned with its text (for the rejects file) and, when it cannot be read,
+an error instead of its fields: ``not valid UTF-8`` (bytes that do not decode) or the csv
+module's own message (for example a field over :data:`FIELD_SIZE_LIMIT` characters). The
+reader goes on after such a record.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+FIELD_SIZE_LIMIT = 1 << 20
+"""Largest field accepted (characters); a longer one makes its record an error."""
+
+R_UTF8 = "not valid UTF-8"
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record: its first physical line, its fields (None on error), its text."""
+
+    line_no: int
+    fields: list[str] | None
+    text: str
+    error: str | None = None
+
+    @property
+    def blank(self) -> bool:
+        """True for an empty line (or one of only white space)."""
+        return self.fields is not None and (
+            not self.fields or (len(self.fields) == 1 and not self.fields[0].strip())
+        )
+
+
+class _Lines:
+    """Iterates the physical lines, remembering those of the current record."""
+
+    def __init__(self, fh: Iterator[str], size: int, name: str, progress: _Progress) -> None:
+        self.fh = fh
+        self.pending: list[str] = []
+        self.count = 0
+        self.chars = 0
+        self.size = size
+        self.name = name
+        self.progress = progress
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.fh)
+        self.pending.append(line)
+        self.count += 1
+        if self.progress is not None:
+            self.chars += len(line)
+            if self.count % 65536 == 0:
+                self.progress(self.name, min(self.chars, self.size), self.size)
+        return line
+
+    def take(self) -> str:
+        text = "".join(self.pending).rstrip("\r\n")
+        self.pending.clear()
+        return text
+
+
+_Progress = Callable[[str, int, int], None] | None
+
+
+def iter_records(
+    path: Path,
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8-sig",
+    progress: _Progress = None,
+) -> Iterator[Record]:
+    """Yield every record of ``path`` (blank lines included, as records with no fields)."""
+    csv.field_size_limit(FIELD_SIZE_LIMIT)
+    size = path.stat().st_size
+    with path.open("r", encoding=encoding, errors="surrogateescape", newline="") as fh:
+        lines = _Lines(iter(fh), size, path.name, progress)
+        reader = csv.reader(lines, delimiter=delimiter, strict=False)
+        while True:
+            start = lines.count + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                text = lines.take()
+                yield Record(start, None, text, f"CSV error: {exc}")
+                continue
+            text = lines.take()
+            if _SURROGATE.search(text):
+                clean = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                yield Record(start, None, clean, R_UTF8)
+                continue
+            yield Record(start, fields, text)
+    if progress is not None:
+        progress(path.name, size, size)

@@ -1,0 +1,117 @@
+"""Streaming line reader shared by the text formats: exact 1-based line numbers, bounded memory.
+
+A line ends at LF; a CR before the LF is dropped (CRLF files read like LF files); the last
+line may lack its LF. An empty file has no lines; ``"a\\n"`` has one line, ``"a\\n\\n"``
+two (the second blank). Lines that are not valid UTF-8 are kept in the batch (decoded with
+replacement characters) and flagged, so the format can reject them with their line number.
+
+The file is read in blocks of :data:`BLOCK_SIZE` bytes, cut at the last LF of the block,
+and split into an Arrow string array by one C++ call (``pyarrow.compute.split_pattern``),
+so memory holds one block at a time whatever the file size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+BLOCK_SIZE = 8 << 20
+"""Bytes read per block (8 MiB: about 100,000 queue_log lines)."""
+
+MAX_REJECT_TEXT = 2000
+"""Characters of a rejected line kept in the rejects file (longer lines are cut, marked …)."""
+
+
+@dataclass(frozen=True)
+class LineBatch:
+    """Consecutive lines of one file.
+
+    first_line: the 1-based number of ``lines[0]``.
+    lines: the lines without their end (Arrow strings).
+    bad_utf8: per line, True when its bytes were not valid UTF-8 (``lines`` then holds a
+        replacement-decoded copy), or None when every line of the batch was valid.
+    bytes_done: bytes of the file consumed so far (for progress).
+    """
+
+    first_line: int
+    lines: pa.StringArray
+    bad_utf8: np.ndarray[tuple[int], np.dtype[np.bool_]] | None
+    bytes_done: int
+
+    @property
+    def line_numbers(self) -> pa.Int64Array:
+        """The 1-based line number of each line."""
+        n = len(self.lines)
+        out: pa.Int64Array = pa.array(
+            np.arange(self.first_line, self.first_line + n, dtype=np.int64)
+        )
+        return out
+
+
+def _split(
+    block: bytes,
+) -> tuple[pa.StringArray, np.ndarray[tuple[int], np.dtype[np.bool_]] | None]:
+    raw = pc.split_pattern(pa.array([block], pa.large_binary()), b"\n").flatten()
+    if b"\r" in block:
+        raw = pc.replace_substring_regex(raw, rb"\r$", b"")
+    try:
+        lines: pa.StringArray = raw.cast(pa.large_string()).cast(pa.string())
+        return lines, None
+    except pa.ArrowInvalid:
+        pass
+    decoded: list[str] = []
+    bad = np.zeros(len(raw), dtype=np.bool_)
+    for i, value in enumerate(raw.to_pylist()):
+        try:
+            decoded.append(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            decoded.append(value.decode("utf-8", "replace"))
+            bad[i] = True
+    return pa.array(decoded, pa.string()), bad
+
+
+def iter_lines(
+    path: Path,
+    *,
+    block_size: int = BLOCK_SIZE,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Iterator[LineBatch]:
+    """Yield the lines of ``path`` in batches (see the module docstring for the rules)."""
+    total = path.stat().st_size
+    first = 1
+    done = 0
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(block_size)
+            if not chunk:
+                break
+            done += len(chunk)
+            data = carry + chunk if carry else chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry = data
+                continue
+            block, carry = data[:cut], data[cut + 1 :]
+            lines, bad = _split(block)
+            yield LineBatch(first, lines, bad, done)
+            first += len(lines)
+            if progress is not None:
+                progress(path.name, done, total)
+    if carry:
+        lines, bad = _split(carry)
+        yield LineBatch(first, lines, bad, done)
+    if progress is not None:
+        progress(path.name, total, total)
+
+
+def reject_text(text: str) -> str:
+    """The text of a rejected line as written to the rejects file (cut to a bounded size)."""
+    if len(text) > MAX_REJECT_TEXT:
+        return text[:MAX_REJECT_TEXT] + "…"
+    return text
