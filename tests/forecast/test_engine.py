@@ -183,3 +183,23 @@ def test_mstl_adapter_cleans_the_calendar_and_masks_the_output(
     assert (out[:, 0] == 0).all()  # masked
     assert (out >= 0).all()  # clipped
     assert out[:, 1].tolist() == [5.0] * 7
+
+
+def test_auto_in_a_backtest_chooses_only_among_its_candidates() -> None:
+    # The level jumps every week, so seasonal_naive would win if it were a candidate.
+    calls = np.array([[10.0 * 1.5 ** (d // 7)] * SLOTS for d in range(10 * 7)])
+    h = history(calls, interval_s=INTERVAL_S)
+    bt = backtest(
+        h,
+        interval_s=INTERVAL_S,
+        horizon_days=7,
+        folds=2,
+        inner_folds=2,
+        methods=["seasonal_naive", "auto"],
+        candidates=["seasonal_mean", "profile"],
+    )
+    # seasonal_naive is scored but not a candidate; of the candidates profile is better.
+    chosen = set(bt.by_fold.loc[bt.by_fold["method"] == "auto", "chosen"])
+    assert chosen == {"profile"}
+    only = backtest(h, interval_s=INTERVAL_S, horizon_days=7, folds=1, methods=["profile"])
+    assert only.scores["method"].tolist() == ["profile"]

@@ -202,11 +202,13 @@ def evaluate_origin(
     mean_k: int = 4,
     min_train_days: int = 28,
     fallback: str = "seasonal_mean",
+    choose_from: Sequence[str] | None = None,
 ) -> OriginResult:
     """Forecast ``horizon`` days from day index ``origin`` with every method in ``methods``.
 
     Runs the inner rolling-origin folds (module docstring) to calibrate each method's
-    intervals and to choose the best one (``chosen``; ``fallback`` when no fold fits).
+    intervals and to choose the best of ``choose_from`` (default: all ``methods``) as
+    ``chosen``; ``fallback`` (or the first of them) when no fold fits.
     """
     fns = {m: get_method(m, mean_k=mean_k) for m in methods}
     actuals: list[FloatArray] = []
@@ -231,11 +233,14 @@ def evaluate_origin(
         intervals[m] = (
             calibrate(actuals, inner_points[m], level) if n_folds else poisson_intervals(level)
         )
+    pool = [m for m in (choose_from or methods) if m in fns]
+    if not pool:
+        raise InputError("no candidate methods to choose from")
     if n_folds:
-        wapes = [(inner[m].wape if inner[m].actual > 0 else np.inf) for m in methods]
-        chosen = methods[int(np.argmin(wapes))]
+        wapes = [(inner[m].wape if inner[m].actual > 0 else np.inf) for m in pool]
+        chosen = pool[int(np.argmin(wapes))]
     else:
-        chosen = fallback if fallback in methods else methods[0]
+        chosen = fallback if fallback in pool else pool[0]
     ctx = build_context(calls[:origin], first_day, horizon, holidays)
     points = {m: fn(ctx) for m, fn in fns.items()}
     return OriginResult(ctx, points, intervals, inner, n_folds, chosen)
@@ -438,13 +443,12 @@ def backtest(
                 level=level,
                 mean_k=mean_k,
                 min_train_days=min_train_days,
+                choose_from=list(candidates) if AUTO in wanted else None,
             )
             actual = grid.calls[origin : origin + horizon_days]
             start = grid.first_day + pd.Timedelta(days=origin)
             for m in wanted:
                 use = res.chosen if m == AUTO else m
-                if m == AUTO and use not in candidates:
-                    use = candidates[0]
                 point = res.points[use]
                 lo, hi = res.bounds(use)
                 s = score(actual, point, lo, hi)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -65,7 +65,6 @@ class Context:
     normal: BoolArray
     calendar: OpenCalendar
     open_future: BoolArray
-    _extra: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n(self) -> int:
