@@ -78,17 +78,23 @@ def erlang_b(agents: IntArray, load: FloatArray) -> FloatArray:
     out = np.ones(size)
     if size == 0:
         return out
-    order = np.argsort(-agents, kind="stable")
+    if int(agents.max()) < 32_767:  # small ints: numpy's stable sort is a radix sort
+        order = np.argsort(agents.astype(np.int16), kind="stable")[::-1]
+    else:
+        order = np.argsort(-agents, kind="stable")
     n_sorted = agents[order]
     a_sorted = load[order]
     b = np.ones(size)
     n_max = int(n_sorted[0]) if size else 0
     # active rows for step k: those with agents >= k, a prefix of the sorted order
     neg = -n_sorted
-    for k in range(1, n_max + 1):
+    ab = np.empty(size)
+    den = np.empty(size)
+    for k in range(1, n_max + 1):  # in place: no temporary arrays per step
         m = int(np.searchsorted(neg, -k, side="right"))
-        ab = a_sorted[:m] * b[:m]
-        b[:m] = ab / (k + ab)
+        np.multiply(a_sorted[:m], b[:m], out=ab[:m])
+        np.add(ab[:m], k, out=den[:m])
+        np.divide(ab[:m], den[:m], out=b[:m])
     out[order] = b
     return out
 

@@ -78,8 +78,15 @@ def _as_array(value: npt.ArrayLike, name: str) -> FloatArray:
     return arr
 
 
+def _numeric(value: object) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind in "fiu"
+
+
 def check_positive(value: npt.ArrayLike, name: str) -> FloatArray:
     """``value`` as an array; InputError unless every element is finite and > 0."""
+    arr = np.asarray(value, dtype=np.float64) if _numeric(value) else _as_array(value, name)
+    if arr.size and arr.min() > 0 and arr.max() < np.inf:  # two passes, no temporaries
+        return arr
     arr = _as_array(value, name)
     bad = ~(np.isfinite(arr) & (arr > 0))
     if bad.any():
@@ -89,6 +96,9 @@ def check_positive(value: npt.ArrayLike, name: str) -> FloatArray:
 
 def check_non_negative(value: npt.ArrayLike, name: str) -> FloatArray:
     """``value`` as an array; InputError unless every element is finite and >= 0."""
+    arr = np.asarray(value, dtype=np.float64) if _numeric(value) else _as_array(value, name)
+    if arr.size and arr.min() >= 0 and arr.max() < np.inf:  # NaN fails both comparisons
+        return arr
     arr = _as_array(value, name)
     bad = ~(np.isfinite(arr) & (arr >= 0))
     if bad.any():
