@@ -2,8 +2,9 @@
 
 A target given as a decimal (0.85, 0.3) is not exact in binary floating point, so every
 comparison allows a relative slack of ``RTOL`` = 1e-9: 306 calls x 265 s in 30 min is
-45.05 Erlangs, and 45.05 / 0.85 evaluates to 53.00000000000001, yet 53 agents are at
-exactly 85 % occupancy and meet a cap of 0.85 (pyworkforce 0.5.1 answers 54 here).
+45.05 Erlangs, computed as 306 / 1800 x 265 = 45.050000000000004, and that / 0.85 is
+53.00000000000001, yet 53 agents are at exactly 85 % occupancy and meet a cap of 0.85
+(pyworkforce 0.5.1 answers 54 here).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def gross_agents(*, agents: npt.ArrayLike, shrinkage: float) -> IntArray:
 
     Shrinkage is the share of paid time not available for contacts (breaks, training,
     absence). Dividing is right and multiplying by (1 + shrinkage) is not: 14 / 0.7 = 20,
-    14 x 1.3 = 18.2. Float noise (14 / 0.7 = 20.000000000000004) does not add an agent.
+    14 x 1.3 = 18.2. Float noise (21 / 0.7 = 30.000000000000004) does not add an agent.
 
     >>> int(gross_agents(agents=14, shrinkage=0.3))
     20
