@@ -641,8 +641,9 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--patience", help="Mean (exponential) patience.")
         ] = None,
         threshold: Annotated[
-            str, typer.Option("--threshold", help="Answer threshold T for the summary.")
-        ] = "20",
+            str | None,
+            typer.Option("--threshold", help="Answer threshold T [default: 20s; chat 90s]."),
+        ] = None,
         periods: Annotated[str, typer.Option("--periods", help="Periods to simulate.")] = "1",
         seed: Annotated[str, typer.Option("--seed", help="Random seed (same seed, same run).")] = (
             "0"
@@ -680,7 +681,10 @@ def register(app: typer.Typer) -> None:
         levels = _aht_levels(aht, k)
         n_agents = _whole(agents, "--agents", 1)
         patience_s = _positive_duration(patience, "--patience") if patience is not None else None
-        threshold_s = parse_duration(threshold, option="--threshold")
+        threshold_s = parse_duration(
+            threshold if threshold is not None else ("90" if k > 1 else "20"),
+            option="--threshold",
+        )
         n_periods = _whole(periods, "--periods", 1)
         seed_value = _whole(seed, "--seed", 0)
         kind = _choice(service, "--service", ("exponential", "lognormal"))
