@@ -34,6 +34,7 @@ TABLE_METRICS = (
     "abandoned",
     "timed_out",
     "in_progress",
+    "ivr_abandoned",
     "service_level",
     "abandon_rate",
     "asa_s",
