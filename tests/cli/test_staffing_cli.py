@@ -367,3 +367,63 @@ def test_simulate_bad_input() -> None:
     )
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --start must be an ISO date-time")
+
+
+def test_simulate_a_staffing_plan(forecast: Path, tmp_path: Path) -> None:
+    plan_csv = tmp_path / "plan.csv"
+    result = runner.invoke(
+        app, ["plan", "--forecast", str(forecast), "--format", "csv", "--output", str(plan_csv)]
+    )
+    assert result.exit_code == 0, result.output
+    contacts = tmp_path / "contacts.parquet"
+    out = _json(
+        [
+            "simulate",
+            "--plan",
+            str(plan_csv),
+            "--queue",
+            "support",
+            "--interval",
+            "30m",
+            "--patience",
+            "300",
+            "--seed",
+            "4",
+            "--output",
+            str(contacts),
+        ]
+    )
+    table = pq.read_table(contacts)
+    assert table.num_rows == out["contacts"]
+    assert set(table.column("queue").to_pylist()) == {"support"}
+    first = min(table.column("offered_at").to_pylist())
+    assert first.isoformat().startswith("2025-01-06T08:")  # the plan's first interval (UTC)
+    agents = {a for a in table.column("agent_id").to_pylist() if a is not None}
+    assert len(agents) <= 49  # the plan staffs support with 49 agents
+    # around 306 arrivals in the half hour
+    assert 250 < out["offered"] < 360  # type: ignore[operator]
+
+
+def test_simulate_plan_errors(forecast: Path, tmp_path: Path) -> None:
+    plan_csv = tmp_path / "plan.csv"
+    runner.invoke(
+        app, ["plan", "--forecast", str(forecast), "--format", "csv", "--output", str(plan_csv)]
+    )
+    result = runner.invoke(app, ["simulate", "--plan", str(plan_csv)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --plan has queues ['sales', 'support']; choose one with --queue"
+    )
+    result = runner.invoke(app, ["simulate", "--plan", str(plan_csv), "--queue", "x"])
+    assert result.exit_code == 2
+    assert "--queue 'x' is not in the plan" in result.stderr
+    result = runner.invoke(
+        app, ["simulate", "--plan", str(plan_csv), "--queue", "sales", "--agents", "3"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --plan takes calls, AHT and agents from the file; leave out --agents"
+    )
+    result = runner.invoke(app, ["simulate", "--calls", "10", "--period", "30m"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --aht is required (or give --plan FILE)")

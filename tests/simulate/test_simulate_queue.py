@@ -253,3 +253,26 @@ def test_empty_run_has_undefined_ratios() -> None:
     assert summary["service_level"] is None
     assert summary["asa_s"] is None
     assert to_contacts(result).num_rows == 0
+
+
+def test_handle_time_per_interval() -> None:
+    result = simulate(
+        calls_per_interval=[400.0, 400.0],
+        interval_s=3600.0,
+        agents_per_interval=[60, 60],
+        aht_s=200.0,
+        interval_aht_s=[100.0, 400.0],
+        seed=3,
+    )
+    first = result.answered & (result.arrival_s < 3600)
+    second = result.answered & (result.arrival_s >= 3600)
+    assert np.mean(result.service_s[first]) == pytest.approx(100.0, rel=0.15)
+    assert np.mean(result.service_s[second]) == pytest.approx(400.0, rel=0.15)
+    with pytest.raises(InputError, match="one handle time > 0 per interval"):
+        simulate(
+            calls_per_interval=[1.0, 1.0],
+            interval_s=60.0,
+            agents_per_interval=1,
+            aht_s=60.0,
+            interval_aht_s=[60.0],
+        )

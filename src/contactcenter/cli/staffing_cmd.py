@@ -469,6 +469,79 @@ def _write_plan(table: Any, fmt: str, output: Path | None) -> None:
 
 
 # --------------------------------------------------------------------------- simulate
+def _read_plan(
+    path: Path, queue: str | None, interval_s: float
+) -> tuple[str, dt.datetime, Any, Any, Any]:
+    """One queue's rows of a staffing plan: name, first instant, calls, AHT, agents."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not path.exists():
+        raise InputError(f"--plan: file not found: {path}")
+    needed = ("interval_start", "queue", "calls", "aht_s", "agents")
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise FormatError(str(path), 1, f"missing columns {missing}; needed: {list(needed)}")
+    types = {
+        "interval_start": pa.string(),
+        "queue": pa.string(),
+        "calls": pa.float64(),
+        "aht_s": pa.float64(),
+        "agents": pa.float64(),
+    }
+    try:
+        table = pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(needed)),
+        )
+    except pa.ArrowInvalid as exc:
+        raise FormatError(str(path), None, str(exc).splitlines()[0]) from None
+    queues = table.column("queue").to_pylist()
+    names = sorted({q for q in queues if q is not None})
+    if queue is None:
+        if len(names) != 1:
+            raise InputError(f"--plan has queues {names}; choose one with --queue")
+        queue = names[0]
+    elif queue not in names:
+        raise InputError(f"--queue {queue!r} is not in the plan; it has {names}")
+    lines = [i for i, q in enumerate(queues) if q == queue]
+    starts = [table.column("interval_start")[i].as_py() for i in lines]
+    instants = []
+    for i, text in zip(lines, starts, strict=True):
+        try:
+            instants.append(_parse_start(text))
+        except InputError:
+            raise FormatError(
+                str(path), i + 2, f"interval_start must be an ISO date-time, got {text!r}"
+            ) from None
+    for j in range(1, len(instants)):
+        step = (instants[j] - instants[j - 1]).total_seconds()
+        if step != interval_s:
+            raise FormatError(
+                str(path),
+                lines[j] + 2,
+                f"interval_start must follow the previous row by --interval "
+                f"({interval_s:g} s), got {step:g} s",
+            )
+    calls = np.array([table.column("calls")[i].as_py() or 0.0 for i in lines])
+    aht = np.array([table.column("aht_s")[i].as_py() or 0.0 for i in lines])
+    agents = np.array([table.column("agents")[i].as_py() or 0.0 for i in lines])
+    for name, values, ok in (
+        ("calls", calls, calls >= 0),
+        ("agents", agents, (agents >= 0) & (agents == np.round(agents))),
+        ("aht_s", aht, (aht > 0) | (calls == 0)),
+    ):
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            raise FormatError(
+                str(path), lines[int(bad[0])] + 2, f"bad {name}: {values[int(bad[0])]:g}"
+            )
+    aht = np.where(aht > 0, aht, float(np.mean(aht[aht > 0])) if (aht > 0).any() else 1.0)
+    return queue, instants[0], calls, aht, agents
+
+
 def _parse_start(value: str | None) -> dt.datetime:
     from contactcenter.simulate import DEFAULT_START
 
@@ -633,10 +706,27 @@ def register(app: typer.Typer) -> None:
     @app.command("simulate")
     @user_errors
     def simulate_cmd(
-        calls: Annotated[str, typer.Option("--calls", help="Expected contacts per period.")],
-        period: Annotated[str, typer.Option("--period", help="Length of one period (30m).")],
-        aht: Annotated[str, typer.Option("--aht", help="Average handle time (180, 3m).")],
-        agents: Annotated[str, typer.Option("--agents", help="Agents on duty.")],
+        calls: Annotated[
+            str | None, typer.Option("--calls", help="Expected contacts per period.")
+        ] = None,
+        period: Annotated[
+            str | None, typer.Option("--period", help="Length of one period (30m).")
+        ] = None,
+        aht: Annotated[
+            str | None, typer.Option("--aht", help="Average handle time (180, 3m).")
+        ] = None,
+        agents: Annotated[str | None, typer.Option("--agents", help="Agents on duty.")] = None,
+        plan: Annotated[
+            Path | None,
+            typer.Option(
+                "--plan",
+                help="Simulate a staffing plan instead: CSV with interval_start, queue, "
+                "calls, aht_s, agents (the output of `plan --format csv`).",
+            ),
+        ] = None,
+        interval: Annotated[
+            str, typer.Option("--interval", help="Interval length of the --plan rows.")
+        ] = "30m",
         patience: Annotated[
             str | None, typer.Option("--patience", help="Mean (exponential) patience.")
         ] = None,
@@ -661,9 +751,14 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--start", help="First instant, ISO (default 2025-01-06T08:00Z)."),
         ] = None,
-        queue: Annotated[str, typer.Option("--queue", help="Queue name in the contacts.")] = (
-            "simulated"
-        ),
+        queue: Annotated[
+            str | None,
+            typer.Option(
+                "--queue",
+                help="Queue name in the contacts (default simulated); with --plan, the "
+                "plan's queue to simulate.",
+            ),
+        ] = None,
         output_format: Annotated[str, typer.Option("--format", help="json or table.")] = "json",
         output: Annotated[
             Path | None,
@@ -673,37 +768,86 @@ def register(app: typer.Typer) -> None:
         """Simulate the queue and print its KPIs (optionally write canonical contacts)."""
         from contactcenter.simulate import simulate, summarize, to_contacts
 
-        n_calls = _number(calls, "--calls", allowed="a number >= 0")
-        if n_calls < 0:
-            raise InputError(f"--calls must be a number >= 0, got {calls}")
-        period_s = _positive_duration(period, "--period")
         k = _whole(concurrency, "--concurrency", 1)
-        levels = _aht_levels(aht, k)
-        n_agents = _whole(agents, "--agents", 1)
         patience_s = _positive_duration(patience, "--patience") if patience is not None else None
         threshold_s = parse_duration(
             threshold if threshold is not None else ("90" if k > 1 else "20"),
             option="--threshold",
         )
-        n_periods = _whole(periods, "--periods", 1)
         seed_value = _whole(seed, "--seed", 0)
         kind = _choice(service, "--service", ("exponential", "lognormal"))
         cv = _number(service_cv, "--service-cv", allowed="a number > 0")
         if cv <= 0:
             raise InputError(f"--service-cv must be a number > 0, got {service_cv}")
         _choice(output_format, "--format", FORMATS_STAFF)
-        first = _parse_start(start)
-        result = simulate(
-            calls_per_interval=np.full(n_periods, n_calls),
-            interval_s=period_s,
-            agents_per_interval=n_agents,
-            aht_s=levels,
-            patience_s=patience_s,
-            service="lognormal" if kind == "lognormal" else "exponential",
-            service_cv=cv,
-            concurrency=k,
-            seed=seed_value,
-        )
+        common: dict[str, Any] = {
+            "patience_s": patience_s,
+            "service": "lognormal" if kind == "lognormal" else "exponential",
+            "service_cv": cv,
+            "seed": seed_value,
+        }
+        if plan is not None:
+            given = [
+                name
+                for name, value in (
+                    ("--calls", calls), ("--period", period), ("--aht", aht),
+                    ("--agents", agents), ("--concurrency", None if k == 1 else concurrency),
+                )
+                if value is not None
+            ]  # fmt: skip
+            if given:
+                raise InputError(
+                    f"--plan takes calls, AHT and agents from the file; leave out {given[0]}"
+                )
+            interval_s = _positive_duration(interval, "--interval")
+            name, plan_start, calls_arr, aht_arr, agents_arr = _read_plan(plan, queue, interval_s)
+            first = _parse_start(start) if start is not None else plan_start
+            result = simulate(
+                calls_per_interval=calls_arr,
+                interval_s=interval_s,
+                agents_per_interval=agents_arr,
+                aht_s=float(np.mean(aht_arr)),
+                interval_aht_s=aht_arr,
+                **common,
+            )
+            queue_name = name
+        else:
+            missing = [
+                option
+                for option, value in (
+                    ("--calls", calls),
+                    ("--period", period),
+                    ("--aht", aht),
+                    ("--agents", agents),
+                )
+                if value is None
+            ]
+            if missing:
+                raise InputError(
+                    f"{missing[0]} is required (or give --plan FILE): "
+                    "--calls, --period, --aht and --agents describe the queue"
+                )
+            assert calls is not None
+            assert period is not None
+            assert aht is not None
+            assert agents is not None
+            n_calls = _number(calls, "--calls", allowed="a number >= 0")
+            if n_calls < 0:
+                raise InputError(f"--calls must be a number >= 0, got {calls}")
+            period_s = _positive_duration(period, "--period")
+            levels = _aht_levels(aht, k)
+            n_agents = _whole(agents, "--agents", 1)
+            n_periods = _whole(periods, "--periods", 1)
+            first = _parse_start(start)
+            result = simulate(
+                calls_per_interval=np.full(n_periods, n_calls),
+                interval_s=period_s,
+                agents_per_interval=n_agents,
+                aht_s=levels,
+                concurrency=k,
+                **common,
+            )
+            queue_name = queue or "simulated"
         summary = summarize(result, threshold_s=threshold_s)
         summary["seed"] = seed_value
         summary["start"] = first.isoformat()
@@ -711,7 +855,7 @@ def register(app: typer.Typer) -> None:
             import pyarrow.parquet as pq
 
             table = to_contacts(
-                result, start=first, queue=queue, channel="chat" if k > 1 else "voice"
+                result, start=first, queue=queue_name, channel="chat" if k > 1 else "voice"
             )
             pq.write_table(table, str(output))
             summary["output"] = str(output)

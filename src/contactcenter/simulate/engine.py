@@ -106,6 +106,7 @@ def simulate(
     service_samples_s: npt.ArrayLike | None = None,
     patience_samples_s: npt.ArrayLike | None = None,
     concurrency: int = 1,
+    interval_aht_s: npt.ArrayLike | None = None,
     seed: int = 0,
 ) -> SimulationResult:
     """Simulate the queue over ``len(calls_per_interval)`` intervals of ``interval_s``.
@@ -115,7 +116,9 @@ def simulate(
     the mean handle time (ignored by ``service="empirical"``, which resamples
     ``service_samples_s``), or for chat a list by concurrency level. ``patience_s`` is the
     mean of exponential patience; ``patience_samples_s`` resamples observed patience
-    instead; neither means nobody abandons. Same inputs and seed give the same run.
+    instead; neither means nobody abandons. ``interval_aht_s`` (voice only) gives a mean
+    handle time per interval instead, applied by the interval a contact arrives in (as a
+    forecast or staffing plan has it). Same inputs and seed give the same run.
 
     >>> r = simulate(calls_per_interval=[100], interval_s=1800, agents_per_interval=14,
     ...              aht_s=180, seed=1)
@@ -175,6 +178,15 @@ def simulate(
         patience = np.full(total, np.inf)
 
     scale = np.array(levels) if service != "empirical" else np.ones(concurrency)
+    if interval_aht_s is not None:
+        per_interval = np.asarray(interval_aht_s, dtype=np.float64)
+        if per_interval.shape != calls.shape or not np.all(per_interval > 0):
+            raise InputError("interval_aht_s must give one handle time > 0 per interval")
+        if concurrency != 1 or service == "empirical":
+            raise InputError("interval_aht_s applies to voice with a modelled service time")
+        which = np.minimum((arrival // interval_s).astype(np.int64), calls.size - 1)
+        base = base * per_interval[which]
+        scale = np.ones(1)
     wait, service_time, agent = _run(
         arrival=arrival,
         base=base,
