@@ -24,7 +24,7 @@ from contactcenter.staffing import (
 )
 
 
-@pytest.mark.parametrize("name", ["erlang", "inverse", "chat", "deferred", "patience"])
+@pytest.mark.parametrize("name", ["erlang", "inverse", "chat_model", "deferred", "patience"])
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(f"contactcenter.staffing.{name}")
     failed, attempted = doctest.testmod(module)

@@ -7,7 +7,7 @@ a backlog), the inverse question :func:`required_agents`, :func:`gross_agents`
 (shrinkage) and :func:`estimate_patience` (mean patience from data).
 """
 
-from contactcenter.staffing.chat import ChatMetrics, chat, chat_required_agents
+from contactcenter.staffing.chat_model import ChatMetrics, chat, chat_required_agents
 from contactcenter.staffing.deferred import DeferredResult, deferred_evaluate, deferred_plan
 from contactcenter.staffing.erlang import (
     SL_DEFINITIONS,
