@@ -24,9 +24,9 @@ exponential patience, FIFO. Occupancy is the share of time an agent holds at lea
 conversation (the metric catalog's chat handling time); ``mean_open_per_agent`` is the
 mean number of conversations an agent holds.
 
-References: the birth-death construction follows Gans, Koole & Mandelbaum (2003), sec.
-4.1-4.2, applied to a state-dependent service rate; Erlang A as in Mandelbaum & Zeltyn
-(2009). The inputs mirror CCmath's Erlang Chat calculator.
+References: the birth-death construction of Erlang C and Erlang A in Gans, Koole &
+Mandelbaum (2003), applied to a state-dependent service rate; Erlang A as in Mandelbaum &
+Zeltyn (2009). The inputs mirror CCmath's Erlang Chat calculator.
 """
 
 from __future__ import annotations

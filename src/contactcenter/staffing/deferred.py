@@ -2,7 +2,7 @@
 long threshold (e.g. 80 % within 4 h), with the backlog carried between intervals.
 
 Model (a deterministic fluid FIFO queue, the standard one for deferrable work, see Gans,
-Koole & Mandelbaum 2003, sec. 7.1 on "deferrable" contacts). Time is cut into steps of
+Koole & Mandelbaum 2003, on e-mail and other deferrable contacts). Time is cut into steps of
 ``interval_s / steps_per_interval``. The items of an interval arrive evenly over its steps;
 the items of a step count as arrived at the step's start, and the initial backlog at
 time 0 (both conservative by at most one step). n agents answer n x step / AHT items per

@@ -245,7 +245,7 @@ def erlang_c(
     Units: seconds for ``aht_s``, ``threshold_s`` and ``asa_s``; Erlangs for ``load_erl``.
     Reference: A. K. Erlang (1917), as above; for the waiting-time distribution
     N. Gans, G. Koole, A. Mandelbaum, "Telephone call centers: tutorial, review, and
-    research prospects", Manufacturing & Service Operations Management 5(2), 2003, sec. 4.1.
+    research prospects", Manufacturing & Service Operations Management 5(2), 2003.
 
     >>> m = erlang_c(agents=14, load_erl=10.0, aht_s=180, threshold_s=20)
     >>> round(float(m.service_level), 5), round(float(m.p_wait), 5), round(float(m.asa_s), 3)
@@ -296,7 +296,7 @@ def erlang_a(
     groups", Tele 1 (1957); A. Mandelbaum, S. Zeltyn, "The M/M/n+G queue: summary of
     performance measures" (Technion, 2009) and "Service engineering in action: the
     Palm/Erlang-A queue, with applications to call centers" (2007); Gans, Koole &
-    Mandelbaum (2003), sec. 4.2.
+    Mandelbaum (2003).
 
     >>> m = erlang_a(agents=14, load_erl=10.0, aht_s=180, patience_s=300, threshold_s=20)
     >>> round(float(m.p_wait), 5), round(float(m.p_abandon), 6), round(float(m.occupancy), 6)

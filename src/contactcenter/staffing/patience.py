@@ -7,8 +7,8 @@ estimate of the mean of an exponential distribution from such data is
 
     mean patience = total wait of all contacts (abandoned ones included) / abandoned
 
-(Gans, Koole & Mandelbaum 2003, sec. 6.3.3; Brown et al., "Statistical analysis of a
-telephone call center", JASA 100 (2005), sec. 5). The same ratio is Little's law on the
+(Gans, Koole & Mandelbaum 2003; Brown et al., "Statistical analysis of a
+telephone call center", JASA 100 (2005)). The same ratio is Little's law on the
 queue: abandonments per second = theta x mean number waiting.
 
 Filtering (documented, applied in this order):
