@@ -182,6 +182,13 @@ def test_bad_simulation_inputs() -> None:
         simulate(calls_per_interval=[1.0], interval_s=60.0, agents_per_interval=1, aht_s=0.0)
     with pytest.raises(InputError, match="agents must be whole numbers"):
         simulate(calls_per_interval=[1.0], interval_s=60.0, agents_per_interval=1.5, aht_s=6.0)
+    with pytest.raises(InputError, match=r"one number or one per interval \(3\), got 2"):
+        simulate(
+            calls_per_interval=[1.0, 2.0, 3.0],
+            interval_s=60.0,
+            agents_per_interval=[1, 2],
+            aht_s=6.0,
+        )
 
 
 # --- canonical contacts ---------------------------------------------------------------------

@@ -131,7 +131,12 @@ def simulate(
     if not (interval_s > 0 and math.isfinite(interval_s)):
         raise InputError(f"interval_s must be > 0, got {interval_s:g}")
     agents_arr = np.asarray(agents_per_interval, dtype=np.float64)
-    agents_arr = np.broadcast_to(agents_arr, calls.shape).copy()
+    if agents_arr.ndim > 1 or agents_arr.size not in (1, calls.size):
+        raise InputError(
+            f"agents_per_interval must be one number or one per interval ({calls.size}), "
+            f"got {agents_arr.size}"
+        )
+    agents_arr = np.broadcast_to(agents_arr.reshape(-1), calls.shape).copy()
     if (agents_arr < 0).any() or not np.all(agents_arr == np.round(agents_arr)):
         raise InputError("agents must be whole numbers >= 0")
     agents_i = agents_arr.astype(np.int64)
