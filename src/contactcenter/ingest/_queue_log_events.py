@@ -38,6 +38,7 @@ Contact rules (documented for users in docs/ingestion.md)
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,13 +104,15 @@ BATCH_COLUMNS = (
     "data5",
     "data_rest",
     "pre_reject",
+    "pre_ignore",
     "source_tz",
 )
 """Columns of the Arrow batches a format hands to :meth:`QueueLogLoader.add_batch`:
 source_line (int64), text (the line, for the rejects file), ts (timestamp[us, UTC], null
 when the time could not be read), the standard fields as strings (null when absent),
 data_rest (fields after data5, joined by '|'), pre_reject (the format's reject reason, or
-null), source_tz (the zone naive times were read in, or null for UTC epochs)."""
+null), pre_ignore (the format's reason to ignore the row, e.g. a blank line, or null),
+source_tz (the zone naive times were read in, or null for UTC epochs)."""
 
 _FIELDS = (
     "callid",
@@ -129,7 +132,6 @@ CREATE TABLE IF NOT EXISTS {RAW_TABLE} (
     load_id BIGINT NOT NULL,
     source VARCHAR NOT NULL,
     seq BIGINT NOT NULL,
-    line_hash UHUGEINT NOT NULL,
     ts TIMESTAMPTZ NOT NULL,
     callid VARCHAR,
     queue VARCHAR,
@@ -148,6 +150,16 @@ CREATE TABLE IF NOT EXISTS {RAW_TABLE} (
 """
 
 _EVENT_NAME = r"^[A-Z][A-Z0-9_]*$"
+
+CONTENT_HASH = (
+    "md5_number(concat_ws(chr(31), CAST(epoch_us(ts) AS VARCHAR), "
+    + ", ".join(f"coalesce({f}, '')" for f in _FIELDS)
+    + "))"
+)
+"""SQL: the identity of an event line: time (to the microsecond), call id, queue, agent,
+verb and data fields, an absent field equal to an empty one. Two lines with the same
+content are one event, whichever file or format (raw file, realtime or PBXware export)
+they came from."""
 
 R_EVENT_NAME = "event is not a queue_log verb (A-Z, 0-9, _)"
 R_NO_CALLID = "call event without a call id"
@@ -191,9 +203,108 @@ _STAGE_SCHEMA = pa.schema(
         ("ts", pa.timestamp("us", tz="UTC")),
         *((name, pa.string()) for name in _FIELDS),
         ("source_tz", pa.string()),
-        ("text", pa.string()),
     ]
 )
+
+
+@dataclass(frozen=True)
+class Classified:
+    """Where the rows of one batch go (computed without touching the store, so batches
+    can be classified in parallel and accounted for in order).
+
+    read: rows in the batch; pre_ignored: of those, rows the format ignored itself (blank
+    lines); ignored: reason -> count (pre_ignored included); rejects: (line number,
+    reason, text); staged: kept rows written to the stage part file.
+    """
+
+    read: int
+    pre_ignored: int
+    ignored: dict[str, int]
+    rejects: list[tuple[int, str, str]]
+    staged: int
+
+
+def _valid(arr: pa.Array | pa.ChunkedArray) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
+    if arr.null_count == len(arr):
+        return np.zeros(len(arr), dtype=np.bool_)
+    return _mask(pc.is_valid(arr))
+
+
+def _counts(values: pa.Array | pa.ChunkedArray, fmt: str, into: dict[str, int]) -> None:
+    for item in pc.value_counts(values).to_pylist():
+        key = fmt.format(item["values"])
+        into[key] = into.get(key, 0) + int(item["counts"])
+
+
+_CHECKS = (R_EVENT_NAME, R_NO_CALLID, R_NO_QUEUE, R_NO_AGENT)
+
+
+def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Classified:
+    """Classify the rows of ``batch`` (see BATCH_COLUMNS) -- rejected with a reason,
+    ignored with a reason, or kept -- and write the kept rows to the Parquet file ``part``
+    (the rules are in the module docstring)."""
+    n = batch.num_rows
+    if n == 0:
+        return Classified(0, 0, {}, [], 0)
+    ignored: dict[str, int] = {}
+    pre_ignore = batch.column("pre_ignore")
+    pre_ignored = _valid(pre_ignore)
+    n_pre_ignored = int(pre_ignored.sum())
+    if n_pre_ignored:
+        _counts(pre_ignore.filter(pa.array(pre_ignored)), "{}", ignored)
+
+    event = batch.column("event")
+    is_call = _mask(_in(event, CALL_EVENTS))
+    is_agent = _mask(_in(event, tuple(AGENT_EVENT_KIND)))
+    # the first failing check gives the reason: code i + 1 for _CHECKS[i], 0 for none
+    code = np.zeros(n, dtype=np.int8)
+    unknown = np.flatnonzero(~(is_call | is_agent))
+    if unknown.size:
+        names = event.take(pa.array(unknown))
+        bad = unknown[~_mask(pc.match_substring_regex(names, _EVENT_NAME))]
+        code[bad] = 1
+    for value, column, events, values in (
+        (2, "callid", is_call, NO_CALL_ID),
+        (3, "queue", is_call, NO_NAME),
+        (4, "agent", is_agent, NO_NAME),
+    ):
+        if events.any():
+            missing = events & ~_mask(pc.invert(_in(batch.column(column), values)))
+            code[missing & (code == 0)] = value
+    pre = batch.column("pre_reject")
+    pre_valid = _valid(pre)
+    rejected = ((code > 0) | pre_valid) & ~pre_ignored
+
+    rejects: list[tuple[int, str, str]] = []
+    if rejected.any():
+        idx = np.flatnonzero(rejected)
+        take = pa.array(idx)
+        lines = batch.column("source_line").take(take).to_pylist()
+        texts = batch.column("text").take(take).to_pylist()
+        pres = pre.take(take).to_pylist()
+        for i, line_no, text, why in zip(idx, lines, texts, pres, strict=True):
+            reason = why if why is not None else _CHECKS[int(code[i]) - 1]
+            rejects.append((int(line_no), reason, reject_text(text or "")))
+
+    used = (is_call | is_agent) & ~rejected & ~pre_ignored
+    unused = ~rejected & ~used & ~pre_ignored
+    if unused.any():
+        _counts(event.filter(pa.array(unused)), "event {} not used", ignored)
+    n_used = int(used.sum())
+    if n_used:
+        kept = batch if n_used == n else batch.filter(pa.array(used))
+        line_no = kept.column("source_line")
+        staged = pa.table(
+            {
+                "okey": pc.add(line_no, rank << 32),
+                "source_file": pa.repeat(pa.scalar(file_name, pa.string()), n_used),
+                "source_line": line_no,
+                **{name: kept.column(name) for name in ("ts", *_FIELDS, "source_tz")},
+            },
+            schema=_STAGE_SCHEMA,
+        )
+        pq.write_table(staged, part, compression="none", use_dictionary=False)
+    return Classified(n, n_pre_ignored, ignored, rejects, n_used)
 
 
 class QueueLogLoader:
@@ -203,9 +314,10 @@ class QueueLogLoader:
     batch of each file (after accounting itself for the lines it drops before, e.g. blank
     lines), :meth:`end_file` after each file, and :meth:`finish` once at the end.
 
-    Kept rows are staged in a Parquet file in a temporary directory beside the store (so
-    memory does not grow with the input); :meth:`finish` deduplicates them on the MD5 of
-    their text and appends the new ones to ``queue_log_events`` in one statement.
+    Kept rows are staged in Parquet files (one per batch) in a temporary directory beside
+    the store (so memory does not grow with the input); :meth:`finish` deduplicates them
+    on the MD5 of their content (see :data:`CONTENT_HASH`) and appends the new ones to
+    ``queue_log_events`` in one statement.
     """
 
     def __init__(self, session: LoadSession, source: str, files: Sequence[Path]) -> None:
@@ -229,9 +341,9 @@ class QueueLogLoader:
         ).fetchone()
         where = Path(found[0]).parent if found and found[0] else None
         self._tmp = tempfile.TemporaryDirectory(prefix=".queue_log_stage-", dir=where)
-        self._stage = Path(self._tmp.name) / "stage.parquet"
-        self._writer: pq.ParquetWriter | None = None
+        self._parts = itertools.count()
         self._staged = 0
+        self._base = 0
 
     def __enter__(self) -> QueueLogLoader:
         return self
@@ -241,82 +353,42 @@ class QueueLogLoader:
 
     def close(self) -> None:
         """Remove the staging directory."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
         self._tmp.cleanup()
+
+    def next_part(self) -> Path:
+        """A new file name for one batch's staged rows."""
+        return Path(self._tmp.name) / f"part-{next(self._parts):08d}.parquet"
+
+    def rank(self, path: Path) -> int:
+        """The rank of ``path`` among the load's files (by base name, then position)."""
+        return self._rank[str(path)]
 
     def add_batch(self, path: Path, batch: pa.Table) -> None:
         """Classify, account for and stage the event rows of ``batch`` (see BATCH_COLUMNS)
         read from ``path`` (stored as its base name)."""
-        n = batch.num_rows
-        if n == 0:
-            return
-        file_name = path.name
-        acc = self.session.account
-        acc.read += n
-        stats = self.files.setdefault(str(path), _FileStats())
-        stats.nonblank += n
-
-        event = batch.column("event")
-        pre = batch.column("pre_reject")
-        is_call = _mask(_in(event, CALL_EVENTS))
-        is_agent = _mask(_in(event, tuple(AGENT_EVENT_KIND)))
-        reason = np.full(n, None, dtype=object)
-        checks: list[tuple[np.ndarray[tuple[int], np.dtype[np.bool_]], str]] = [
-            (~_mask(pc.match_substring_regex(event, _EVENT_NAME)), R_EVENT_NAME),
-            (is_call & ~_mask(pc.invert(_in(batch.column("callid"), NO_CALL_ID))), R_NO_CALLID),
-            (is_call & ~_mask(pc.invert(_in(batch.column("queue"), NO_NAME))), R_NO_QUEUE),
-            (is_agent & ~_mask(pc.invert(_in(batch.column("agent"), NO_NAME))), R_NO_AGENT),
-        ]
-        rejected = np.zeros(n, dtype=np.bool_)
-        for hit, why in reversed(checks):
-            reason[hit] = why
-            rejected |= hit
-        pre_valid = _mask(pc.is_valid(pre))
-        if pre_valid.any():
-            reason[pre_valid] = np.asarray(pre.to_numpy(zero_copy_only=False), dtype=object)[
-                pre_valid
-            ]
-            rejected |= pre_valid
-
-        if rejected.any():
-            idx = np.flatnonzero(rejected)
-            lines = batch.column("source_line").take(pa.array(idx)).to_pylist()
-            texts = batch.column("text").take(pa.array(idx)).to_pylist()
-            for i, line_no, text in zip(idx, lines, texts, strict=True):
-                why = str(reason[i])
-                acc.reject(file_name, int(line_no), why, reject_text(text or ""))
-                if stats.first_reject is None:
-                    stats.first_reject = (int(line_no), why)
-            stats.rejected += len(idx)
-
-        used = (is_call | is_agent) & ~rejected
-        unused = ~rejected & ~used
-        if unused.any():
-            counts = pc.value_counts(event.filter(pa.array(unused)))
-            for item in counts.to_pylist():
-                acc.ignore(f"event {item['values']} not used", int(item["counts"]))
-        n_used = int(used.sum())
-        if not n_used:
-            return
-        kept = batch.filter(pa.array(used))
-        line_no = kept.column("source_line")
-        okey = pc.add(line_no, self._rank[str(path)] << 32)
-        staged = pa.table(
-            {
-                "okey": okey,
-                "source_file": pa.array([file_name] * n_used, pa.string()),
-                "source_line": line_no,
-                **{name: kept.column(name) for name in ("ts", *_FIELDS, "source_tz", "text")},
-            },
-            schema=_STAGE_SCHEMA,
+        part = self.next_part()
+        self.add_classified(
+            path, classify(batch, file_name=path.name, rank=self.rank(path), part=part)
         )
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self._stage, _STAGE_SCHEMA, compression="none")
-        self._writer.write_table(staged)
-        self._staged += n_used
-        acc.used += n_used
+
+    def add_classified(self, path: Path, result: Classified) -> None:
+        """Account for and stage one batch already classified by :func:`classify` (batches
+        of a file must come in file order)."""
+        if result.read == 0:
+            return
+        acc = self.session.account
+        acc.read += result.read
+        for reason, count in result.ignored.items():
+            acc.ignore(reason, count)
+        stats = self.files.setdefault(str(path), _FileStats())
+        stats.nonblank += result.read - result.pre_ignored
+        for line_no, why, text in result.rejects:
+            acc.reject(path.name, line_no, why, text)
+            if stats.first_reject is None:
+                stats.first_reject = (line_no, why)
+        stats.rejected += len(result.rejects)
+        self._staged += result.staged
+        acc.used += result.staged
 
     def end_file(self, path: Path, *, expected: str) -> None:
         """Raise FormatError if ``path`` had lines and every one of them was rejected."""
@@ -330,44 +402,48 @@ class QueueLogLoader:
     def finish(self) -> None:
         """Drop duplicates, store the new events, derive the contacts of the calls that got
         new events, write agent events, and add the load's notes."""
-        if self._writer is None:
+        if not self._staged:
             return
-        self._writer.close()
-        self._writer = None
         con = self.session.con
         acc = self.session.account
+        stage = f"read_parquet('{_sql_str(Path(self._tmp.name) / 'part-*.parquet')}')"
+        # the first copy (in file-rank, line order) of each distinct content
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ql_new AS
-                SELECT * EXCLUDE (text), md5_number(text) AS line_hash
-                FROM read_parquet('{_sql_str(self._stage)}')
-                QUALIFY row_number() OVER (PARTITION BY line_hash ORDER BY okey) = 1"""
+            f"""CREATE OR REPLACE TEMP TABLE _ql_first AS
+                SELECT {CONTENT_HASH} AS h, min(okey) AS okey, min(ts) AS ts
+                FROM {stage} GROUP BY h"""
         )
-        distinct = self._count("_ql_new")
+        distinct = self._count("_ql_first")
+        # contents an earlier load stored (same content means same time: a range scan)
         con.execute(
-            f"""DELETE FROM _ql_new WHERE line_hash IN (
-                    SELECT r.line_hash FROM {RAW_TABLE} r
-                    WHERE r.source = $1
-                      AND r.ts BETWEEN (SELECT min(ts) FROM _ql_new)
-                                   AND (SELECT max(ts) FROM _ql_new))""",
+            f"""DELETE FROM _ql_first WHERE h IN (
+                    SELECT {CONTENT_HASH} FROM {RAW_TABLE}
+                    WHERE source = $1
+                      AND ts BETWEEN (SELECT min(ts) FROM _ql_first)
+                                 AND (SELECT max(ts) FROM _ql_first))""",
             [self.source],
         )
-        new = self._count("_ql_new")
+        new = self._count("_ql_first")
         acc.used -= self._staged - new
         acc.ignore(I_DUPLICATE, self._staged - distinct)
         acc.ignore(I_ALREADY, distinct - new)
         if new:
             row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {RAW_TABLE}").fetchone()
-            base = int(row[0]) + 1 if row else 1
+            self._base = int(row[0]) + 1 if row else 1
             con.execute(
                 f"""INSERT INTO {RAW_TABLE}
-                    SELECT $1, $2, $3 + okey, line_hash, ts, {", ".join(_FIELDS)},
-                           source_tz, source_file, source_line
-                    FROM _ql_new""",
-                [self.load_id, self.source, base],
+                    SELECT $1, $2, $3 + s.okey, s.ts, {", ".join("s." + f for f in _FIELDS)},
+                           s.source_tz, s.source_file, s.source_line
+                    FROM {stage} s SEMI JOIN _ql_first f ON s.okey = f.okey""",
+                [self.load_id, self.source, self._base],
             )
             self._derive_contacts()
             self._agent_events()
-        con.execute("DROP TABLE _ql_new")
+        con.execute("DROP TABLE _ql_first")
+
+    def _new_rows(self) -> str:
+        """SQL condition selecting the rows this load added to the raw table."""
+        return f"source = '{_sql_str(self.source)}' AND seq >= {int(self._base)}"
 
     def _count(self, table: str) -> int:
         row = self.session.con.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -378,7 +454,8 @@ class QueueLogLoader:
         acc = self.session.account
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ql_calls AS
-                SELECT DISTINCT callid FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}"""
+                SELECT DISTINCT callid FROM {RAW_TABLE}
+                WHERE {self._new_rows()} AND event IN {_sql_list(CALL_EVENTS)}"""
         )
         con.execute(_DERIVE_SQL, [self.source])
         con.execute("DROP TABLE _ql_calls")
@@ -437,8 +514,8 @@ class QueueLogLoader:
                                    WHEN event = 'AGENTCALLBACKLOGOFF' THEN data3 END, '')
                            AS reason,
                        event AS source_event, source_tz, source_file, source_line
-                FROM _ql_new
-                WHERE event IN {_sql_list(tuple(AGENT_EVENT_KIND))})
+                FROM {RAW_TABLE}
+                WHERE {self._new_rows()} AND event IN {_sql_list(tuple(AGENT_EVENT_KIND))})
             """,
             [self.source],
         )
@@ -466,7 +543,9 @@ _ROW = "{'at': ts, 'agent': agent, 'd1': data1, 'd2': data2, 'd3': data3, 'd4': 
 _DERIVE_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _ql_segments AS
 WITH ev AS (
-    SELECT e.* FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
+    SELECT e.source, e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2,
+           e.data3, e.data4, e.source_tz, e.source_file, e.source_line
+    FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
     WHERE e.source = $1 AND e.event IN {_sql_list(CALL_EVENTS)}
 ),
 o AS (

@@ -75,13 +75,18 @@ def _split(
     return pa.array(decoded, pa.string()), bad
 
 
-def iter_lines(
+def iter_blocks(
     path: Path,
     *,
     block_size: int = BLOCK_SIZE,
     progress: Callable[[str, int, int], None] | None = None,
-) -> Iterator[LineBatch]:
-    """Yield the lines of ``path`` in batches (see the module docstring for the rules)."""
+) -> Iterator[tuple[int, bytes, int]]:
+    """Yield ``(first_line, block, bytes_done)``: whole lines of ``path``, without the LF
+    after the last one, and the 1-based number of the block's first line.
+
+    Counting the LFs of a block is fast enough to do in order, so blocks can be split and
+    parsed out of order (in threads) with exact line numbers.
+    """
     total = path.stat().st_size
     first = 1
     done = 0
@@ -98,16 +103,31 @@ def iter_lines(
                 carry = data
                 continue
             block, carry = data[:cut], data[cut + 1 :]
-            lines, bad = _split(block)
-            yield LineBatch(first, lines, bad, done)
-            first += len(lines)
+            yield first, block, done
+            first += block.count(b"\n") + 1
             if progress is not None:
                 progress(path.name, done, total)
     if carry:
-        lines, bad = _split(carry)
-        yield LineBatch(first, lines, bad, done)
+        yield first, carry, done
     if progress is not None:
         progress(path.name, total, total)
+
+
+def split_block(first_line: int, block: bytes, bytes_done: int = 0) -> LineBatch:
+    """The lines of one block from :func:`iter_blocks`."""
+    lines, bad = _split(block)
+    return LineBatch(first_line, lines, bad, bytes_done)
+
+
+def iter_lines(
+    path: Path,
+    *,
+    block_size: int = BLOCK_SIZE,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Iterator[LineBatch]:
+    """Yield the lines of ``path`` in batches (see the module docstring for the rules)."""
+    for first, block, done in iter_blocks(path, block_size=block_size, progress=progress):
+        yield split_block(first, block, done)
 
 
 def reject_text(text: str) -> str:

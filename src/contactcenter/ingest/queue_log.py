@@ -31,7 +31,10 @@ kernels and classified vectorised; see docs/benchmarks.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +42,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from contactcenter.errors import InputError
-from contactcenter.ingest._queue_log_events import BATCH_COLUMNS, QueueLogLoader
-from contactcenter.ingest._text import LineBatch, iter_lines
+from contactcenter.ingest._queue_log_events import (
+    BATCH_COLUMNS,
+    Classified,
+    QueueLogLoader,
+    classify,
+)
+from contactcenter.ingest._text import LineBatch, iter_blocks, split_block
 from contactcenter.ingest.base import IngestOptions
 from contactcenter.store import LoadSession
 
@@ -54,28 +62,15 @@ R_TIME = "time is not a Unix epoch in seconds"
 I_BLANK = "blank line"
 
 _FIELDS = ("time", "callid", "queue", "agent", "event", "data1", "data2", "data3", "data4")
-_EPOCH = r"^[0-9]{1,11}$"
+WORKERS = min(4, os.cpu_count() or 1)
+"""Threads that parse blocks (at most 4; memory holds about WORKERS + 1 blocks)."""
 
 
-def parse_batch(batch: LineBatch) -> tuple[int, pa.Table]:
-    """Split one batch of raw lines into event rows.
-
-    Returns the number of blank lines (dropped) and the other lines as a table with the
-    columns of :data:`~contactcenter.ingest._queue_log_events.BATCH_COLUMNS`.
-    """
+def parse_batch(batch: LineBatch) -> pa.Table:
+    """Split one batch of raw lines into event rows, one per line, in the layout of
+    :data:`~contactcenter.ingest._queue_log_events.BATCH_COLUMNS` (blank lines marked in
+    ``pre_ignore``, unreadable ones in ``pre_reject``)."""
     lines = batch.lines
-    numbers = batch.line_numbers
-    blank = pc.match_substring_regex(lines, r"^\s*$")
-    if batch.bad_utf8 is not None:
-        blank = pc.and_(blank, pa.array(~batch.bad_utf8))
-    n_blank = int(pc.sum(blank).as_py() or 0)
-    bad_utf8 = batch.bad_utf8
-    if n_blank:
-        keep = pc.invert(blank)
-        lines = lines.filter(keep)
-        numbers = numbers.filter(keep)
-        if bad_utf8 is not None:
-            bad_utf8 = bad_utf8[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=np.bool_)]
     n = len(lines)
     parts = pc.split_pattern(lines, "|", max_splits=10)
     offsets = parts.offsets.to_numpy()
@@ -86,25 +81,81 @@ def parse_batch(batch: LineBatch) -> tuple[int, pa.Table]:
     for i, name in enumerate((*_FIELDS, "data5", "data_rest")):
         cols[name] = flat.take(pa.array(starts + i, mask=counts <= i))
     time = cols.pop("time")
-    valid_time = pc.fill_null(pc.match_substring_regex(time, _EPOCH), False)
-    epoch = pc.if_else(valid_time, time, pa.scalar(None, pa.string())).cast(pa.int64())
+    valid_time = _mask(
+        pc.and_(pc.ascii_is_decimal(time), pc.less_equal(pc.binary_length(time), 11))
+    )
+    epoch = pc.if_else(pa.array(valid_time), time, pa.scalar(None, pa.string())).cast(pa.int64())
     at = pc.multiply(epoch, 1_000_000).cast(pa.timestamp("us", tz="UTC"))
-    reason = np.full(n, None, dtype=object)
-    reason[~np.asarray(valid_time.to_numpy(zero_copy_only=False), dtype=np.bool_)] = R_TIME
-    reason[counts < 5] = R_FIELDS
-    if bad_utf8 is not None:
-        reason[bad_utf8] = R_UTF8
-    table = pa.table(
+    bad_utf8 = batch.bad_utf8
+    few = counts < 5
+    if few.any() or not valid_time.all() or bad_utf8 is not None:
+        reason = np.full(n, None, dtype=object)
+        reason[~valid_time] = R_TIME
+        reason[few] = R_FIELDS
+        if bad_utf8 is not None:
+            reason[bad_utf8] = R_UTF8
+        pre_reject = pa.array(reason, pa.string())
+    else:
+        pre_reject = pa.nulls(n, pa.string())
+    pre_ignore = pa.nulls(n, pa.string())
+    one = np.flatnonzero(counts == 1)  # blank lines have no '|'
+    if one.size:
+        blank = _mask(pc.match_substring_regex(lines.take(pa.array(one)), r"^\s*$"))
+        if bad_utf8 is not None:
+            blank &= ~bad_utf8[one]
+        if blank.any():
+            ignore = np.full(n, None, dtype=object)
+            ignore[one[blank]] = I_BLANK
+            pre_ignore = pa.array(ignore, pa.string())
+    return pa.table(
         {
-            "source_line": numbers,
+            "source_line": batch.line_numbers,
             "text": lines,
             "ts": at,
             **cols,
-            "pre_reject": pa.array(reason, pa.string()),
+            "pre_reject": pre_reject,
+            "pre_ignore": pre_ignore,
             "source_tz": pa.nulls(n, pa.string()),
         }
+    ).select(list(BATCH_COLUMNS))
+
+
+def _mask(arr: pa.Array) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
+    out: np.ndarray[tuple[int], np.dtype[np.bool_]] = np.asarray(
+        pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=np.bool_
     )
-    return n_blank, table.select(list(BATCH_COLUMNS))
+    return out
+
+
+def _work(first_line: int, block: bytes, file_name: str, rank: int, part: Path) -> Classified:
+    batch = parse_batch(split_block(first_line, block))
+    return classify(batch, file_name=file_name, rank=rank, part=part)
+
+
+def stream(
+    loader: QueueLogLoader,
+    files: Sequence[Path],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """The streaming phase of a load: read, split, parse, classify, account for and stage
+    every line of ``files`` (the store is not touched until ``loader.finish()``).
+
+    Blocks of a file are split, parsed and classified in :data:`WORKERS` threads (Arrow's
+    kernels release the GIL) and accounted for in file order, so line numbers and reasons
+    are the same as with one thread.
+    """
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for path in files:
+            rank = loader.rank(path)
+            pending: deque[Future[Classified]] = deque()
+            for first, block, _ in iter_blocks(path, progress=progress):
+                part = loader.next_part()
+                pending.append(pool.submit(_work, first, block, path.name, rank, part))
+                while len(pending) > WORKERS:
+                    loader.add_classified(path, pending.popleft().result())
+            while pending:
+                loader.add_classified(path, pending.popleft().result())
+            loader.end_file(path, expected="queue_log")
 
 
 def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) -> None:
@@ -114,11 +165,5 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
             "--source-tz does not apply to --format queue_log: its times are UTC epochs"
         )
     with QueueLogLoader(session, options.source or SOURCE, files) as loader:
-        for path in files:
-            for batch in iter_lines(path, progress=options.progress):
-                n_blank, table = parse_batch(batch)
-                session.account.read += n_blank
-                session.account.ignore(I_BLANK, n_blank)
-                loader.add_batch(path, table)
-            loader.end_file(path, expected="queue_log")
+        stream(loader, files, options.progress)
         loader.finish()

@@ -135,7 +135,6 @@ def _layout(header: list[str]) -> _Layout | None:
 class _Batch:
     def __init__(self) -> None:
         self.cols: dict[str, list[object]] = {c: [] for c in BATCH_COLUMNS}
-        self.cols["source_tz"] = []
 
     def add(
         self,
@@ -154,6 +153,7 @@ class _Batch:
         ):
             c[name].append(value)
         c["pre_reject"].append(reject)
+        c["pre_ignore"].append(None)
         c["source_tz"].append(tz)
 
     def __len__(self) -> int:
