@@ -1,28 +1,68 @@
-"""The ``contactcenter`` application: registers every command module."""
+"""The ``contactcenter`` application.
+
+Commands live in one module each (``cli/*_cmd.py``, each with ``register(app)``). They are
+loaded **lazily**: ``contactcenter plan`` imports only the staffing module, not Ibis,
+pandas or OR-Tools, so a command starts in a fraction of a second. :data:`COMMANDS` maps
+each command to its module and the one-line help ``contactcenter --help`` shows.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
+from typing import Any
 
-from contactcenter.cli import (
-    forecast_cmd,
-    ingest_cmd,
-    metrics_cmd,
-    report_cmd,
-    schedule_cmd,
-    staffing_cmd,
-)
+import typer
+from typer.core import TyperGroup
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("contactcenter.cli.ingest_cmd", "Load files of one format into the store."),
+    "report": ("contactcenter.cli.report_cmd", "Compute KPIs from the store, grouped and filtered."),
+    "metrics": ("contactcenter.cli.metrics_cmd", "List every metric with its formula."),
+    "staff": ("contactcenter.cli.staffing_cmd", "Agents needed for one interval (Erlang C/A, chat)."),
+    "plan": ("contactcenter.cli.staffing_cmd", "Agents needed for every interval of a forecast."),
+    "simulate": ("contactcenter.cli.staffing_cmd", "Simulate a queue; write canonical contacts."),
+    "forecast": ("contactcenter.cli.forecast_cmd", "Forecast calls and AHT per interval."),
+    "backtest": ("contactcenter.cli.forecast_cmd", "Compare forecast methods on held-out history."),
+    "schedule": ("contactcenter.cli.schedule_cmd", "Turn a staffing plan into shifts with breaks."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A command group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        sub = typer.Typer()
+        module.register(sub)
+        command = typer.main.get_command(sub)
+        if isinstance(command, TyperGroup):
+            return command.commands.get(cmd_name)
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, help_) in COMMANDS.items()])
+
 
 app = typer.Typer(
     name="contactcenter",
+    cls=LazyGroup,
     help="Measure and plan a contact center: ingest events, compute KPIs, plan staffing.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 
-for module in (ingest_cmd, report_cmd, metrics_cmd, staffing_cmd, forecast_cmd, schedule_cmd):
-    module.register(app)
+
+@app.callback()
+def _root() -> None:
+    """Measure and plan a contact center: ingest events, compute KPIs, plan staffing."""
 
 
 def main() -> None:
