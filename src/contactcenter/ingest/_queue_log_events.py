@@ -47,7 +47,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.dataset as pads
+import pyarrow.feather as feather
 
 from contactcenter.errors import FormatError
 from contactcenter.ingest._text import reject_text
@@ -241,7 +242,7 @@ _CHECKS = (R_EVENT_NAME, R_NO_CALLID, R_NO_QUEUE, R_NO_AGENT)
 
 def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Classified:
     """Classify the rows of ``batch`` (see BATCH_COLUMNS) -- rejected with a reason,
-    ignored with a reason, or kept -- and write the kept rows to the Parquet file ``part``
+    ignored with a reason, or kept -- and write the kept rows to the Arrow IPC file ``part``
     (the rules are in the module docstring)."""
     n = batch.num_rows
     if n == 0:
@@ -303,7 +304,7 @@ def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Class
             },
             schema=_STAGE_SCHEMA,
         )
-        pq.write_table(staged, part, compression="none", use_dictionary=False)
+        feather.write_feather(staged, part, compression="uncompressed")
     return Classified(n, n_pre_ignored, ignored, rejects, n_used)
 
 
@@ -314,7 +315,7 @@ class QueueLogLoader:
     batch of each file (after accounting itself for the lines it drops before, e.g. blank
     lines), :meth:`end_file` after each file, and :meth:`finish` once at the end.
 
-    Kept rows are staged in Parquet files (one per batch) in a temporary directory beside
+    Kept rows are staged in Arrow IPC files (one per batch) in a temporary directory beside
     the store (so memory does not grow with the input); :meth:`finish` deduplicates them
     on the MD5 of their content (see :data:`CONTENT_HASH`) and appends the new ones to
     ``queue_log_events`` in one statement.
@@ -357,7 +358,7 @@ class QueueLogLoader:
 
     def next_part(self) -> Path:
         """A new file name for one batch's staged rows."""
-        return Path(self._tmp.name) / f"part-{next(self._parts):08d}.parquet"
+        return Path(self._tmp.name) / f"part-{next(self._parts):08d}.arrow"
 
     def rank(self, path: Path) -> int:
         """The rank of ``path`` among the load's files (by base name, then position)."""
@@ -406,7 +407,9 @@ class QueueLogLoader:
             return
         con = self.session.con
         acc = self.session.account
-        stage = f"read_parquet('{_sql_str(Path(self._tmp.name) / 'part-*.parquet')}')"
+        parts = sorted(str(p) for p in Path(self._tmp.name).glob("part-*.arrow"))
+        stage = "_ql_stage"
+        con.register(stage, pads.dataset(parts, format="ipc", schema=_STAGE_SCHEMA))
         # the first copy (in file-rank, line order) of each distinct content
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ql_first AS
@@ -440,6 +443,7 @@ class QueueLogLoader:
             self._derive_contacts()
             self._agent_events()
         con.execute("DROP TABLE _ql_first")
+        con.unregister(stage)
 
     def _new_rows(self) -> str:
         """SQL condition selecting the rows this load added to the raw table."""
