@@ -224,3 +224,26 @@ def test_mapped_csv_header_must_hold_the_mapped_columns(store: Store, tmp_path: 
     assert "column 'start' named by the mapping (columns.offered_at)" in str(err.value)
     with pytest.raises(ConfigError, match="needs --mapping"):
         load(store, "csv", tmp_path / "e.csv")
+
+
+def test_parquet_with_other_types_and_a_damaged_file(store: Store, tmp_path: Path) -> None:
+    # integer ids, naive timestamps (UTC), outcome as a dictionary column
+    table = pa.table(
+        {
+            "contact_id": pa.array([1, 2], pa.int64()),
+            "offered_at": pa.array([dt.datetime(2024, 3, 1, 9), dt.datetime(2024, 3, 1, 10)]),
+            "outcome": pa.array(["answered", "abandoned"]).dictionary_encode(),
+            "wait_s": pa.array([3, 4], pa.int32()),
+        }
+    )
+    pq.write_table(table, tmp_path / "t.parquet")
+    load(store, "contacts", tmp_path / "t.parquet")
+    got = contacts(store)
+    assert set(got) == {"1", "2"}
+    assert got["1"]["offered_at"] == T0.timestamp()
+    assert (got["2"]["wait_s"], got["2"]["source"]) == (4.0, "contacts")
+    data = (tmp_path / "t.parquet").read_bytes()
+    half = len(data) // 2
+    broken = write(tmp_path / "b.parquet", data[:8] + b"\x00" * (half - 8) + data[half:])
+    with pytest.raises(FormatError, match="b.parquet"):
+        load(store, "contacts", broken)

@@ -67,7 +67,12 @@ def _q(value: str) -> str:
 
 
 class ContactsStage:
-    """Stage text rows, then validate and upsert them (see the module docstring)."""
+    """Stage rows, then validate and upsert them (see the module docstring).
+
+    CSV rows are staged as text in a temporary table; Parquet files are validated where
+    they are (a view over ``read_parquet``), so a large file is streamed, not copied. Only
+    the rejects and the rows of repeated keys are materialised.
+    """
 
     def __init__(
         self,
@@ -84,17 +89,23 @@ class ContactsStage:
         self.derive_wait = derive_wait
         order = sorted(range(len(files)), key=lambda i: (files[i].name, i))
         self.rank = {str(files[i]): r for r, i in enumerate(order)}
-        cols = ", ".join(f'"{c}" VARCHAR' for c in COLUMNS)
-        session.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {STAGE} ({cols}, _file VARCHAR, _rank INTEGER, "
-            "_line BIGINT, _text VARCHAR)"
-        )
+        self.sources: list[str] = []
+        self._staged_text = False
 
     def add(
         self, path: Path, columns: dict[str, list[str | None]], lines: list[int], texts: list[str]
     ) -> None:
         """Stage rows of ``path``: canonical column -> values (``None`` = empty)."""
         n = len(lines)
+        con = self.session.con
+        if not self._staged_text:
+            cols = ", ".join(f'"{c}" VARCHAR' for c in COLUMNS)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {STAGE} ({cols}, _file VARCHAR, "
+                "_rank INTEGER, _line BIGINT, _text VARCHAR)"
+            )
+            self.sources.append(f"SELECT * FROM {STAGE}")
+            self._staged_text = True
         if not n:
             return
         data: dict[str, pa.Array] = {
@@ -106,7 +117,6 @@ class ContactsStage:
         data["_text"] = pa.array([reject_text(t) for t in texts], pa.string())
         table = pa.table(data)
         name = f"_contacts_batch_{id(table)}"
-        con = self.session.con
         con.register(name, table)
         try:
             cols = ", ".join(f'"{c}"' for c in table.column_names)
@@ -114,27 +124,40 @@ class ContactsStage:
         finally:
             con.unregister(name)
 
-    def add_relation(self, path: Path, select_sql: str) -> None:
-        """Stage rows from SQL that yields canonical columns (any subset, any types) plus
-        ``_line`` and ``_text``; values are cast to text."""
-        con = self.session.con
-        described = con.execute(f"DESCRIBE {select_sql}").fetchall()
-        names = [str(r[0]) for r in described]
-        cols = [c for c in names if c in COLUMNS]
-        exprs = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in cols)
-        target = ", ".join(f'"{c}"' for c in cols)
-        con.execute(
-            f"INSERT INTO {STAGE} ({target}{', ' if cols else ''}_file, _rank, _line, _text) "
-            f"SELECT {exprs}{', ' if cols else ''}?, ?, _line, _text FROM ({select_sql})",
-            [path.name, self.rank[str(path)]],
+    def add_relation(self, path: Path, select_sql: str, names: Sequence[str]) -> None:
+        """Validate rows of ``select_sql`` in place: it yields the canonical columns
+        ``names`` (any types) plus ``_line`` and ``_text``."""
+        exprs = []
+        for c in COLUMNS:
+            if c not in names:
+                exprs.append(f'CAST(NULL AS VARCHAR) AS "{c}"')
+            elif c in _SQL_TYPES:
+                exprs.append(f'"{c}"')  # cast (and checked) by the validation
+            else:
+                exprs.append(f'CAST("{c}" AS VARCHAR) AS "{c}"')
+        rank = self.rank[str(path)]
+        file = _q(path.name)
+        self.sources.append(
+            f"SELECT {', '.join(exprs)}, {file} AS _file, {rank} AS _rank, _line, _text "
+            f"FROM ({select_sql})"
         )
 
     def finish(self, *, rows_read: int) -> None:
         """Validate, account for ``rows_read`` staged rows, and upsert the good ones."""
         con = self.session.con
         acc = self.session.account
-        con.execute(self._validate_sql())
-        con.execute(f"DROP TABLE {STAGE}")
+        if not self.sources:
+            return
+        checked = [
+            f"CREATE OR REPLACE TEMP VIEW _contacts_checked_{i} AS {self._validate_sql(src)}"
+            for i, src in enumerate(self.sources)
+        ]
+        for sql in checked:
+            con.execute(sql)
+        union = " UNION ALL ".join(
+            f"SELECT * FROM _contacts_checked_{i}" for i in range(len(self.sources))
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _contacts_checked AS {union}")
         rejects = con.execute(
             "SELECT _file, _line, _reason, _text FROM _contacts_checked "
             "WHERE _reason IS NOT NULL ORDER BY _rank, _line"
@@ -142,29 +165,33 @@ class ContactsStage:
         for file, line, reason, text in rejects:
             acc.reject(str(file), int(line), str(reason), str(text or ""))
         cols = ", ".join(f'"{c}"' for c in COLUMNS)
+        # rows whose (source, contact_id) occurs more than once: usually none
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _contacts_ranked AS
+            WITH keys AS (
+                SELECT source, contact_id FROM _contacts_checked WHERE _reason IS NULL
+                GROUP BY source, contact_id HAVING count(*) > 1
+            )
             SELECT *,
                    row_number() OVER k AS _n,
                    first_value(_file || ':' || _line) OVER k AS _first
-            FROM _contacts_checked WHERE _reason IS NULL
+            FROM _contacts_checked c SEMI JOIN keys USING (source, contact_id)
+            WHERE _reason IS NULL
             WINDOW k AS (PARTITION BY source, contact_id ORDER BY _rank, _line)
             """
         )
-        con.execute("DROP TABLE _contacts_checked")
+        same = " AND ".join(
+            f'f."{c}" IS NOT DISTINCT FROM r."{c}"'
+            for c in COLUMNS
+            if c not in ("source_file", "source_line")
+        )
         repeated = con.execute(
             f"""SELECT _file, _line, _text, _first FROM _contacts_ranked r
                 WHERE _n > 1 AND NOT EXISTS (
                     SELECT 1 FROM _contacts_ranked f
                     WHERE f._n = 1 AND f.source = r.source AND f.contact_id = r.contact_id
-                      AND ({
-                " AND ".join(
-                    f'f."{c}" IS NOT DISTINCT FROM r."{c}"'
-                    for c in COLUMNS
-                    if c not in ("source_file", "source_line")
-                )
-            }))
+                      AND ({same}))
                 ORDER BY _rank, _line"""
         ).fetchall()
         for file, line, text, first in repeated:
@@ -173,10 +200,17 @@ class ContactsStage:
         n_dup = (int(dup[0]) if dup else 0) - len(repeated)
         acc.ignore(I_DUPLICATE, n_dup)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _contacts_new AS SELECT {cols} "
-            "FROM _contacts_ranked WHERE _n = 1"
+            "CREATE OR REPLACE TEMP TABLE _contacts_later AS "
+            "SELECT _rank, _line FROM _contacts_ranked WHERE _n > 1"
         )
         con.execute("DROP TABLE _contacts_ranked")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW _contacts_new AS
+                SELECT {cols} FROM _contacts_checked c
+                WHERE _reason IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM _contacts_later l
+                                  WHERE l._rank = c._rank AND l._line = c._line)"""
+        )
         good = con.execute("SELECT count(*) FROM _contacts_new").fetchone()
         n_good = int(good[0]) if good else 0
         acc.used += n_good
@@ -185,9 +219,15 @@ class ContactsStage:
             raise AssertionError(f"contacts stage lost {extra} rows")
         if n_good:
             self.session.upsert_contacts("_contacts_new")
-        con.execute("DROP TABLE _contacts_new")
+        con.execute("DROP VIEW _contacts_new")
+        con.execute("DROP TABLE _contacts_later")
+        con.execute("DROP VIEW _contacts_checked")
+        for i in range(len(self.sources)):
+            con.execute(f"DROP VIEW _contacts_checked_{i}")
+        if self._staged_text:
+            con.execute(f"DROP TABLE {STAGE}")
 
-    def _validate_sql(self) -> str:
+    def _validate_sql(self, source_sql: str) -> str:
         def cast(c: str) -> str:
             return f'TRY_CAST("{c}" AS {_SQL_TYPES[c]})'
 
@@ -254,8 +294,8 @@ class ContactsStage:
             expr = values.get(c) or cast(c)
             exprs.append(f'{expr} AS "{c}"')
         return (
-            f"CREATE OR REPLACE TEMP TABLE _contacts_checked AS SELECT {', '.join(exprs)}, "
-            f"CASE {' '.join(checks)} END AS _reason, _file, _rank, _line, _text FROM {STAGE}"
+            f"SELECT {', '.join(exprs)}, CASE {' '.join(checks)} END AS _reason, "
+            f"_file, _rank, _line, _text FROM ({source_sql})"
         )
 
 

@@ -69,16 +69,12 @@ def _load_parquet(stage: ContactsStage, session: LoadSession, path: Path) -> int
     _check_columns(path, names, None)
     text = " || ',' || ".join(f"""coalesce(CAST("{n}" AS VARCHAR), '')""" for n in names)
     cols = ", ".join(f'"{n}"' for n in names)
-    try:
-        stage.add_relation(
-            path,
-            f"SELECT {cols}, file_row_number + 1 AS _line, {text} AS _text "
-            f"FROM read_parquet({ref}, file_row_number = true)",
-        )
-    except duckdb.Error as exc:
-        raise FormatError(
-            str(path), None, f"cannot read Parquet file: {exc}".splitlines()[0]
-        ) from None
+    stage.add_relation(
+        path,
+        f"SELECT {cols}, file_row_number + 1 AS _line, {text} AS _text "
+        f"FROM read_parquet({ref}, file_row_number = true)",
+        names,
+    )
     row = con.execute(f"SELECT count(*) FROM read_parquet({ref})").fetchone()
     n = int(row[0]) if row else 0
     session.account.read += n
@@ -141,9 +137,18 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
         )
     stage = ContactsStage(session, files, default_source=SOURCE, source_override=options.source)
     staged = 0
+    parquet = []
     for path in files:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             staged += _load_parquet(stage, session, path)
+            parquet.append(str(path))
         else:
             staged += _load_csv(stage, session, path, options)
-    stage.finish(rows_read=staged)
+    try:
+        stage.finish(rows_read=staged)
+    except duckdb.Error as exc:
+        if not parquet:
+            raise
+        # Parquet files are read while they are validated: a damaged page shows here
+        first = str(exc).splitlines()[0]
+        raise FormatError(", ".join(parquet), None, f"cannot read Parquet data: {first}") from None
