@@ -141,3 +141,17 @@ def test_pbxware_through_the_cli(tmp_path: Path) -> None:
     assert report["notes"] == [
         "contacts derived in this load: abandoned 12, answered 93, in_progress 2, timed_out 1"
     ]
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from contactcenter.cli import ingest_cmd
+
+    big = write(tmp_path / "f", "x" * 10)
+    with ingest_cmd._progress([big]) as update:
+        assert update is None  # stderr is not a terminal under pytest
+    monkeypatch.setattr(ingest_cmd, "PROGRESS_MIN_BYTES", 1)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    with ingest_cmd._progress([big]) as update:
+        assert update is not None
+        update("f", 5, 10)
+        update("f", 10, 10)

@@ -245,5 +245,5 @@ def test_parquet_with_other_types_and_a_damaged_file(store: Store, tmp_path: Pat
     data = (tmp_path / "t.parquet").read_bytes()
     half = len(data) // 2
     broken = write(tmp_path / "b.parquet", data[:8] + b"\x00" * (half - 8) + data[half:])
-    with pytest.raises(FormatError, match="b.parquet"):
+    with pytest.raises(FormatError, match=r"b\.parquet"):
         load(store, "contacts", broken)

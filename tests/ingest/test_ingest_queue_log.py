@@ -393,3 +393,22 @@ def test_raw_events_are_kept_for_later_loads(store: Store, tmp_path: Path) -> No
         "SELECT data1 FROM queue_log_events WHERE event = 'RINGNOANSWER'"
     ).fetchall()
     assert ring == [("15000",)]
+
+
+def test_an_interrupted_load_leaves_no_trace(store: Store, tmp_path: Path) -> None:
+    load(store, "queue_log", write(tmp_path / "queue_log.1", lines(*CALLS[:6])))
+    before = snapshot(store)
+    journal = store.journal()
+    calls = []
+
+    def interrupt(name: str, done: int, total: int) -> None:
+        calls.append((name, done, total))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        load(store, "queue_log", write(tmp_path / "queue_log", lines(*CALLS)), progress=interrupt)
+    assert calls == [("queue_log", (tmp_path / "queue_log").stat().st_size, calls[0][2])]
+    assert snapshot(store) == before
+    assert store.journal() == journal
+    # the staging directory beside the store is gone
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".queue_log_stage")] == []
