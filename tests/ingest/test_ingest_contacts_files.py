@@ -247,3 +247,17 @@ def test_parquet_with_other_types_and_a_damaged_file(store: Store, tmp_path: Pat
     broken = write(tmp_path / "b.parquet", data[:8] + b"\x00" * (half - 8) + data[half:])
     with pytest.raises(FormatError, match=r"b\.parquet"):
         load(store, "contacts", broken)
+
+
+@pytest.mark.parametrize("name", ["c.parquet", "c.csv"])
+def test_the_same_contacts_file_given_twice(store: Store, tmp_path: Path, name: str) -> None:
+    if name.endswith(".parquet"):
+        pq.write_table(canonical(3), tmp_path / name)
+    else:
+        with Store(tmp_path / "x.duckdb") as other:
+            other.con.register("t", canonical(3))
+            other.con.execute(f"COPY t TO '{tmp_path / name}' (HEADER)")
+    report = load(store, "contacts", tmp_path / name, tmp_path / name)
+    assert report.ignored.get("duplicate row") == 3
+    assert report.contacts_inserted == 3
+    assert len(contacts(store)) == 3

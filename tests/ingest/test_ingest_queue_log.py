@@ -412,3 +412,13 @@ def test_an_interrupted_load_leaves_no_trace(store: Store, tmp_path: Path) -> No
     assert store.journal() == journal
     # the staging directory beside the store is gone
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".queue_log_stage")] == []
+
+
+def test_the_same_file_given_twice_in_one_load(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "queue_log", lines(*CALLS))
+    report = load(store, "queue_log", path, path)
+    assert report.ignored == {"duplicate line": len(CALLS)}
+    assert store.con.execute("SELECT count(*) FROM queue_log_events").fetchone() == (len(CALLS),)
+    got = contacts(store)
+    assert got[f"c1@sales@{T}"]["ring_no_answer"] == 1
+    assert {k: v["outcome"] for k, v in got.items()} == {k: v[0] for k, v in EXPECTED.items()}

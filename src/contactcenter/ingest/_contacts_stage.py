@@ -88,14 +88,21 @@ class ContactsStage:
         self.source_override = source_override
         self.derive_wait = derive_wait
         order = sorted(range(len(files)), key=lambda i: (files[i].name, i))
-        self.rank = {str(files[i]): r for r, i in enumerate(order)}
+        # by base name then position; the same file given twice is two files
+        self.rank = {i: r for r, i in enumerate(order)}
         self.sources: list[str] = []
         self._staged_text = False
 
     def add(
-        self, path: Path, columns: dict[str, list[str | None]], lines: list[int], texts: list[str]
+        self,
+        index: int,
+        path: Path,
+        columns: dict[str, list[str | None]],
+        lines: list[int],
+        texts: list[str],
     ) -> None:
-        """Stage rows of ``path``: canonical column -> values (``None`` = empty)."""
+        """Stage rows of file number ``index``, ``path``: canonical column -> values
+        (``None`` = empty)."""
         n = len(lines)
         con = self.session.con
         if not self._staged_text:
@@ -112,7 +119,7 @@ class ContactsStage:
             c: pa.array(v, pa.string()) for c, v in columns.items() if c in COLUMNS
         }
         data["_file"] = pa.array([path.name] * n, pa.string())
-        data["_rank"] = pa.array([self.rank[str(path)]] * n, pa.int32())
+        data["_rank"] = pa.array([self.rank[index]] * n, pa.int32())
         data["_line"] = pa.array(lines, pa.int64())
         data["_text"] = pa.array([reject_text(t) for t in texts], pa.string())
         table = pa.table(data)
@@ -124,9 +131,9 @@ class ContactsStage:
         finally:
             con.unregister(name)
 
-    def add_relation(self, path: Path, select_sql: str, names: Sequence[str]) -> None:
-        """Validate rows of ``select_sql`` in place: it yields the canonical columns
-        ``names`` (any types) plus ``_line`` and ``_text``."""
+    def add_relation(self, index: int, path: Path, select_sql: str, names: Sequence[str]) -> None:
+        """Validate rows of file number ``index`` in place: ``select_sql`` yields the
+        canonical columns ``names`` (any types) plus ``_line`` and ``_text``."""
         exprs = []
         for c in COLUMNS:
             if c not in names:
@@ -135,7 +142,7 @@ class ContactsStage:
                 exprs.append(f'"{c}"')  # cast (and checked) by the validation
             else:
                 exprs.append(f'CAST("{c}" AS VARCHAR) AS "{c}"')
-        rank = self.rank[str(path)]
+        rank = self.rank[index]
         file = _q(path.name)
         self.sources.append(
             f"SELECT {', '.join(exprs)}, {file} AS _file, {rank} AS _rank, _line, _text "

@@ -335,8 +335,8 @@ class QueueLogLoader:
         # Files are ranked by base name (then by position) so that which copy of a
         # duplicated line is kept does not depend on the order the files were given in.
         order = sorted(range(len(files)), key=lambda i: (files[i].name, i))
-        self._rank = {str(files[i]): r for r, i in enumerate(order)}
-        self.files: dict[str, _FileStats] = {}
+        self._rank = {i: r for r, i in enumerate(order)}
+        self.files: dict[int, _FileStats] = {}
         found = con.execute(
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
         ).fetchone()
@@ -360,19 +360,20 @@ class QueueLogLoader:
         """A new file name for one batch's staged rows."""
         return Path(self._tmp.name) / f"part-{next(self._parts):08d}.arrow"
 
-    def rank(self, path: Path) -> int:
-        """The rank of ``path`` among the load's files (by base name, then position)."""
-        return self._rank[str(path)]
+    def rank(self, index: int) -> int:
+        """The rank of the load's file number ``index`` (0-based position in ``files``)
+        among the load's files, by base name then position: the same file given twice is
+        two files, whose second copy's lines are duplicates of the first's."""
+        return self._rank[index]
 
-    def add_batch(self, path: Path, batch: pa.Table) -> None:
+    def add_batch(self, index: int, path: Path, batch: pa.Table) -> None:
         """Classify, account for and stage the event rows of ``batch`` (see BATCH_COLUMNS)
-        read from ``path`` (stored as its base name)."""
+        read from file number ``index``, ``path`` (stored as its base name)."""
         part = self.next_part()
-        self.add_classified(
-            path, classify(batch, file_name=path.name, rank=self.rank(path), part=part)
-        )
+        result = classify(batch, file_name=path.name, rank=self.rank(index), part=part)
+        self.add_classified(index, path, result)
 
-    def add_classified(self, path: Path, result: Classified) -> None:
+    def add_classified(self, index: int, path: Path, result: Classified) -> None:
         """Account for and stage one batch already classified by :func:`classify` (batches
         of a file must come in file order)."""
         if result.read == 0:
@@ -381,7 +382,7 @@ class QueueLogLoader:
         acc.read += result.read
         for reason, count in result.ignored.items():
             acc.ignore(reason, count)
-        stats = self.files.setdefault(str(path), _FileStats())
+        stats = self.files.setdefault(index, _FileStats())
         stats.nonblank += result.read - result.pre_ignored
         for line_no, why, text in result.rejects:
             acc.reject(path.name, line_no, why, text)
@@ -391,9 +392,9 @@ class QueueLogLoader:
         self._staged += result.staged
         acc.used += result.staged
 
-    def end_file(self, path: Path, *, expected: str) -> None:
-        """Raise FormatError if ``path`` had lines and every one of them was rejected."""
-        stats = self.files.get(str(path))
+    def end_file(self, index: int, path: Path, *, expected: str) -> None:
+        """Raise FormatError if file ``index`` had lines and every one of them was rejected."""
+        stats = self.files.get(index)
         if stats is None or stats.nonblank == 0 or stats.rejected < stats.nonblank:
             return
         assert stats.first_reject is not None

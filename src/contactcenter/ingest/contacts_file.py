@@ -58,7 +58,7 @@ def _check_columns(path: Path, names: list[str], line_no: int | None) -> None:
         raise FormatError(str(path), line_no, f"not a contacts file: repeated columns {dup}")
 
 
-def _load_parquet(stage: ContactsStage, session: LoadSession, path: Path) -> int:
+def _load_parquet(stage: ContactsStage, session: LoadSession, index: int, path: Path) -> int:
     con = session.con
     ref = "'" + str(path).replace("'", "''") + "'"
     try:
@@ -70,6 +70,7 @@ def _load_parquet(stage: ContactsStage, session: LoadSession, path: Path) -> int
     text = " || ',' || ".join(f"""coalesce(CAST("{n}" AS VARCHAR), '')""" for n in names)
     cols = ", ".join(f'"{n}"' for n in names)
     stage.add_relation(
+        index,
         path,
         f"SELECT {cols}, file_row_number + 1 AS _line, {text} AS _text "
         f"FROM read_parquet({ref}, file_row_number = true)",
@@ -82,7 +83,7 @@ def _load_parquet(stage: ContactsStage, session: LoadSession, path: Path) -> int
 
 
 def _load_csv(
-    stage: ContactsStage, session: LoadSession, path: Path, options: IngestOptions
+    stage: ContactsStage, session: LoadSession, index: int, path: Path, options: IngestOptions
 ) -> int:
     acc = session.account
     header: list[str] | None = None
@@ -92,7 +93,7 @@ def _load_csv(
     staged = 0
 
     def flush() -> None:
-        stage.add(path, cols, lines, texts)
+        stage.add(index, path, cols, lines, texts)
         for v in cols.values():
             v.clear()
         lines.clear()
@@ -138,12 +139,12 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     stage = ContactsStage(session, files, default_source=SOURCE, source_override=options.source)
     staged = 0
     parquet = []
-    for path in files:
+    for index, path in enumerate(files):
         if path.suffix.lower() in PARQUET_SUFFIXES:
-            staged += _load_parquet(stage, session, path)
+            staged += _load_parquet(stage, session, index, path)
             parquet.append(str(path))
         else:
-            staged += _load_csv(stage, session, path, options)
+            staged += _load_csv(stage, session, index, path, options)
     try:
         stage.finish(rows_read=staged)
     except duckdb.Error as exc:

@@ -303,14 +303,15 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
         derive_wait="wait_s" not in mapping.fields,
     )
     staged = 0
-    for path in files:
-        staged += _load_file(session, stage, path, mapping, tz, tz_name, options)
+    for index, path in enumerate(files):
+        staged += _load_file(session, stage, index, path, mapping, tz, tz_name, options)
     stage.finish(rows_read=staged)
 
 
 def _load_file(
     session: LoadSession,
     stage: ContactsStage,
+    index: int,
     path: Path,
     mapping: Mapping,
     tz: ZoneInfo | None,
@@ -334,17 +335,17 @@ def _load_file(
             continue
         if reader is None:
             header = [h.strip() for h in rec.fields or []]
-            index = {h: i for i, h in enumerate(header)}
+            position = {h: i for i, h in enumerate(header)}
             for spec in mapping.fields.values():
                 for c in spec.columns:
-                    if c not in index:
+                    if c not in position:
                         raise FormatError(
                             str(path),
                             rec.line_no,
                             f"column {c!r} named by the mapping (columns.{spec.field}) is not "
                             f"in the header; the header has: {', '.join(header)}",
                         )
-            reader = _RowReader(mapping, index, tz)
+            reader = _RowReader(mapping, position, tz)
             width = len(header)
             acc.ignore(I_HEADER)
             continue
@@ -366,12 +367,12 @@ def _load_file(
         texts.append(rec.text)
         staged += 1
         if len(lines) >= BATCH_ROWS:
-            stage.add(path, out, lines, texts)
+            stage.add(index, path, out, lines, texts)
             for column in out.values():
                 column.clear()
             lines.clear()
             texts.clear()
     if reader is None:
         raise FormatError(str(path), None, "empty file: no header line")
-    stage.add(path, out, lines, texts)
+    stage.add(index, path, out, lines, texts)
     return staged

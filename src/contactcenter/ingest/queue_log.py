@@ -145,17 +145,17 @@ def stream(
     are the same as with one thread.
     """
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for path in files:
-            rank = loader.rank(path)
+        for index, path in enumerate(files):
+            rank = loader.rank(index)
             pending: deque[Future[Classified]] = deque()
             for first, block, _ in iter_blocks(path, progress=progress):
                 part = loader.next_part()
                 pending.append(pool.submit(_work, first, block, path.name, rank, part))
                 while len(pending) > WORKERS:
-                    loader.add_classified(path, pending.popleft().result())
+                    loader.add_classified(index, path, pending.popleft().result())
             while pending:
-                loader.add_classified(path, pending.popleft().result())
-            loader.end_file(path, expected="queue_log")
+                loader.add_classified(index, path, pending.popleft().result())
+            loader.end_file(index, path, expected="queue_log")
 
 
 def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) -> None:

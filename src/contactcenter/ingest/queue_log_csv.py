@@ -235,8 +235,8 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     """Load queue_log table exports (see the module docstring for the layouts and rules)."""
     reader = _Reader(_zone(options.source_tz))
     with QueueLogLoader(session, options.source or SOURCE, files) as loader:
-        for path in files:
-            _load_file(loader, reader, path, options)
+        for index, path in enumerate(files):
+            _load_file(loader, reader, index, path, options)
         if reader.naive_as_utc:
             session.account.notes.append(
                 f"{reader.naive_as_utc} rows had times without a zone; they were read as UTC "
@@ -245,7 +245,9 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
         loader.finish()
 
 
-def _load_file(loader: QueueLogLoader, reader: _Reader, path: Path, options: IngestOptions) -> None:
+def _load_file(
+    loader: QueueLogLoader, reader: _Reader, index: int, path: Path, options: IngestOptions
+) -> None:
     acc = loader.session.account
     layout: _Layout | None = None
     batch = _Batch()
@@ -276,9 +278,9 @@ def _load_file(loader: QueueLogLoader, reader: _Reader, path: Path, options: Ing
             ts, tz, fields, why = reader.row(layout, rec.fields)
             batch.add(rec, ts, tz, fields, why)
         if len(batch) >= BATCH_ROWS:
-            loader.add_batch(path, batch.table())
+            loader.add_batch(index, path, batch.table())
             batch = _Batch()
     if layout is None and path.stat().st_size == 0:
         raise FormatError(str(path), None, "empty file: no header line")
-    loader.add_batch(path, batch.table())
-    loader.end_file(path, expected="queue_log table export")
+    loader.add_batch(index, path, batch.table())
+    loader.end_file(index, path, expected="queue_log table export")
