@@ -85,7 +85,7 @@ def format_report(report: LoadReport, db: Path) -> str:
 @user_errors
 def ingest_command(
     files: list[Path] = typer.Argument(
-        ..., metavar="FILE...", help="Files to load (rotated logs in any order)."
+        ..., metavar="FILE", help="Files to load (rotated logs in any order)."
     ),
     db: Path = typer.Option(..., "--db", help="The store (DuckDB file); created if missing."),
     fmt: str = typer.Option(..., "--format", help=f"One of: {', '.join(FORMATS)}."),
