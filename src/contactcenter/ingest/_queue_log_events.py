@@ -18,8 +18,9 @@ Contact rules (documented for users in docs/ingestion.md)
     * A contact is one ENTERQUEUE: ``contact_id = callid@queue@enter_epoch`` (whole
       seconds), with ``#2``, ``#3``... when the same call enters the same queue twice in
       the same second. The events of a call in a queue are ordered by (time, ENTERQUEUE
-      first, source_file, source_line); each event belongs to the latest ENTERQUEUE of
-      the same call id and queue before it. Events before any ENTERQUEUE of their call and
+      first, seq) -- seq is the order of storage: earlier loads first, within a load by
+      file name and line; each event belongs to the latest ENTERQUEUE of the same call id
+      and queue before it. Events before any ENTERQUEUE of their call and
       queue wait in the store until it arrives.
     * The first final event decides the outcome: COMPLETEAGENT, COMPLETECALLER, TRANSFER,
       BLINDTRANSFER, ATTENDEDTRANSFER -> answered; ABANDON, EXITWITHKEY -> abandoned;
