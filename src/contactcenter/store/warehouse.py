@@ -201,24 +201,34 @@ class LoadSession:
         ).fetchone()
         if dup and dup[0]:
             raise StoreError(f"{dup[0]} contacts share a (source, contact_id) within one load")
-        existing = con.execute(
-            f"SELECT count(*) FROM contacts c JOIN {name} n USING (source, contact_id)"
-        ).fetchone()
-        total = con.execute(f"SELECT count(*) FROM {name}").fetchone()
-        n_existing = int(existing[0]) if existing else 0
-        n_total = int(total[0]) if total else 0
-        changed = con.execute(
-            f"SELECT count(*) FROM (SELECT * FROM {name} EXCEPT SELECT * FROM contacts)"
-        ).fetchone()
-        n_changed_or_new = int(changed[0]) if changed else 0
-        con.execute(
-            f"DELETE FROM contacts WHERE (source, contact_id) IN "
-            f"(SELECT (source, contact_id) FROM {name})"
+        # Only new and changed rows are written: a reload of the same data writes nothing.
+        differs = " OR ".join(
+            f'n."{c}" IS DISTINCT FROM c."{c}"'
+            for c in CONTACTS_SCHEMA.names
+            if c not in ("source", "contact_id")
         )
         cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
-        con.execute(f"INSERT INTO contacts ({cols}) SELECT {cols} FROM {name}")
-        self.contacts_inserted += n_total - n_existing
-        self.contacts_updated += n_changed_or_new - (n_total - n_existing)
+        ncols = ", ".join(f'n."{c}"' for c in CONTACTS_SCHEMA.names)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _upsert_changed AS SELECT {ncols} "
+            f"FROM {name} n JOIN contacts c USING (source, contact_id) WHERE {differs}"
+        )
+        before = self._count("contacts")
+        con.execute(
+            f"INSERT INTO contacts ({cols}) SELECT {ncols} FROM {name} n "
+            f"ANTI JOIN contacts c USING (source, contact_id)"
+        )
+        n_new = self._count("contacts") - before
+        n_changed = self._count("_upsert_changed")
+        if n_changed:
+            con.execute(
+                "DELETE FROM contacts WHERE (source, contact_id) IN "
+                "(SELECT (source, contact_id) FROM _upsert_changed)"
+            )
+            con.execute(f"INSERT INTO contacts ({cols}) SELECT {cols} FROM _upsert_changed")
+        con.execute("DROP TABLE _upsert_changed")
+        self.contacts_inserted += n_new
+        self.contacts_updated += n_changed
         self._drop(name, table)
 
     def add_agent_events(self, table: pa.Table | str) -> None:
