@@ -24,17 +24,48 @@ def run_json(args: list[str]) -> dict[str, object]:
 def test_store_kpis_equal_the_simulator_summary(tmp_path: Path) -> None:
     contacts = tmp_path / "sim.parquet"
     summary = run_json(
-        ["simulate", "--calls", "100", "--period", "30m", "--aht", "180", "--agents", "12",
-         "--patience", "120", "--threshold", "20", "--periods", "16", "--seed", "11",
-         "--format", "json", "--output", str(contacts)]
+        [
+            "simulate",
+            "--calls",
+            "100",
+            "--period",
+            "30m",
+            "--aht",
+            "180",
+            "--agents",
+            "12",
+            "--patience",
+            "120",
+            "--threshold",
+            "20",
+            "--periods",
+            "16",
+            "--seed",
+            "11",
+            "--format",
+            "json",
+            "--output",
+            str(contacts),
+        ]
     )
     db = tmp_path / "store.duckdb"
     result = runner.invoke(app, ["ingest", "--db", str(db), "--format", "contacts", str(contacts)])
     assert result.exit_code == 0, result.output
     # The models' SL is answered within T / offered: no short-abandon exclusion (S = 0).
     doc = run_json(
-        ["report", "--db", str(db), "--format", "json", "--threshold", "20",
-         "--short-abandon", "0", "--metrics", "offered,answered,abandoned,service_level,asa_s,abandon_rate_raw"]
+        [
+            "report",
+            "--db",
+            str(db),
+            "--format",
+            "json",
+            "--threshold",
+            "20",
+            "--short-abandon",
+            "0",
+            "--metrics",
+            "offered,answered,abandoned,service_level,asa_s,abandon_rate_raw",
+        ]
     )
     (row,) = doc["rows"]  # type: ignore[misc]
     assert row["offered"] == summary["contacts"]

@@ -16,9 +16,15 @@ from typer.core import TyperGroup
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("contactcenter.cli.ingest_cmd", "Load files of one format into the store."),
-    "report": ("contactcenter.cli.report_cmd", "Compute KPIs from the store, grouped and filtered."),
+    "report": (
+        "contactcenter.cli.report_cmd",
+        "Compute KPIs from the store, grouped and filtered.",
+    ),
     "metrics": ("contactcenter.cli.metrics_cmd", "List every metric with its formula."),
-    "staff": ("contactcenter.cli.staffing_cmd", "Agents needed for one interval (Erlang C/A, chat)."),
+    "staff": (
+        "contactcenter.cli.staffing_cmd",
+        "Agents needed for one interval (Erlang C/A, chat).",
+    ),
     "plan": ("contactcenter.cli.staffing_cmd", "Agents needed for every interval of a forecast."),
     "simulate": ("contactcenter.cli.staffing_cmd", "Simulate a queue; write canonical contacts."),
     "forecast": ("contactcenter.cli.forecast_cmd", "Forecast calls and AHT per interval."),

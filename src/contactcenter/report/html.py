@@ -73,9 +73,7 @@ def render_html(title: str, sections: Sequence[Section]) -> str:
             )
             js_included = True
         elif isinstance(section, Table):
-            parts.append(
-                f"<h2>{html.escape(section.title)}</h2><div class='scroll'><table><tr>"
-            )
+            parts.append(f"<h2>{html.escape(section.title)}</h2><div class='scroll'><table><tr>")
             parts.extend(f"<th>{html.escape(str(c))}</th>" for c in section.columns)
             parts.append("</tr>")
             for row in section.rows:
