@@ -110,6 +110,57 @@ def test_vectorized_requirement_matches_row_by_row() -> None:
         assert int(one.agents) == together.agents[i]
 
 
+@pytest.mark.parametrize("target_sl", [0.8, None])
+def test_requirement_over_many_rows_reports_the_model_at_the_fewest_agents(
+    target_sl: float | None,
+) -> None:
+    # more rows than one chunk of the Erlang C climb, closed intervals (0 calls) and a few
+    # rows with finite patience: each row's metrics are those of its model at the agents
+    # found, and one agent fewer misses a target
+    rng = np.random.default_rng(11)
+    size = 40_000
+    load = np.where(rng.uniform(size=size) < 0.3, 0.0, rng.lognormal(np.log(8.0), 1.2, size))
+    aht = rng.uniform(60.0, 600.0, size)
+    patience = np.where(rng.uniform(size=size) < 0.01, rng.uniform(30.0, 900.0, size), np.inf)
+    req = required_agents(
+        load_erl=load,
+        aht_s=aht,
+        threshold_s=20.0,
+        patience_s=patience,
+        target_sl=target_sl,
+        max_asa_s=30.0,
+        max_occupancy=0.9,
+    )
+    zero = load == 0
+    assert (req.agents[zero] == 0).all()
+    names = ("p_wait", "p_abandon", "service_level", "asa_s", "occupancy", "queue_length")
+    for name in names:
+        assert np.isnan(getattr(req.metrics, name)[zero]).all()
+    for finite_patience in (False, True):
+        rows = ~zero & (np.isfinite(patience) == finite_patience)
+        n = req.agents[rows]
+        for agents, fewest in ((n, True), (np.maximum(n - 1, 1), False)):
+            if finite_patience:
+                m = erlang_a(
+                    agents=agents,
+                    load_erl=load[rows],
+                    aht_s=aht[rows],
+                    threshold_s=20.0,
+                    patience_s=patience[rows],
+                )
+            else:
+                m = erlang_c(agents=agents, load_erl=load[rows], aht_s=aht[rows], threshold_s=20.0)
+            if fewest:
+                for name in names:
+                    got = getattr(req.metrics, name)[rows]
+                    np.testing.assert_allclose(got, getattr(m, name), rtol=1e-12, atol=1e-15)
+            else:
+                meets = (m.asa_s <= 30.0) & (m.occupancy <= 0.9) & (n > 1)
+                if target_sl is not None:
+                    meets &= m.service_level >= target_sl
+                assert not meets.any()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

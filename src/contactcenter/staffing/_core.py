@@ -1,10 +1,10 @@
 """Numerical kernels shared by the staffing models (private; no validation here).
 
 Everything works on 1-D float64 arrays of one length and stays finite for loads up to
-thousands of Erlangs: Erlang B by its forward recursion (which only ever underflows, to
-0, and never overflows), the Erlang A series in log space with positive terms only, and
-the Poisson kernel ``y^x e^-y / Gamma(x+1)`` by Loader's saddle-point method (no large
-cancelling logarithms).
+thousands of Erlangs: Erlang B by the recursion of its reciprocal (positive terms only;
+B itself only ever underflows, to 0, and is never NaN), the Erlang A series in log space
+with positive terms only, and the Poisson kernel ``y^x e^-y / Gamma(x+1)`` by Loader's
+saddle-point method (no large cancelling logarithms).
 
 The common core is :func:`abandonment_queue`: a birth-death queue whose lower part (all
 states with a free server or slot) has "Erlang B" ``E`` = P(top state | lower part), whose
@@ -68,34 +68,52 @@ def _series_vector(xs: FloatArray, ys: FloatArray) -> tuple[FloatArray, FloatArr
     return s1, m1
 
 
-def erlang_b(agents: IntArray, load: FloatArray) -> FloatArray:
-    """Erlang B for each (agents[i], load[i]) by B(k) = A B(k-1) / (k + A B(k-1)).
+def descending_order(agents: IntArray) -> IntArray:
+    """Indices that sort ``agents`` (>= 0) from the largest to the smallest."""
+    if agents.size and int(agents.max()) < 32_767:  # numpy's stable sort of int16 is a radix sort
+        return np.argsort(agents.astype(np.int16), kind="stable")[::-1]
+    return np.argsort(-agents, kind="stable")
 
-    Rows are sorted by agents so that step k updates only the rows still climbing
-    (total work = sum of agents). The recursion is stable and never overflows.
+
+def reciprocal_erlang_b_sorted(agents: IntArray, load: FloatArray, out: FloatArray) -> None:
+    """1 / B(agents[i], A_i) into ``out`` for rows sorted by agents, largest first.
+
+    By 1/B(k) = 1 + (k/A) / B(k-1), 1/B(0) = 1: every term is positive, so an error
+    carried in is damped by the factor 1 - B(k) < 1 at each step. Step k updates only the
+    rows with agents >= k, a prefix of the order (total work = sum of agents). 1/B
+    overflows to inf only where B < 1/DBL_MAX, which then reads as B = 0, and A = 0 gives
+    inf at once: call under ``np.errstate(divide="ignore", over="ignore")``.
     """
+    out.fill(1.0)
     size = agents.shape[0]
-    out = np.ones(size)
+    if size == 0 or int(agents[0]) <= 0:
+        return
+    # active[k] = number of rows with agents >= k
+    counts = np.bincount(agents, minlength=int(agents[0]) + 1)
+    active = np.cumsum(counts[::-1])[::-1].tolist()
+    tmp = np.empty(size)
+    mul, div, add = np.multiply, np.divide, np.add
+    for k in range(1, len(active)):
+        m = active[k]
+        r, t = out[:m], tmp[:m]
+        mul(r, float(k), out=t)
+        div(t, load[:m], out=t)
+        add(t, 1.0, out=r)
+
+
+def erlang_b(agents: IntArray, load: FloatArray) -> FloatArray:
+    """Erlang B for each (agents[i], load[i]): :func:`reciprocal_erlang_b_sorted` over
+    the rows sorted by agents (stable, never NaN; only underflows, to 0)."""
+    size = agents.shape[0]
     if size == 0:
-        return out
-    if int(agents.max()) < 32_767:  # small ints: numpy's stable sort is a radix sort
-        order = np.argsort(agents.astype(np.int16), kind="stable")[::-1]
-    else:
-        order = np.argsort(-agents, kind="stable")
-    n_sorted = agents[order]
-    a_sorted = load[order]
-    b = np.ones(size)
-    n_max = int(n_sorted[0]) if size else 0
-    # active rows for step k: those with agents >= k, a prefix of the sorted order
-    neg = -n_sorted
-    ab = np.empty(size)
-    den = np.empty(size)
-    for k in range(1, n_max + 1):  # in place: no temporary arrays per step
-        m = int(np.searchsorted(neg, -k, side="right"))
-        np.multiply(a_sorted[:m], b[:m], out=ab[:m])
-        np.add(ab[:m], k, out=den[:m])
-        np.divide(ab[:m], den[:m], out=b[:m])
-    out[order] = b
+        return np.ones(0)
+    order = descending_order(agents)
+    rec = np.empty(size)
+    with np.errstate(divide="ignore", over="ignore"):
+        reciprocal_erlang_b_sorted(agents[order], load[order], rec)
+        np.divide(1.0, rec, out=rec)
+    out = np.empty(size)
+    out[order] = rec
     return out
 
 

@@ -30,6 +30,7 @@ from contactcenter.staffing.erlang import (
 
 RTOL = 1e-9
 _CHUNK = 16_384  # rows per chunk in the Erlang C climb (fits the CPU cache)
+_FIELDS = ("p_wait", "p_abandon", "service_level", "asa_s", "occupancy", "queue_length")
 
 
 def ceil_tolerant(value: npt.ArrayLike) -> IntArray:
@@ -97,8 +98,8 @@ def required_agents(
     finite (see :mod:`contactcenter.staffing.erlang` for formulas and references). The
     search climbs n from a proven lower bound (n > A for Erlang C, n >= A x cap bound,
     n >= target x A for Erlang A's offered SL, since carried load <= n) to the first n
-    meeting every target, with Erlang B carried along by its recursion, for every row
-    at once. It does not assume the metrics are monotone in n. A row with zero load
+    meeting every target, with 1/B (Erlang B) carried along by its recursion, for every
+    row at once. It does not assume the metrics are monotone in n. A row with zero load
     needs 0 agents.
 
     >>> int(required_agents(load_erl=10.0, aht_s=180, threshold_s=20, target_sl=0.8,
@@ -118,34 +119,38 @@ def required_agents(
     h = check_positive(aht_s, "aht_s")
     t = check_non_negative(threshold_s, "threshold_s")
     th = patience_rate(patience_s)
-    a_b, h_b, t_b, th_b = np.broadcast_arrays(a, h, t, th)
+    a_b, h_b, t_b = np.broadcast_arrays(a, h, t, th)[:3]
     shape = a_b.shape
     load = np.ascontiguousarray(a_b, dtype=np.float64).ravel()
     aht = np.ascontiguousarray(h_b, dtype=np.float64).ravel()
-    thr = np.ascontiguousarray(t_b, dtype=np.float64).ravel()
-    theta = np.ascontiguousarray(th_b, dtype=np.float64).ravel()
     size = load.shape[0]
+    all_c = not th.any()  # nobody abandons anywhere: Erlang C throughout
 
-    agents = np.zeros(size, dtype=np.int64)
-    fields = ("p_wait", "p_abandon", "service_level", "asa_s", "occupancy", "queue_length")
+    # the float columns of the answer in one block: one allocation, and (over 4 MiB) numpy
+    # asks for huge pages, so a large plan does not fault in thousands of small ones
+    block = np.empty((8, size))
+    out = {key: block[i] for i, key in enumerate(_FIELDS)}
+    agents_f = block[6]
+    agents = np.empty(size, dtype=np.int64)
+    thr = block[7]
+    np.copyto(thr.reshape(shape), t_b)
     rows = np.flatnonzero(load > 0)
-    out = {key: np.empty(size) for key in fields}
-    if rows.size < size:
-        zero = np.flatnonzero(load <= 0)
-        for key in fields:
-            out[key][zero] = np.nan
+    if rows.size < size or not all_c:
+        # rows the Erlang C climb leaves alone: n = D = 0 turns every ratio into NaN
+        agents_f.fill(0.0)
+        out["p_wait"].fill(0.0)
+        out["service_level"].fill(0.0)
     # lower bounds
     ld = load[rows]
-    all_c = not th.any()  # nobody abandons anywhere: Erlang C throughout
     if all_c:
-        thr_r = np.zeros(rows.size)
-        no_patience = np.ones(rows.size, dtype=bool)
-        lo = np.floor(ld).astype(np.int64) + 1
+        lo = ld.astype(np.int64)  # floor(A), A > 0
+        lo += 1
         if cap is not None:
             lo = np.maximum(lo, ceil_tolerant(ld / cap))
     else:
-        thr_r = theta[rows]
-        no_patience = thr_r <= 0
+        theta = np.ascontiguousarray(np.broadcast_to(th, shape), dtype=np.float64).ravel()
+        theta_r = theta[rows]
+        no_patience = theta_r <= 0
         lo = np.where(no_patience, np.floor(ld).astype(np.int64) + 1, 1)
         if cap is not None:
             lo = np.where(no_patience, np.maximum(lo, ceil_tolerant(ld / cap)), lo)
@@ -153,44 +158,57 @@ def required_agents(
             lo = np.where(no_patience, lo, np.maximum(lo, ceil_tolerant(ld * target) - 1))
         lo = np.maximum(lo, 1)
 
-    # climb from each row's lower bound; B(lo, A) comes from the sorted recursion, then
-    # B(n + 1) = A B(n) / (n + 1 + A B(n)) for the rows still short of their targets
-    b_lo = _core.erlang_b(lo, ld)
-    b_final = np.empty(rows.size)
+    # from here on the rows go sorted by lo, largest first (one at a time, so that the
+    # unsorted copies are freed as they go): 1/B(lo, A) for every row by the recursion
+    # over that order, then the climb carries 1/B(n + 1) = 1 + (n + 1)/A x 1/B(n) upward
+    order = _core.descending_order(lo)
+    rows = rows[order]
+    ld = ld[order]
+    lo = lo[order]
+    rec = np.empty(rows.size)
+    with np.errstate(over="ignore"):
+        _core.reciprocal_erlang_b_sorted(lo, ld, rec)
     targets = _Targets(target, max_asa_s, ab_cap, cap, definition)
+    t_scalar = float(t) if t.ndim == 0 else None
+    columns = (aht, thr, t_scalar)
+    # the climb leaves n, D = n / C and e = exp(-(n - A) T / AHT) in the rows of agents,
+    # p_wait and service_level; the metrics follow for every row at once
+    found = (agents_f, out["p_wait"], out["service_level"])
     if all_c:
-        _climb_erlang_c(lo, b_lo, rows, (load, aht, thr), targets, agents, out)
+        _climb_erlang_c(lo, rec, ld, rows, columns, targets, found)
         a_rows = np.zeros(0, dtype=np.int64)
     else:
-        c_rows = np.flatnonzero(no_patience)
-        if c_rows.size:
-            _climb_erlang_c(
-                lo[c_rows], b_lo[c_rows], rows[c_rows], (load, aht, thr), targets, agents, out
-            )
+        theta_r = theta_r[order]
+        no_patience = no_patience[order]
+        c = np.flatnonzero(no_patience)
+        if c.size:
+            _climb_erlang_c(lo[c], rec[c], ld[c], rows[c], columns, targets, found)
         a_rows = np.flatnonzero(~no_patience)
+    _erlang_c_metrics(load, aht, agents_f, out)
+    np.copyto(agents, agents_f, casting="unsafe")
     if a_rows.size:
-        n_a, b_a = _climb_erlang_a(
-            lo[a_rows], b_lo[a_rows], ld[a_rows], aht[rows[a_rows]], thr[rows[a_rows]],
-            thr_r[a_rows], targets,
-        )  # fmt: skip
-        agents[rows[a_rows]] = n_a
-        b_final[a_rows] = b_a
-    if a_rows.size:
+        with np.errstate(divide="ignore"):
+            b_lo = 1.0 / rec[a_rows]
         r_a = rows[a_rows]
+        n_a, b_a = _climb_erlang_a(
+            lo[a_rows], b_lo, ld[a_rows], aht[r_a], thr[r_a], theta_r[a_rows], targets
+        )
+        agents[r_a] = n_a
+        agents_f[r_a] = n_a
         final = evaluate_flat(
-            agents=agents[r_a],
+            agents=n_a,
             load_erl=load[r_a],
             aht_s=aht[r_a],
             threshold_s=thr[r_a],
-            theta=theta[r_a],
+            theta=theta_r[a_rows],
             sl_definition=definition,
-            erlang_b_value=b_final[a_rows],
+            erlang_b_value=b_a,
         )
-        for key in fields:
+        for key in _FIELDS:
             out[key][r_a] = final[key]
     metrics = QueueMetrics(
         load_erl=load.reshape(shape),
-        agents=agents.astype(np.float64).reshape(shape),
+        agents=agents_f.reshape(shape),
         threshold_s=thr.reshape(shape),
         sl_definition=definition,
         **{key: value.reshape(shape) for key, value in out.items()},
@@ -216,72 +234,94 @@ def _unmet(n: IntArray, load: FloatArray) -> InputError:
 
 def _climb_erlang_c(
     n0: IntArray,
-    b0: FloatArray,
-    idx: IntArray,
-    columns: tuple[FloatArray, FloatArray, FloatArray],
+    rec0: FloatArray,
+    load: FloatArray,
+    pos: IntArray,
+    columns: tuple[FloatArray, FloatArray, float | None],
     targets: _Targets,
-    agents: IntArray,
-    out: dict[str, FloatArray],
+    found: tuple[FloatArray, FloatArray, FloatArray],
 ) -> None:
-    """First n >= n0 (> A) meeting the targets under Erlang C for rows ``idx`` of
-    ``columns`` = (load, aht, threshold); writes ``agents`` and the metrics into ``out``.
+    """First n >= n0 (> A) meeting the targets under Erlang C for the rows at positions
+    ``pos`` of ``columns`` = (aht, threshold, the threshold if it is one number), given
+    A = ``load`` and R = 1/B(n0, A) = ``rec0`` (overwritten) in the same order, sorted
+    by n0 so that a chunk holds rows of similar size. Writes n, D and e (below) at ``pos``
+    into the three arrays of ``found``.
 
-    One step per n for the rows still climbing; SL's factor exp(-(n - A) T / AHT) is
-    carried along by multiplication, so no exponential is taken inside the loop. Rows are
-    taken in chunks small enough for the CPU cache.
+    C = n / D with D = (n - A) R + A > 0, so the targets need no division:
+    SL = 1 - C e >= target iff n e <= (1 - target) D, with e = exp(-(n - A) T / AHT) carried
+    along by multiplication; ASA = C AHT / (n - A) <= x iff n AHT <= x (n - A) D. One step
+    per n, R(n + 1) = 1 + (n + 1)/A R(n), for the rows still climbing, in chunks small
+    enough for the CPU cache; a row's values are taken when it first meets the targets.
     """
-    load, aht, thr = columns
+    aht, thr, t_scalar = columns
+    n_found, d_found, e_found = found
     sl_cap = None if targets.sl is None else 1.0 - targets.sl * (1.0 - RTOL)
     asa_cap = None if targets.max_asa_s is None else targets.max_asa_s * (1.0 + RTOL)
     occ = targets.max_occupancy
     occ_cap = None if occ is None else occ * (1.0 + RTOL)
     with np.errstate(all="ignore"):
-        for start in range(0, idx.size, _CHUNK):
-            part = slice(start, min(idx.size, start + _CHUNK))
-            rows = idx[part]
-            a0, h0, t0 = load[rows], aht[rows], thr[rows]
+        for start in range(0, pos.size, _CHUNK):
+            part = slice(start, min(pos.size, start + _CHUNK))
+            rows = pos[part]
             size = rows.size
-            n_out = np.empty(size)
-            b_out = np.empty(size)
-            todo = np.arange(size)
+            a, rec = load[part], rec0[part]
+            h = aht[rows]
             n = n0[part].astype(np.float64)
-            b = b0[part].copy()
-            a, h = a0, h0
-            tau = t0 / h0
-            e = np.exp(-(n - a) * tau)
-            r = np.exp(-tau)
+            tau = (t_scalar if t_scalar is not None else thr[rows]) / h
+            if sl_cap is not None:
+                e = np.exp(-(n - a) * tau)
+                r = np.exp(-tau)
+            n_out = np.empty(size)
+            d_out = np.empty(size)
+            e_out = np.empty(size)
+            work = np.empty((3, size))
+            gap, d, lhs = work[0], work[1], work[2]
+            ok = np.empty(size, dtype=bool)
+            todo = None  # chunk positions of the rows in the arrays, once compacted
             alive = None  # rows already answered stay in the arrays until compaction pays
             steps = 0
-            while todo.size:
-                gap = n - a  # > 0: every n climbed here exceeds A
-                c = n * b / (gap + a * b)
-                ok = None
+            m = size
+            while True:
+                np.subtract(n, a, out=gap)  # > 0: every n climbed here exceeds A
+                np.multiply(gap, rec, out=d)
+                np.add(d, a, out=d)  # D = n / C
+                met = None
                 if sl_cap is not None:
-                    ok = c * e <= sl_cap  # SL = 1 - C exp(-(n - A) T / AHT)
+                    np.multiply(n, e, out=lhs)
+                    np.less_equal(lhs, sl_cap * d, out=ok)
+                    met = ok
                 if asa_cap is not None:
-                    ok_asa = c * h <= asa_cap * gap
-                    ok = ok_asa if ok is None else ok & ok_asa
+                    ok_asa = n * h <= asa_cap * gap * d
+                    met = ok_asa if met is None else np.logical_and(met, ok_asa, out=ok)
                 if occ_cap is not None:
                     ok_occ = a <= occ_cap * n
-                    ok = ok_occ if ok is None else ok & ok_occ
-                if ok is None:  # no target at all: the stability bound is the answer
-                    ok = np.ones(todo.size, dtype=bool)
+                    met = ok_occ if met is None else np.logical_and(met, ok_occ, out=ok)
+                if met is None:  # no target at all: the stability bound is the answer
+                    met = np.ones(m, dtype=bool)
                 if alive is not None:
-                    ok &= alive
-                found = int(np.count_nonzero(ok))
-                if found:
-                    where = todo[ok]
-                    n_out[where] = n[ok]
-                    b_out[where] = b[ok]
-                    alive = ~ok if alive is None else alive & ~ok
+                    np.logical_and(met, alive, out=met)
+                hit = np.flatnonzero(met)
+                if hit.size:
+                    where = hit if todo is None else todo[hit]
+                    n_out[where] = n[hit]
+                    d_out[where] = d[hit]
+                    if sl_cap is not None:
+                        e_out[where] = e[hit]
+                    if alive is None:
+                        alive = ~met
+                    else:
+                        np.logical_xor(alive, met, out=alive)
                     left = int(np.count_nonzero(alive))
                     if left == 0:
                         break
-                    if 4 * left < 3 * todo.size:  # compact once a quarter has left
-                        todo, n, b, a, h, e, r = (
-                            todo[alive], n[alive], b[alive], a[alive], h[alive], e[alive],
-                            r[alive],
-                        )  # fmt: skip
+                    if 4 * left < 3 * m:  # compact once a quarter has left
+                        keep = np.flatnonzero(alive)
+                        todo = keep if todo is None else todo[keep]
+                        n, rec, a, h = n[keep], rec[keep], a[keep], h[keep]
+                        if sl_cap is not None:
+                            e, r = e[keep], r[keep]
+                        m = left
+                        gap, d, lhs, ok = gap[:m], d[:m], lhs[:m], ok[:m]
                         alive = None
                 steps += 1
                 # every valid target is met eventually (SL -> 1, ASA -> 0, occupancy -> 0
@@ -290,18 +330,36 @@ def _climb_erlang_c(
                     over = n > 2.0 * a / (occ or 1.0) + 10_000
                     raise _unmet(n[over].astype(np.int64), a[over])
                 n += 1.0
-                ab = a * b
-                b = ab / (n + ab)
-                e *= r
-            gap_out = n_out - a0
-            c_out = n_out * b_out / (gap_out + a0 * b_out)
-            agents[rows] = n_out.astype(np.int64)
-            out["p_wait"][rows] = c_out
-            out["p_abandon"][rows] = 0.0
-            out["service_level"][rows] = 1.0 - c_out * np.exp(-gap_out * (t0 / h0))
-            out["asa_s"][rows] = c_out * h0 / gap_out
-            out["occupancy"][rows] = a0 / n_out
-            out["queue_length"][rows] = c_out * a0 / gap_out
+                np.multiply(rec, n, out=rec)
+                np.divide(rec, a, out=rec)
+                np.add(rec, 1.0, out=rec)
+                if sl_cap is not None:
+                    e *= r
+            if sl_cap is None:  # SL is reported all the same
+                e_out = np.exp(-(n_out - load[part]) * tau)
+            n_found[rows] = n_out
+            d_found[rows] = d_out
+            e_found[rows] = e_out
+
+
+def _erlang_c_metrics(
+    load: FloatArray, aht: FloatArray, n: FloatArray, out: dict[str, FloatArray]
+) -> None:
+    """Erlang C metrics of every row in place from n (agents), D = n / C in ``p_wait``
+    and e = exp(-(n - A) T / AHT) in ``service_level``; rows with n = D = 0 get NaN."""
+    c, sl, asa = out["p_wait"], out["service_level"], out["asa_s"]
+    occ, queue = out["occupancy"], out["queue_length"]
+    with np.errstate(all="ignore"):
+        gap = np.subtract(n, load, out=queue)
+        np.divide(n, c, out=c)
+        np.multiply(c, sl, out=sl)
+        np.subtract(1.0, sl, out=sl)  # SL = 1 - C e
+        np.multiply(c, aht, out=asa)
+        np.divide(asa, gap, out=asa)  # ASA = C AHT / (n - A)
+        np.multiply(c, load, out=occ)
+        np.divide(occ, gap, out=queue)  # Lq = C A / (n - A)
+        np.divide(load, n, out=occ)
+        np.divide(0.0, load, out=out["p_abandon"])  # 0, and NaN where nothing is offered
 
 
 def _climb_erlang_a(
