@@ -193,3 +193,21 @@ def test_required_agents_is_the_fewest_meeting_the_targets(
         if cap is not None:
             meets &= m.occupancy <= cap * (1 + 1e-9)
         assert not meets.any()
+
+
+@pytest.mark.parametrize(("agents", "patience"), [(2, 3018.0), (3, 30000.0), (1, 1e6)])
+def test_chat_in_deep_overload_stays_finite(agents: int, patience: float) -> None:
+    # found by hypothesis: with long patience the queue's mass overflowed and occupancy
+    # came out NaN; every agent is busy, as Erlang A says
+    got = chat(
+        agents=agents,
+        arrival_rate_per_s=1.0,
+        aht_s=5.0,
+        concurrency=1,
+        patience_s=patience,
+        threshold_s=0.0,
+    )
+    want = erlang_a(agents=agents, load_erl=5.0, aht_s=5.0, patience_s=patience, threshold_s=0.0)
+    assert got.occupancy == pytest.approx(float(want.occupancy), rel=1e-9)
+    assert got.mean_open_per_agent == pytest.approx(1.0, rel=1e-9)
+    assert got.p_abandon == pytest.approx(float(want.p_abandon), rel=1e-9)

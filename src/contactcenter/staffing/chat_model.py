@@ -172,17 +172,22 @@ def chat(
     lower_open = float(np.sum(w * states))
     lower_mass = float(np.sum(w))
     if theta > 0:
+        # the queue's mass above state c relative to pi_c is A(x, y) - 1; in deep overload
+        # it passes the float range, so every sum is scaled by 1 / max(1, A - 1)
         x, y = r_top / theta, lam / theta
-        extra = float(np.exp(_core.a_function(np.array([x]), np.array([y])).log_a_minus_1[0]))
+        log_extra = float(_core.a_function(np.array([x]), np.array([y])).log_a_minus_1[0])
+        scale = math.exp(-log_extra) if log_extra > 0 else 1.0
+        extra = 1.0 if log_extra > 0 else math.exp(log_extra)
         stable = True
     else:
         ratio = lam / r_top
         stable = ratio < 1.0
+        scale = 1.0
         extra = ratio / (1.0 - ratio) if stable else math.inf
     if stable:
-        total = lower_mass + extra
-        occupancy = (lower_busy + n * extra) / (n * total)
-        mean_open = (lower_open + c * extra) / (n * total)
+        total = lower_mass * scale + extra
+        occupancy = (lower_busy * scale + n * extra) / (n * total)
+        mean_open = (lower_open * scale + c * extra) / (n * total)
     else:
         occupancy, mean_open = 1.0, float(k)
     return ChatMetrics(
