@@ -146,8 +146,10 @@ def test_chat_with_one_conversation_equals_erlang_a(
             threshold_s=threshold,
             sl_definition=definition,
         )
+    # abs 1e-12: in deep overload SL = 1 - P(ab) - P(W > T, served) is a difference of
+    # numbers near 1, exact only to ~1e-13 in absolute terms (docs/staffing.md)
     for name in ("p_wait", "p_abandon", "service_level", "occupancy"):
-        assert getattr(got, name) == pytest.approx(float(getattr(want, name)), rel=1e-9, abs=1e-13)
+        assert getattr(got, name) == pytest.approx(float(getattr(want, name)), rel=1e-9, abs=1e-12)
 
 
 @SETTINGS
