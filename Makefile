@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DB := demo/demo.duckdb
 
-.PHONY: setup setup-dev java demo test lint typecheck bench clean
+.PHONY: setup setup-dev java demo test lint typecheck clean
 
 $(VENV)/.core: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
