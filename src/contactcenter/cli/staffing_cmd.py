@@ -38,6 +38,22 @@ from contactcenter.units import parse_duration
 FORMATS_STAFF = ("json", "table")
 FORMATS_PLAN = ("csv", "json", "table", "xlsx")
 
+# Options shared by staff, plan and simulate (one declaration, one help text).
+MaxOccupancyOpt = Annotated[
+    str | None, typer.Option("--max-occupancy", help="Occupancy cap in (0, 1].")
+]
+ShrinkageOpt = Annotated[
+    str, typer.Option("--shrinkage", help="Share of paid time off the queue, [0, 1).")
+]
+AsaTargetOpt = Annotated[str | None, typer.Option("--asa-target", help="Highest mean wait (ASA).")]
+MaxAbandonOpt = Annotated[
+    str | None, typer.Option("--max-abandon", help="Highest P(abandon), (0, 1].")
+]
+ConcurrencyOpt = Annotated[str, typer.Option("--concurrency", help="Chats an agent holds at once.")]
+SlDefinitionOpt = Annotated[
+    str, typer.Option("--sl-definition", help="offered (default), answered or virtual.")
+]
+
 
 # --------------------------------------------------------------------------- parsing
 def _number(value: str, option: str, *, allowed: str = "a number") -> float:
@@ -588,25 +604,12 @@ def register(app: typer.Typer) -> None:
         agents: Annotated[
             str | None, typer.Option("--agents", help="Evaluate this many agents.")
         ] = None,
-        max_occupancy: Annotated[
-            str | None, typer.Option("--max-occupancy", help="Occupancy cap in (0, 1].")
-        ] = None,
-        shrinkage: Annotated[
-            str, typer.Option("--shrinkage", help="Share of paid time off the queue, [0, 1).")
-        ] = "0",
-        asa_target: Annotated[
-            str | None, typer.Option("--asa-target", help="Highest mean wait (ASA).")
-        ] = None,
-        max_abandon: Annotated[
-            str | None, typer.Option("--max-abandon", help="Highest P(abandon), (0, 1].")
-        ] = None,
-        concurrency: Annotated[
-            str, typer.Option("--concurrency", help="Chats an agent holds at once.")
-        ] = "1",
-        sl_definition: Annotated[
-            str,
-            typer.Option("--sl-definition", help="offered (default), answered or virtual."),
-        ] = "offered",
+        max_occupancy: MaxOccupancyOpt = None,
+        shrinkage: ShrinkageOpt = "0",
+        asa_target: AsaTargetOpt = None,
+        max_abandon: MaxAbandonOpt = None,
+        concurrency: ConcurrencyOpt = "1",
+        sl_definition: SlDefinitionOpt = "offered",
         output_format: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
     ) -> None:
         """Agents needed for a queue (or, with --agents, what that staffing delivers)."""
@@ -653,25 +656,12 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--patience", help="Mean patience for rows without patience_s."),
         ] = None,
-        max_occupancy: Annotated[
-            str | None, typer.Option("--max-occupancy", help="Occupancy cap in (0, 1].")
-        ] = None,
-        shrinkage: Annotated[
-            str, typer.Option("--shrinkage", help="Share of paid time off the queue, [0, 1).")
-        ] = "0",
-        asa_target: Annotated[
-            str | None, typer.Option("--asa-target", help="Highest mean wait (ASA).")
-        ] = None,
-        max_abandon: Annotated[
-            str | None, typer.Option("--max-abandon", help="Highest P(abandon), (0, 1].")
-        ] = None,
-        concurrency: Annotated[
-            str, typer.Option("--concurrency", help="Chats an agent holds at once.")
-        ] = "1",
-        sl_definition: Annotated[
-            str,
-            typer.Option("--sl-definition", help="offered (default), answered or virtual."),
-        ] = "offered",
+        max_occupancy: MaxOccupancyOpt = None,
+        shrinkage: ShrinkageOpt = "0",
+        asa_target: AsaTargetOpt = None,
+        max_abandon: MaxAbandonOpt = None,
+        concurrency: ConcurrencyOpt = "1",
+        sl_definition: SlDefinitionOpt = "offered",
         output_format: Annotated[
             str, typer.Option("--format", help="csv, json, table or xlsx.")
         ] = "table",
