@@ -315,32 +315,29 @@ def _interval_counts(t: ir.Table) -> dict[str, ir.Value]:
     }
 
 
-def _share(per_interval: ir.Table) -> ir.FloatingValue:
-    """Share of the intervals meeting the target, over the intervals in each row of
-    ``per_interval`` (met / measured, null when none was measured)."""
+def _measured_and_met(per_interval: ir.Table) -> tuple[ir.BooleanValue, ir.BooleanValue]:
+    """Per interval row: whether it has a service level (offered > 0 and a non-empty
+    denominator), and whether that service level meets the target."""
     sl = per_interval._sl_num.cast("float64") / per_interval._sl_den.nullif(0).cast("float64")
     measured = (per_interval._offered > 0) & sl.notnull()
-    met = _flag(measured & (sl >= per_interval._target))
+    return measured, _flag(measured & (sl >= per_interval._target))
+
+
+def _share(per_interval: ir.Table) -> ir.FloatingValue:
+    """Share of the intervals meeting the target when each row is one interval (met /
+    measured: 1, 0, or null when the interval has no service level)."""
+    measured, met = _measured_and_met(per_interval)
     return met.cast("int64").cast("float64") / measured.cast("int64").nullif(0).cast("float64")
 
 
 def _with_interval_share(
     t: ir.Table, grouped: ir.Table, keys: list[str], names: list[str]
 ) -> ir.Table:
-    """Join the share of intervals meeting the target (one level below ``keys``)."""
-    inner_keys = [*keys, "_bucket"] if "interval_start" not in keys else keys
-    per_interval = t.group_by(inner_keys).aggregate(
-        _offered=_count(t, "offered"),
-        _sl_num=_count(t, "answered_in_threshold"),
-        _sl_den=_count(t, "offered") - _count(t, "short_abandoned"),
-        _target=t._target.max(),
-    )
-    sl = per_interval._sl_num.cast("float64") / per_interval._sl_den.nullif(0).cast("float64")
-    measured = (per_interval._offered > 0) & sl.notnull()
-    per_interval = per_interval.mutate(
-        _measured=measured.cast("int64"),
-        _met=_flag(measured & (sl >= per_interval._target)).cast("int64"),
-    )
+    """Join the share of intervals meeting the target, computed one level below ``keys``
+    (keys + interval bucket), for groups that span several intervals."""
+    per_interval = t.group_by([*keys, "_bucket"]).aggregate(**_interval_counts(t))
+    measured, met = _measured_and_met(per_interval)
+    per_interval = per_interval.mutate(_measured=measured.cast("int64"), _met=met.cast("int64"))
     summary_aggs = {
         "_share": per_interval._met.sum().cast("float64")
         / per_interval._measured.sum().nullif(0).cast("float64")
