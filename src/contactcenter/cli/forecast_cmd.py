@@ -39,7 +39,29 @@ FORMATS_BACKTEST = ("table", "csv", "json")
 OUTPUT_COLUMNS = ("interval_start", "queue", "calls", "calls_lo", "calls_hi", "aht_s")
 
 
+# Options shared by forecast and backtest (one declaration, one help text).
+HistoryOpt = Annotated[Path, typer.Option("--history", help="Interval history, CSV or Parquet.")]
+IntervalOpt = Annotated[str, typer.Option("--interval", help="Forecast interval (15m, 30m, 1h).")]
+CandidatesOpt = Annotated[
+    str | None, typer.Option("--candidates", help="Methods auto chooses from (comma list).")
+]
+HolidaysOpt = Annotated[
+    str | None, typer.Option("--holidays", help="File of dates, or a country code (US, IL, DE-BY).")
+]
+MeanWeeksOpt = Annotated[
+    str, typer.Option("--mean-weeks", help="k of seasonal_mean (last k same weekdays).")
+]
+ColumnOpt = Annotated[
+    list[str] | None,
+    typer.Option("--column", help="Map a column: interval_start=DateTime (repeat)."),
+]
+QueueOpt = Annotated[str | None, typer.Option("--queue", help="Queue name when the file has none.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", help="Write here instead of stdout.")]
+
+
 # --------------------------------------------------------------------------- parsing
+
+
 def _choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise InputError(f"{option} must be one of {', '.join(allowed)}, got {value!r}")
@@ -257,12 +279,8 @@ def register(app: typer.Typer) -> None:
     @app.command("forecast")
     @user_errors
     def forecast_cmd(
-        history: Annotated[
-            Path, typer.Option("--history", help="Interval history, CSV or Parquet.")
-        ],
-        interval: Annotated[
-            str, typer.Option("--interval", help="Forecast interval (15m, 30m, 1h).")
-        ] = "30m",
+        history: HistoryOpt,
+        interval: IntervalOpt = "30m",
         horizon: Annotated[
             str, typer.Option("--horizon", help="Calendar days after the history (28d).")
         ] = "28d",
@@ -270,40 +288,25 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option("--method", help=f"auto or one of: {', '.join(ALL_METHODS)}."),
         ] = AUTO,
-        candidates: Annotated[
-            str | None,
-            typer.Option("--candidates", help="Methods auto chooses from (comma list)."),
-        ] = None,
-        holidays: Annotated[
-            str | None,
-            typer.Option("--holidays", help="File of dates, or a country code (US, IL, DE-BY)."),
-        ] = None,
+        candidates: CandidatesOpt = None,
+        holidays: HolidaysOpt = None,
         folds: Annotated[
             str, typer.Option("--folds", help="Backtest folds for the choice and intervals.")
         ] = "8",
-        mean_weeks: Annotated[
-            str, typer.Option("--mean-weeks", help="k of seasonal_mean (last k same weekdays).")
-        ] = "4",
+        mean_weeks: MeanWeeksOpt = "4",
         aht: Annotated[
             str | None,
             typer.Option("--aht", help="AHT to write where the history has none (180, 3m)."),
         ] = None,
-        column: Annotated[
-            list[str] | None,
-            typer.Option("--column", help="Map a column: interval_start=DateTime (repeat)."),
-        ] = None,
-        queue: Annotated[
-            str | None, typer.Option("--queue", help="Queue name when the file has none.")
-        ] = None,
+        column: ColumnOpt = None,
+        queue: QueueOpt = None,
         open_only: Annotated[
             bool, typer.Option("--open-only", help="Leave out closed intervals.")
         ] = False,
         output_format: Annotated[
             str, typer.Option("--format", help="csv, json, table or xlsx.")
         ] = "csv",
-        output: Annotated[
-            Path | None, typer.Option("--output", help="Write here instead of stdout.")
-        ] = None,
+        output: OutputOpt = None,
     ) -> None:
         """Forecast calls (80 % interval) and AHT per interval; the output feeds `plan`."""
         fmt = _choice(output_format, "--format", FORMATS_FORECAST)
@@ -361,12 +364,8 @@ def register(app: typer.Typer) -> None:
     @app.command("backtest")
     @user_errors
     def backtest_cmd(
-        history: Annotated[
-            Path, typer.Option("--history", help="Interval history, CSV or Parquet.")
-        ],
-        interval: Annotated[
-            str, typer.Option("--interval", help="Forecast interval (15m, 30m, 1h).")
-        ] = "30m",
+        history: HistoryOpt,
+        interval: IntervalOpt = "30m",
         horizon: Annotated[
             str, typer.Option("--horizon", help="Days held out per fold (28d).")
         ] = "28d",
@@ -375,33 +374,18 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--methods", help="Methods to score (comma list; default all + auto)."),
         ] = None,
-        candidates: Annotated[
-            str | None,
-            typer.Option("--candidates", help="Methods auto chooses from (comma list)."),
-        ] = None,
+        candidates: CandidatesOpt = None,
         inner_folds: Annotated[
             str, typer.Option("--inner-folds", help="Folds inside each origin (choice, intervals).")
         ] = "8",
-        holidays: Annotated[
-            str | None,
-            typer.Option("--holidays", help="File of dates, or a country code (US, IL, DE-BY)."),
-        ] = None,
-        mean_weeks: Annotated[
-            str, typer.Option("--mean-weeks", help="k of seasonal_mean (last k same weekdays).")
-        ] = "4",
-        column: Annotated[
-            list[str] | None,
-            typer.Option("--column", help="Map a column: interval_start=DateTime (repeat)."),
-        ] = None,
-        queue: Annotated[
-            str | None, typer.Option("--queue", help="Queue name when the file has none.")
-        ] = None,
+        holidays: HolidaysOpt = None,
+        mean_weeks: MeanWeeksOpt = "4",
+        column: ColumnOpt = None,
+        queue: QueueOpt = None,
         output_format: Annotated[
             str, typer.Option("--format", help="table, csv or json.")
         ] = "table",
-        output: Annotated[
-            Path | None, typer.Option("--output", help="Write here instead of stdout.")
-        ] = None,
+        output: OutputOpt = None,
         html: Annotated[
             Path | None, typer.Option("--html", help="Also write the chart report here.")
         ] = None,
