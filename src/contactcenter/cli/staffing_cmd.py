@@ -39,6 +39,10 @@ FORMATS_STAFF = ("json", "table")
 FORMATS_PLAN = ("csv", "json", "table", "xlsx")
 
 # Options shared by staff, plan and simulate (one declaration, one help text).
+ThresholdOpt = Annotated[
+    str | None, typer.Option("--threshold", help="Answer threshold T (default 20s; chat 90s).")
+]
+TargetOpt = Annotated[str, typer.Option("--target", help="Target SL in (0, 1).")]
 MaxOccupancyOpt = Annotated[
     str | None, typer.Option("--max-occupancy", help="Occupancy cap in (0, 1].")
 ]
@@ -592,11 +596,8 @@ def register(app: typer.Typer) -> None:
                 help="Average handle time (180, 3m); for chat one per concurrency level: 4m,5m,6m.",
             ),
         ],
-        threshold: Annotated[
-            str | None,
-            typer.Option("--threshold", help="Answer threshold T [default: 20s; chat 90s]."),
-        ] = None,
-        target: Annotated[str, typer.Option("--target", help="Target SL in (0, 1).")] = "0.8",
+        threshold: ThresholdOpt = None,
+        target: TargetOpt = "0.8",
         patience: Annotated[
             str | None,
             typer.Option("--patience", help="Mean patience: use Erlang A (abandonment)."),
@@ -647,11 +648,8 @@ def register(app: typer.Typer) -> None:
         interval: Annotated[
             str, typer.Option("--interval", help="Interval length of the forecast rows.")
         ] = "30m",
-        threshold: Annotated[
-            str | None,
-            typer.Option("--threshold", help="Answer threshold T [default: 20s; chat 90s]."),
-        ] = None,
-        target: Annotated[str, typer.Option("--target", help="Target SL in (0, 1).")] = "0.8",
+        threshold: ThresholdOpt = None,
+        target: TargetOpt = "0.8",
         patience: Annotated[
             str | None,
             typer.Option("--patience", help="Mean patience for rows without patience_s."),
@@ -720,10 +718,7 @@ def register(app: typer.Typer) -> None:
         patience: Annotated[
             str | None, typer.Option("--patience", help="Mean (exponential) patience.")
         ] = None,
-        threshold: Annotated[
-            str | None,
-            typer.Option("--threshold", help="Answer threshold T [default: 20s; chat 90s]."),
-        ] = None,
+        threshold: ThresholdOpt = None,
         periods: Annotated[str, typer.Option("--periods", help="Periods to simulate.")] = "1",
         seed: Annotated[str, typer.Option("--seed", help="Random seed (same seed, same run).")] = (
             "0"
