@@ -45,18 +45,33 @@ from contactcenter.errors import InputError
 Kind = Literal["count", "sum", "ratio", "mean", "max", "percentile", "interval_share"]
 Unit = Literal["contacts", "seconds", "fraction"]
 
-FLAGS: tuple[str, ...] = (
-    "offered",
-    "answered",
-    "abandoned",
-    "timed_out",
-    "ivr_abandoned",
-    "in_progress",
-    "short_abandoned",
-    "answered_in_threshold",
-    "abandoned_in_threshold",
-    "transferred",
-)
+FINISHED: tuple[str, ...] = ("answered", "abandoned", "timed_out")
+"""The outcomes of an offered contact."""
+
+CONDITIONS: dict[str, str] = {
+    "wait_below_short_abandon": "wait_s < S",
+    "wait_within_threshold": "wait_s <= T",
+    "transferred": "transferred",
+}
+"""Row conditions a flag may add to its outcomes (T and S of the contact's channel/queue)."""
+
+FLAG_PARTS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "offered": (FINISHED, None),
+    "answered": (("answered",), None),
+    "abandoned": (("abandoned",), None),
+    "timed_out": (("timed_out",), None),
+    "ivr_abandoned": (("ivr_abandoned",), None),
+    "in_progress": (("in_progress",), None),
+    "short_abandoned": (("abandoned",), "wait_below_short_abandon"),
+    "answered_in_threshold": (("answered",), "wait_within_threshold"),
+    "abandoned_in_threshold": (("abandoned",), "wait_within_threshold"),
+    "transferred": (("answered",), "transferred"),
+}
+"""Every flag as (outcomes, optional row condition): the contact has one of the outcomes
+and meets the condition. The compiler aggregates per outcome first and combines the
+outcomes' partial aggregates second, so a flag must be expressible this way."""
+
+FLAGS: tuple[str, ...] = tuple(FLAG_PARTS)
 """Row flags (booleans per contact) that ``where`` and count metrics may name."""
 
 VALUES: tuple[str, ...] = ("wait_s", "talk_s", "hold_s", "acw_s", "handle_s", "ring_no_answer")
@@ -322,6 +337,10 @@ def validate_catalog(catalog: tuple[Metric, ...]) -> None:
             problems.append(f"{m.name}: count needs a flag in 'where'")
         if m.kind == "percentile" and not (m.q is not None and 0 < m.q < 1):
             problems.append(f"{m.name}: percentile needs 0 < q < 1, got {m.q!r}")
+        if m.kind == "percentile" and m.where in FLAG_PARTS and len(FLAG_PARTS[m.where][0]) != 1:
+            # a quantile of one outcome's values is final at the first level; quantiles of
+            # several outcomes' values cannot be combined from per-outcome quantiles
+            problems.append(f"{m.name}: a percentile's flag must name a single outcome")
         if m.kind == "ratio":
             for side in (m.numerator, m.denominator):
                 if side is None:

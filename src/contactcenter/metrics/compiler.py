@@ -29,6 +29,7 @@ A contact belongs to the period of its ``offered_at``.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from contactcenter.errors import InputError
-from contactcenter.metrics.catalog import Metric, linear_terms
+from contactcenter.metrics.catalog import CONDITIONS, FLAG_PARTS, Metric, linear_terms
 from contactcenter.metrics.thresholds import Thresholds
 
 GROUP_KEYS: dict[str, str] = {
@@ -56,7 +57,6 @@ STRING_KEYS = ("queue", "channel", "agent")
 NULL_KEY = "\u2205"
 """Stands for a null string key inside the query (so joins match it); shown as null."""
 
-FINISHED = ("answered", "abandoned", "timed_out")
 COVERAGE_COLUMNS = (
     "_answered_total",
     "_answered_with_talk",
@@ -129,7 +129,7 @@ def _flag(expr: ir.BooleanValue) -> ir.BooleanValue:
 
 def _level_expr(t: ir.Table, thresholds: Thresholds, attr: str) -> ir.FloatingValue:
     """Per-row threshold/target as a CASE over queue rules, then channel levels."""
-    cases: list[tuple[ir.BooleanValue, Any]] = []
+    cases: list[tuple[ir.BooleanValue, float]] = []
     for rule in thresholds.queues:
         value = getattr(rule, attr)
         if value is None:  # the row's channel level applies, as below
@@ -137,11 +137,16 @@ def _level_expr(t: ir.Table, thresholds: Thresholds, attr: str) -> ir.FloatingVa
         cond = t.queue == rule.queue
         if rule.channel is not None:
             cond = cond & (t.channel == rule.channel)
-        cases.append((_flag(cond), ibis.literal(float(value))))
-    for channel, level in thresholds.channels.items():
-        cases.append((t.channel == channel, ibis.literal(float(getattr(level, attr)))))
+        cases.append((_flag(cond), float(value)))
     default = float(getattr(thresholds.channels["voice"], attr))
-    return ibis.cases(*cases, else_=ibis.literal(default))
+    # Channel cases come last and exclude each other, so one whose level equals the
+    # default can be left out: its rows fall through to the same value.
+    for channel, level in thresholds.channels.items():
+        if float(getattr(level, attr)) != default:
+            cases.append((t.channel == channel, float(getattr(level, attr))))
+    if not cases:
+        return ibis.literal(default)
+    return ibis.cases(*((c, ibis.literal(v)) for c, v in cases), else_=ibis.literal(default))
 
 
 def _local_epoch(
@@ -169,7 +174,7 @@ def _month_key(day: ir.IntegerValue) -> ir.IntegerValue:
 
 
 def _prepare(table: ir.Table, spec: ReportSpec) -> ir.Table:
-    """Filter, then add the local epoch, the row flags, values and every key column."""
+    """Filter, then add the local epoch, the row conditions, values and every key column."""
     t = table
     if spec.queues:
         t = t.filter(t.queue.isin(list(spec.queues)))
@@ -182,22 +187,17 @@ def _prepare(table: ir.Table, spec: ReportSpec) -> ir.Table:
     threshold = _level_expr(t, spec.thresholds, "threshold_s")
     short = _level_expr(t, spec.thresholds, "short_abandon_s")
     target = _level_expr(t, spec.thresholds, "target")
-    answered = t.outcome == "answered"
-    abandoned = t.outcome == "abandoned"
+    conditions: dict[str, ir.BooleanValue] = {
+        "wait_below_short_abandon": t.wait_s < short,
+        "wait_within_threshold": t.wait_s <= threshold,
+        "transferred": t.transferred,
+    }
+    assert set(conditions) == set(CONDITIONS)
     t = t.mutate(
         _local=local,
         _target=target,
-        offered=t.outcome.isin(list(FINISHED)),
-        answered=answered,
-        abandoned=abandoned,
-        timed_out=t.outcome == "timed_out",
-        ivr_abandoned=t.outcome == "ivr_abandoned",
-        in_progress=t.outcome == "in_progress",
-        short_abandoned=_flag(abandoned & (t.wait_s < short)),
-        answered_in_threshold=_flag(answered & (t.wait_s <= threshold)),
-        abandoned_in_threshold=_flag(abandoned & (t.wait_s <= threshold)),
-        transferred_flag=_flag(answered & t.transferred),
         handle_s=t.talk_s.fill_null(0) + t.hold_s.fill_null(0) + t.acw_s.fill_null(0),
+        **{f"_c_{name}": _flag(cond) for name, cond in conditions.items()},
     )
     day = t._local // 86400
     keys: dict[str, Any] = {
@@ -206,56 +206,178 @@ def _prepare(table: ir.Table, spec: ReportSpec) -> ir.Table:
         "day": day,
         "week": day - (day + 3) % 7,
         "month": _month_key(day),
-        "queue": t.queue.fill_null(NULL_KEY),
-        "channel": t.channel.fill_null(NULL_KEY),
-        "agent": t.agent_id.fill_null(NULL_KEY),
+        # string keys stay as stored here (a computed string defeats the engine's
+        # dictionary-encoded grouping); nulls become NULL_KEY after aggregating
+        "queue": t.queue,
+        "channel": t.channel,
+        "agent": t.agent_id,
     }
     return t.mutate(
         **{GROUP_KEYS[k]: keys[GROUP_KEYS[k]] for k in spec.by}, _bucket=keys["interval_start"]
     )
 
 
-def _count(t: ir.Table, flag: str) -> ir.IntegerValue:
-    column = "transferred_flag" if flag == "transferred" else flag
-    return t[column].cast("int64").sum()
+Combine = Callable[[ir.Table], ir.Value]
+"""Builds a second-level aggregate from the first-level table of partials."""
 
 
-def _aggregate(t: ir.Table, metric: Metric) -> ir.Value:
+class _Partials:
+    """The first level of a report: plain aggregates per (keys, outcome) of the prepared
+    rows, registered by what the metrics need and shared between them.
+
+    Each registration returns how the second level combines the partials of the outcomes
+    a flag names (:data:`~contactcenter.metrics.catalog.FLAG_PARTS`): sums of counts and
+    sums, sums over sums of non-null counts for means, maxima of maxima. A percentile
+    names one outcome, so its quantiles are final at the first level. Every row updates
+    one first-level group with no per-metric filter, which is what makes the report fast
+    (docs/benchmarks.md); the numbers are those of aggregating the rows directly.
+    """
+
+    def __init__(self, t: ir.Table) -> None:
+        self.t = t
+        self.aggs: dict[str, ir.Value] = {}
+        self.arrays: dict[str, int] = {}
+
+    def _add(self, name: str, make: Callable[[], ir.Value]) -> str:
+        if name not in self.aggs:
+            self.aggs[name] = make()
+        return name
+
+    def _condition(self, cond: str | None) -> ir.BooleanValue | None:
+        return None if cond is None else self.t[f"_c_{cond}"]
+
+    def count(self, flag: str) -> Combine:
+        """Contacts with ``flag``."""
+        outcomes, cond = FLAG_PARTS[flag]
+        c = self._condition(cond)
+        name = self._add(
+            f"_n_{cond or 'all'}",
+            lambda: self.t.count() if c is None else c.cast("int64").sum(),
+        )
+        return lambda p: p[name].sum(where=_among(p, outcomes)).fill_null(0)
+
+    def sum(self, of: str, flag: str) -> Combine:
+        """Sum of ``of`` (as an integer) over contacts with ``flag``; 0 when none."""
+        outcomes, cond = FLAG_PARTS[flag]
+        c = self._condition(cond)
+        name = self._add(
+            f"_isum_{of}_{cond or 'all'}", lambda: self.t[of].cast("int64").sum(where=c)
+        )
+        return lambda p: p[name].sum(where=_among(p, outcomes)).fill_null(0)
+
+    def non_null(self, of: str, flag: str) -> Combine:
+        """Contacts with ``flag`` whose ``of`` is recorded."""
+        outcomes, cond = FLAG_PARTS[flag]
+        c = self._condition(cond)
+        name = self._add(f"_nn_{of}_{cond or 'all'}", lambda: self.t[of].count(where=c))
+        return lambda p: p[name].sum(where=_among(p, outcomes)).fill_null(0)
+
+    def mean(self, of: str, flag: str) -> Combine:
+        """Mean of ``of`` over contacts with ``flag`` (nulls skipped); null when none."""
+        outcomes, cond = FLAG_PARTS[flag]
+        c = self._condition(cond)
+        total = self._add(
+            f"_fsum_{of}_{cond or 'all'}", lambda: self.t[of].cast("float64").sum(where=c)
+        )
+        n = self.non_null(of, flag)
+        return lambda p: p[total].sum(where=_among(p, outcomes)) / n(p).nullif(0).cast("float64")
+
+    def max(self, of: str, flag: str) -> Combine:
+        """Maximum of ``of`` over contacts with ``flag``."""
+        outcomes, cond = FLAG_PARTS[flag]
+        c = self._condition(cond)
+        name = self._add(f"_max_{of}_{cond or 'all'}", lambda: self.t[of].max(where=c))
+        return lambda p: p[name].max(where=_among(p, outcomes))
+
+    def quantiles(self, of: str, flag: str, qs: list[float]) -> list[Combine]:
+        """Quantiles ``qs`` (linear interpolation) of ``of`` over contacts with ``flag``,
+        which names one outcome; one sort of the values for all of them."""
+        outcomes, cond = FLAG_PARTS[flag]
+        (outcome,) = outcomes
+        c = self._condition(cond)
+        where = self.t.outcome == outcome if c is None else (self.t.outcome == outcome) & c
+        name = f"_q{len(self.arrays)}"
+        self.aggs[name] = self.t[of].cast("float64").quantile(qs, where=where)
+        self.arrays[name] = len(qs)
+
+        def element(j: int) -> Combine:
+            return lambda p: p[f"{name}_{j}"].max(where=p.outcome == outcome)
+
+        return [element(j) for j in range(len(qs))]
+
+    def target(self) -> Combine:
+        """The strictest service-level target of the group's contacts."""
+        name = self._add("_target_max", lambda: self.t._target.max())
+        return lambda p: p[name].max()
+
+    def table(self, keys: list[str]) -> ir.Table:
+        """The first level: one row per (keys, outcome), quantile lists unpacked."""
+        grouped = self.t.group_by([*keys, "outcome"]).aggregate(**self.aggs)
+        unpack = {
+            f"{name}_{j}": grouped[name][j] for name, n in self.arrays.items() for j in range(n)
+        }
+        return grouped.mutate(**unpack) if unpack else grouped
+
+
+def _among(p: ir.Table, outcomes: tuple[str, ...]) -> ir.BooleanValue:
+    if len(outcomes) == 1:
+        return p.outcome == outcomes[0]
+    return p.outcome.isin(list(outcomes))
+
+
+def _combine(parts: _Partials, metric: Metric) -> Combine:
+    """Register the partials ``metric`` needs; return how the second level computes it."""
     if metric.kind == "count":
         assert metric.where is not None
-        return _count(t, metric.where)
+        return parts.count(metric.where)
     if metric.kind == "ratio":
         assert metric.numerator is not None
         assert metric.denominator is not None
-        num = _linear(t, metric.numerator)
-        den = _linear(t, metric.denominator)
-        return num.cast("float64") / den.nullif(0).cast("float64")
+        num = _linear(parts, metric.numerator)
+        den = _linear(parts, metric.denominator)
+        return lambda p: num(p).cast("float64") / den(p).nullif(0).cast("float64")
     assert metric.of is not None
     assert metric.where is not None
-    where = t[metric.where]
-    value = t[metric.of]
     if metric.kind == "sum":
-        return value.cast("int64").sum(where=where).fill_null(0)
+        return parts.sum(metric.of, metric.where)
     if metric.kind == "mean":
-        return value.cast("float64").mean(where=where)
+        return parts.mean(metric.of, metric.where)
     if metric.kind == "max":
-        return value.max(where=where)
-    if metric.kind == "percentile":
-        assert metric.q is not None
-        return value.cast("float64").quantile(metric.q, where=where)
+        return parts.max(metric.of, metric.where)
     raise AssertionError(f"unhandled kind {metric.kind}")
 
 
-def _linear(t: ir.Table, text: str) -> ir.IntegerValue:
-    total: ir.IntegerValue | None = None
-    for sign, name in linear_terms(text):
-        term = _count(t, name)
-        if total is None:
-            total = term if sign > 0 else -term
-        else:
-            total = total + term if sign > 0 else total - term
-    assert total is not None
-    return total
+def _linear(parts: _Partials, text: str) -> Combine:
+    terms = [(sign, parts.count(name)) for sign, name in linear_terms(text)]
+
+    def combine(p: ir.Table) -> ir.Value:
+        total: ir.IntegerValue | None = None
+        for sign, count in terms:
+            term = count(p)
+            if total is None:
+                total = term if sign > 0 else -term
+            else:
+                total = total + term if sign > 0 else total - term
+        assert total is not None
+        return total
+
+    return combine
+
+
+def _aggregate(p: ir.Table, keys: list[str], combines: dict[str, Combine]) -> ir.Table:
+    aggs = {name: combine(p) for name, combine in combines.items()}
+    return p.group_by(keys).aggregate(**aggs) if keys else p.aggregate(**aggs)
+
+
+def _interval_counts(parts: _Partials) -> dict[str, Combine]:
+    offered, in_threshold = parts.count("offered"), parts.count("answered_in_threshold")
+    short = parts.count("short_abandoned")
+    return {
+        "_offered": offered,
+        "_sl_num": in_threshold,
+        "_sl_den": lambda p: offered(p) - short(p),
+        "_target": parts.target(),
+    }
 
 
 def compile_report(table: ir.Table, spec: ReportSpec) -> ir.Table:
@@ -263,56 +385,50 @@ def compile_report(table: ir.Table, spec: ReportSpec) -> ir.Table:
 
     ``table`` has the canonical contacts columns. Key columns come first (raw values, see
     the module docstring), then one column per metric in the order given, then the
-    hidden coverage columns (:data:`COVERAGE_COLUMNS`).
+    hidden coverage columns (:data:`COVERAGE_COLUMNS`). The expression aggregates in two
+    levels (:class:`_Partials`): per (keys, outcome), then per keys.
     """
     t = _prepare(table, spec)
     keys = [GROUP_KEYS[k] for k in spec.by]
-    plain = [m for m in spec.metrics if m.kind not in ("interval_share", "percentile")]
-    aggs: dict[str, ir.Value] = {m.name: _aggregate(t, m) for m in plain}
+    parts = _Partials(t)
+    combines: dict[str, Combine] = {
+        m.name: _combine(parts, m)
+        for m in spec.metrics
+        if m.kind not in ("interval_share", "percentile")
+    }
     # Percentiles of the same values share one sort: one multi-quantile aggregate per
-    # (of, where), unpacked after the aggregation.
+    # (of, where).
     quantiles: dict[tuple[str, str], list[Metric]] = {}
     for m in spec.metrics:
         if m.kind == "percentile":
             assert m.of is not None
             assert m.where is not None
             quantiles.setdefault((m.of, m.where), []).append(m)
-    unpack: dict[str, ir.Value] = {}
-    for i, ((of, where), ms) in enumerate(quantiles.items()):
-        qs = [m.q for m in ms]
-        aggs[f"_q{i}"] = t[of].cast("float64").quantile(qs, where=t[where])
-    aggs["_answered_total"] = _count(t, "answered")
-    aggs["_answered_with_talk"] = t.talk_s.notnull().cast("int64").sum(where=t.answered)
-    aggs["_answered_with_hold"] = t.hold_s.notnull().cast("int64").sum(where=t.answered)
-    aggs["_answered_with_acw"] = t.acw_s.notnull().cast("int64").sum(where=t.answered)
+    for (of, where), ms in quantiles.items():
+        qs = [m.q for m in ms if m.q is not None]
+        combines.update(zip((m.name for m in ms), parts.quantiles(of, where, qs), strict=True))
+    combines["_answered_total"] = parts.count("answered")
+    for part in ("talk", "hold", "acw"):
+        combines[f"_answered_with_{part}"] = parts.non_null(f"{part}_s", "answered")
     shares = [m.name for m in spec.metrics if m.kind == "interval_share"]
     one_interval = bool(shares) and "interval_start" in keys
     if one_interval:
         # Each group is one interval: its share comes from its own counts, in the same
         # aggregation (no second pass over the rows, no join).
-        aggs.update(_interval_counts(t))
-    grouped = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
-    for i, (_, ms) in enumerate(quantiles.items()):
-        for j, m in enumerate(ms):
-            unpack[m.name] = grouped[f"_q{i}"][j]
+        combines.update(_interval_counts(parts))
+    grouped = _null_keys(_aggregate(parts.table(keys), keys, combines), keys)
     if one_interval:
-        share = _share(grouped)
-        unpack.update(dict.fromkeys(shares, share))
-    if unpack:
-        grouped = grouped.mutate(**unpack)
+        grouped = grouped.mutate(**dict.fromkeys(shares, _share(grouped)))
     if shares and not one_interval:
         grouped = _with_interval_share(t, grouped, keys, shares)
     order = [*keys, *(m.name for m in spec.metrics), *COVERAGE_COLUMNS]
     return grouped.select(*order)
 
 
-def _interval_counts(t: ir.Table) -> dict[str, ir.Value]:
-    return {
-        "_offered": _count(t, "offered"),
-        "_sl_num": _count(t, "answered_in_threshold"),
-        "_sl_den": _count(t, "offered") - _count(t, "short_abandoned"),
-        "_target": t._target.max(),
-    }
+def _null_keys(grouped: ir.Table, keys: list[str]) -> ir.Table:
+    """Null string keys as :data:`NULL_KEY`, so that joins on the keys match them."""
+    fill = {k: grouped[k].fill_null(NULL_KEY) for k in keys if k in STRING_KEYS}
+    return grouped.mutate(**fill) if fill else grouped
 
 
 def _measured_and_met(per_interval: ir.Table) -> tuple[ir.BooleanValue, ir.BooleanValue]:
@@ -335,7 +451,10 @@ def _with_interval_share(
 ) -> ir.Table:
     """Join the share of intervals meeting the target, computed one level below ``keys``
     (keys + interval bucket), for groups that span several intervals."""
-    per_interval = t.group_by([*keys, "_bucket"]).aggregate(**_interval_counts(t))
+    parts = _Partials(t)
+    interval_keys = [*keys, "_bucket"]
+    counts = _interval_counts(parts)  # registers the partials before the table is built
+    per_interval = _aggregate(parts.table(interval_keys), interval_keys, counts)
     measured, met = _measured_and_met(per_interval)
     per_interval = per_interval.mutate(_measured=measured.cast("int64"), _met=met.cast("int64"))
     summary_aggs = {
@@ -343,7 +462,7 @@ def _with_interval_share(
         / per_interval._measured.sum().nullif(0).cast("float64")
     }
     if keys:
-        summary = per_interval.group_by(keys).aggregate(**summary_aggs)
+        summary = _null_keys(per_interval.group_by(keys).aggregate(**summary_aggs), keys)
         joined = grouped.join(summary, keys)
     else:
         summary = per_interval.aggregate(**summary_aggs)
