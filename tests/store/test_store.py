@@ -129,3 +129,43 @@ def test_contacts_with_unknown_columns_are_refused(tmp_path: Path) -> None:
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
         Store(tmp_path / "nope.duckdb", create=False)
+
+
+def test_contacts_are_stored_in_offered_at_order(tmp_path: Path) -> None:
+    """Reports rely on the table being clustered by time (docs/decisions/0003): each
+    load's new and changed contacts go in in offered_at order, whatever the input order."""
+    minutes = [37, 5, 59, 12, 0, 44, 23, 31]
+    table = contacts_table(
+        [
+            {
+                "contact_id": f"c{i}",
+                "offered_at": T0 + dt.timedelta(minutes=m),
+                "outcome": "in_progress" if i % 2 else "answered",
+                "wait_s": 1.0,
+            }
+            for i, m in enumerate(minutes)
+        ]
+    )
+
+    def stored_order(store: Store) -> list[dt.datetime]:
+        return [
+            r[0]
+            for r in store.con.execute("SELECT offered_at FROM contacts ORDER BY rowid").fetchall()
+        ]
+
+    with Store(tmp_path / "s.duckdb") as store:
+        with store.load(fmt="test", files=["a"]) as session:
+            session.upsert_contacts(table)
+        assert stored_order(store) == sorted(stored_order(store))
+        assert len(stored_order(store)) == len(minutes)
+        # a later load completes the in-progress contacts: the changed rows go in sorted
+        finished = table.set_column(
+            table.schema.get_field_index("outcome"),
+            "outcome",
+            pa.array(["answered"] * len(minutes)),
+        )
+        with store.load(fmt="test", files=["b"]) as session:
+            session.upsert_contacts(finished)
+        assert store.last_report.contacts_updated == len(minutes) // 2
+        changed = stored_order(store)[len(minutes) // 2 :]
+        assert changed == sorted(changed)
