@@ -126,14 +126,11 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
     return ReportResult(table, keys, request.metrics, tz, tuple(notes), parameters)
 
 
-def _fmt_epoch(values: pa.ChunkedArray, fmt: str) -> pa.Array:
-    out: list[str | None] = []
-    for v in values.to_pylist():
-        if v is None:
-            out.append(None)
-        else:
-            out.append(dt.datetime.fromtimestamp(int(v), dt.UTC).strftime(fmt))
-    return pa.array(out, pa.string())
+def _fmt_epoch(values: pa.ChunkedArray, fmt: str) -> pa.ChunkedArray:
+    """Epoch seconds (the local wall clock counted as if UTC) as text in ``fmt``."""
+    seconds = values.cast(pa.int64()).cast(pa.timestamp("s"))
+    formatted: pa.ChunkedArray = pc.strftime(seconds, format=fmt)
+    return formatted
 
 
 def _fmt_week(values: pa.ChunkedArray) -> pa.Array:
