@@ -57,6 +57,11 @@ STRING_KEYS = ("queue", "channel", "agent")
 NULL_KEY = "\u2205"
 """Stands for a null string key inside the query (so joins match it); shown as null."""
 
+SHARE_COLUMNS = ("offered_at", "outcome", "wait_s", "queue", "channel", "agent_id")
+"""The contacts columns sl_target_met_share needs (time, outcome, wait, levels, keys)."""
+SUMMED_VALUES: dict[str, tuple[str, ...]] = {"handle_s": ("talk_s", "hold_s", "acw_s")}
+"""Row values that are sums of other values with nulls counted as 0: never null, and
+their mean is the sum of their parts' sums over the contacts' count (no per-row sum)."""
 COVERAGE_COLUMNS = (
     "_answered_total",
     "_answered_with_talk",
@@ -127,6 +132,13 @@ def _flag(expr: ir.BooleanValue) -> ir.BooleanValue:
     return expr.fill_null(False)
 
 
+def _constant(thresholds: Thresholds, attr: str) -> float | None:
+    """The threshold/target every contact gets when no queue rule or channel differs."""
+    values = {float(getattr(level, attr)) for level in thresholds.channels.values()}
+    values |= {float(v) for r in thresholds.queues if (v := getattr(r, attr)) is not None}
+    return values.pop() if len(values) == 1 else None
+
+
 def _level_expr(t: ir.Table, thresholds: Thresholds, attr: str) -> ir.FloatingValue:
     """Per-row threshold/target as a CASE over queue rules, then channel levels."""
     cases: list[tuple[ir.BooleanValue, float]] = []
@@ -174,7 +186,7 @@ def _month_key(day: ir.IntegerValue) -> ir.IntegerValue:
 
 
 def _prepare(table: ir.Table, spec: ReportSpec) -> ir.Table:
-    """Filter, then add the local epoch, the row conditions, values and every key column."""
+    """Filter, then add the local epoch, the target and every key column."""
     t = table
     if spec.queues:
         t = t.filter(t.queue.isin(list(spec.queues)))
@@ -184,21 +196,7 @@ def _prepare(table: ir.Table, spec: ReportSpec) -> ir.Table:
     if spec.end_epoch is not None:
         t = t.filter(utc < spec.end_epoch)
     local = _local_epoch(t, spec.tz_segments, spec.engine)
-    threshold = _level_expr(t, spec.thresholds, "threshold_s")
-    short = _level_expr(t, spec.thresholds, "short_abandon_s")
-    target = _level_expr(t, spec.thresholds, "target")
-    conditions: dict[str, ir.BooleanValue] = {
-        "wait_below_short_abandon": t.wait_s < short,
-        "wait_within_threshold": t.wait_s <= threshold,
-        "transferred": t.transferred,
-    }
-    assert set(conditions) == set(CONDITIONS)
-    t = t.mutate(
-        _local=local,
-        _target=target,
-        handle_s=t.talk_s.fill_null(0) + t.hold_s.fill_null(0) + t.acw_s.fill_null(0),
-        **{f"_c_{name}": _flag(cond) for name, cond in conditions.items()},
-    )
+    t = t.mutate(_local=local, _target=_level_expr(t, spec.thresholds, "target"))
     day = t._local // 86400
     keys: dict[str, Any] = {
         "interval_start": t._local // spec.interval_s * spec.interval_s,
@@ -217,6 +215,15 @@ def _prepare(table: ir.Table, spec: ReportSpec) -> ir.Table:
     )
 
 
+CONDITION_EXPRS: dict[str, Callable[[ir.Table, Thresholds], ir.BooleanValue]] = {
+    "wait_below_short_abandon": lambda t, th: t.wait_s < _level_expr(t, th, "short_abandon_s"),
+    "wait_within_threshold": lambda t, th: t.wait_s <= _level_expr(t, th, "threshold_s"),
+    "transferred": lambda t, th: t.transferred,
+}
+"""The catalog's row conditions (:data:`CONDITIONS`) as expressions on the prepared rows."""
+assert set(CONDITION_EXPRS) == set(CONDITIONS)
+
+
 Combine = Callable[[ir.Table], ir.Value]
 """Builds a second-level aggregate from the first-level table of partials."""
 
@@ -233,8 +240,10 @@ class _Partials:
     (docs/benchmarks.md); the numbers are those of aggregating the rows directly.
     """
 
-    def __init__(self, t: ir.Table) -> None:
+    def __init__(self, t: ir.Table, thresholds: Thresholds) -> None:
         self.t = t
+        self.thresholds = thresholds
+        self.constant_target = _constant(thresholds, "target")
         self.aggs: dict[str, ir.Value] = {}
         self.arrays: dict[str, int] = {}
 
@@ -244,7 +253,18 @@ class _Partials:
         return name
 
     def _condition(self, cond: str | None) -> ir.BooleanValue | None:
-        return None if cond is None else self.t[f"_c_{cond}"]
+        if cond is None:
+            return None
+        return _flag(CONDITION_EXPRS[cond](self.t, self.thresholds))
+
+    def _value(self, of: str) -> ir.Value:
+        if of in SUMMED_VALUES:
+            parts = [self.t[part].fill_null(0) for part in SUMMED_VALUES[of]]
+            total = parts[0]
+            for part in parts[1:]:
+                total = total + part
+            return total
+        return self.t[of]
 
     def count(self, flag: str) -> Combine:
         """Contacts with ``flag``."""
@@ -261,32 +281,50 @@ class _Partials:
         outcomes, cond = FLAG_PARTS[flag]
         c = self._condition(cond)
         name = self._add(
-            f"_isum_{of}_{cond or 'all'}", lambda: self.t[of].cast("int64").sum(where=c)
+            f"_isum_{of}_{cond or 'all'}", lambda: self._value(of).cast("int64").sum(where=c)
         )
         return lambda p: p[name].sum(where=_among(p, outcomes)).fill_null(0)
 
     def non_null(self, of: str, flag: str) -> Combine:
         """Contacts with ``flag`` whose ``of`` is recorded."""
+        if of in SUMMED_VALUES:
+            return self.count(flag)
         outcomes, cond = FLAG_PARTS[flag]
         c = self._condition(cond)
-        name = self._add(f"_nn_{of}_{cond or 'all'}", lambda: self.t[of].count(where=c))
+        name = self._add(f"_nn_{of}_{cond or 'all'}", lambda: self._value(of).count(where=c))
         return lambda p: p[name].sum(where=_among(p, outcomes)).fill_null(0)
 
     def mean(self, of: str, flag: str) -> Combine:
         """Mean of ``of`` over contacts with ``flag`` (nulls skipped); null when none."""
+        if of in SUMMED_VALUES:
+            sums = [self._float_sum(part, flag) for part in SUMMED_VALUES[of]]
+            count = self.count(flag)
+
+            def summed_mean(p: ir.Table) -> ir.Value:
+                total = sums[0](p).fill_null(0)
+                for part_sum in sums[1:]:
+                    total = total + part_sum(p).fill_null(0)
+                return total / count(p).nullif(0).cast("float64")
+
+            return summed_mean
+        total = self._float_sum(of, flag)
+        n = self.non_null(of, flag)
+        return lambda p: total(p) / n(p).nullif(0).cast("float64")
+
+    def _float_sum(self, of: str, flag: str) -> Combine:
+        """Sum of ``of`` as a float over contacts with ``flag``; null when none recorded."""
         outcomes, cond = FLAG_PARTS[flag]
         c = self._condition(cond)
         total = self._add(
-            f"_fsum_{of}_{cond or 'all'}", lambda: self.t[of].cast("float64").sum(where=c)
+            f"_fsum_{of}_{cond or 'all'}", lambda: self._value(of).cast("float64").sum(where=c)
         )
-        n = self.non_null(of, flag)
-        return lambda p: p[total].sum(where=_among(p, outcomes)) / n(p).nullif(0).cast("float64")
+        return lambda p: p[total].sum(where=_among(p, outcomes))
 
     def max(self, of: str, flag: str) -> Combine:
         """Maximum of ``of`` over contacts with ``flag``."""
         outcomes, cond = FLAG_PARTS[flag]
         c = self._condition(cond)
-        name = self._add(f"_max_{of}_{cond or 'all'}", lambda: self.t[of].max(where=c))
+        name = self._add(f"_max_{of}_{cond or 'all'}", lambda: self._value(of).max(where=c))
         return lambda p: p[name].max(where=_among(p, outcomes))
 
     def quantiles(self, of: str, flag: str, qs: list[float]) -> list[Combine]:
@@ -297,7 +335,7 @@ class _Partials:
         c = self._condition(cond)
         where = self.t.outcome == outcome if c is None else (self.t.outcome == outcome) & c
         name = f"_q{len(self.arrays)}"
-        self.aggs[name] = self.t[of].cast("float64").quantile(qs, where=where)
+        self.aggs[name] = self._value(of).cast("float64").quantile(qs, where=where)
         self.arrays[name] = len(qs)
 
         def element(j: int) -> Combine:
@@ -307,6 +345,9 @@ class _Partials:
 
     def target(self) -> Combine:
         """The strictest service-level target of the group's contacts."""
+        if self.constant_target is not None:
+            value = self.constant_target
+            return lambda p: ibis.literal(value)
         name = self._add("_target_max", lambda: self.t._target.max())
         return lambda p: p[name].max()
 
@@ -390,7 +431,7 @@ def compile_report(table: ir.Table, spec: ReportSpec) -> ir.Table:
     """
     t = _prepare(table, spec)
     keys = [GROUP_KEYS[k] for k in spec.by]
-    parts = _Partials(t)
+    parts = _Partials(t, spec.thresholds)
     combines: dict[str, Combine] = {
         m.name: _combine(parts, m)
         for m in spec.metrics
@@ -420,7 +461,7 @@ def compile_report(table: ir.Table, spec: ReportSpec) -> ir.Table:
     if one_interval:
         grouped = grouped.mutate(**dict.fromkeys(shares, _share(grouped)))
     if shares and not one_interval:
-        grouped = _with_interval_share(t, grouped, keys, shares)
+        grouped = _with_interval_share(table, spec, grouped, keys, shares)
     order = [*keys, *(m.name for m in spec.metrics), *COVERAGE_COLUMNS]
     return grouped.select(*order)
 
@@ -447,11 +488,17 @@ def _share(per_interval: ir.Table) -> ir.FloatingValue:
 
 
 def _with_interval_share(
-    t: ir.Table, grouped: ir.Table, keys: list[str], names: list[str]
+    table: ir.Table, spec: ReportSpec, grouped: ir.Table, keys: list[str], names: list[str]
 ) -> ir.Table:
     """Join the share of intervals meeting the target, computed one level below ``keys``
-    (keys + interval bucket), for groups that span several intervals."""
-    parts = _Partials(t)
+    (keys + interval bucket), for groups that span several intervals.
+
+    It prepares its own rows from a narrow projection of the contacts: were both parts of
+    the query to share one prepared table, DuckDB would materialise all its rows (about
+    1 GB at 10M contacts) instead of scanning the table twice.
+    """
+    t = _prepare(table.select(*SHARE_COLUMNS), spec)
+    parts = _Partials(t, spec.thresholds)
     interval_keys = [*keys, "_bucket"]
     counts = _interval_counts(parts)  # registers the partials before the table is built
     per_interval = _aggregate(parts.table(interval_keys), interval_keys, counts)
