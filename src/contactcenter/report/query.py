@@ -59,19 +59,27 @@ def parse_when(value: str, *, option: str) -> dt.datetime:
 
 
 def _data_profile(engine: Engine, request: ReportRequest) -> dict[str, Any]:
+    """Rows, first and last offered_at (epoch seconds) and the declared time zones of the
+    selection: ``zones`` (0, 1, or 2 for several), ``zone`` (one of them) and
+    ``absolute`` (rows with no declared zone). Only cheap aggregates: min/max of the
+    instant first, then one conversion each (not one per row), and min/max of the zone
+    rather than a distinct count."""
     c = engine.contacts
     if request.queues:
         c = c.filter(c.queue.isin(list(request.queues)))
-    # min/max of the instant first, then one conversion each (not one per row)
     expr = c.aggregate(
         n=c.count(),
         lo=c.offered_at.min().epoch_seconds().floor().cast("int64"),
         hi=c.offered_at.max().epoch_seconds().floor().cast("int64"),
-        zones=c.source_tz.nunique(),
+        zone_min=c.source_tz.min(),
         zone=c.source_tz.max(),
-        absolute=c.source_tz.isnull().cast("int64").sum(),
+        with_zone=c.source_tz.count(),
     )
     row: dict[str, Any] = engine.execute(expr).to_pylist()[0]
+    with_zone = int(row.pop("with_zone") or 0)
+    zone_min = row.pop("zone_min")
+    row["absolute"] = int(row["n"] or 0) - with_zone
+    row["zones"] = 0 if not with_zone else 1 if zone_min == row["zone"] else 2
     return row
 
 
