@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from contactcenter.engines import Engine
-from contactcenter.model import CONTACTS_SCHEMA, conform
+from contactcenter.facts import CONTACTS_SCHEMA, conform
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contactcenter.cli.main import app
-from contactcenter.model import CONTACTS_SCHEMA
+from contactcenter.facts import CONTACTS_SCHEMA
 
 runner = CliRunner()
 

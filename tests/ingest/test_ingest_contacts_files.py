@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from contactcenter.errors import ConfigError, FormatError, InputError
-from contactcenter.model import CONTACTS_SCHEMA
+from contactcenter.facts import CONTACTS_SCHEMA
 from contactcenter.store import Store
 from tests.ingest.conftest import contacts, load, rejects, write
 

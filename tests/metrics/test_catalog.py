@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from contactcenter.errors import InputError
+from contactcenter.facts.schemas import OUTCOMES
 from contactcenter.metrics import CATALOG
 from contactcenter.metrics.catalog import (
     CONDITIONS,
@@ -17,7 +18,6 @@ from contactcenter.metrics.catalog import (
     Metric,
     validate_catalog,
 )
-from contactcenter.model.schemas import OUTCOMES
 from contactcenter.report.query import ReportRequest, run_report
 from tests.conftest import contacts_table, memory_engine
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from contactcenter.errors import InputError
-from contactcenter.model import CONTACTS_SCHEMA
+from contactcenter.facts import CONTACTS_SCHEMA
 from contactcenter.simulate import (
     DEFAULT_START,
     SimulationResult,

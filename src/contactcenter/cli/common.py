@@ -9,30 +9,55 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from contactcenter.errors import ContactCenterError
+from contactcenter.errors import ContactCenterError, ResourceError
 from contactcenter.units import parse_duration
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 EXIT_USAGE = 2
+EXIT_ENVIRONMENT = 1
+
+FLAGS: dict[str, str] = {
+    "start": "--from",
+    "end": "--to",
+    "queues": "--queue",
+    "files": "FILE",
+    "format": "--format",
+}
+"""Python API keywords whose CLI flag is not ``--`` + the keyword with dashes."""
 
 
-def fail(message: str) -> typer.Exit:
-    """Print ``error: message`` on one line to stderr and return the exit (status 2) to raise."""
+def flag(field: str) -> str:
+    """The CLI flag of a library field name (``short_abandon`` -> ``--short-abandon``)."""
+    if field.startswith("-") or not field.isidentifier():
+        return field  # already a flag, or a path into a file (channels.voice.threshold)
+    return FLAGS.get(field, "--" + field.replace("_", "-"))
+
+
+def fail(message: str, status: int = EXIT_USAGE) -> typer.Exit:
+    """Print ``error: message`` on one line to stderr and return the exit to raise."""
     print(f"error: {message}", file=sys.stderr)
-    return typer.Exit(EXIT_USAGE)
+    return typer.Exit(status)
+
+
+def error_line(exc: ContactCenterError) -> str:
+    """A library error as the CLI shows it: its field named by the CLI flag."""
+    return exc.render(flag(exc.field)) if exc.field else exc.render()
 
 
 def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a command so that library errors become one line on stderr and exit 2."""
+    """Decorate a command so that library errors become one line on stderr: exit status 2
+    for bad input, 1 for a failing environment (disk full, unwritable path)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
+        except ResourceError as exc:
+            raise fail(error_line(exc), EXIT_ENVIRONMENT) from None
         except ContactCenterError as exc:
-            raise fail(str(exc)) from None
+            raise fail(error_line(exc)) from None
 
     return wrapper
 
@@ -41,4 +66,4 @@ def duration_option(value: str | None, option: str) -> float | None:
     """Parse an optional duration option (plain seconds or 20s/30m/4h)."""
     if value is None:
         return None
-    return parse_duration(value, option=option)
+    return parse_duration(value, field=option)

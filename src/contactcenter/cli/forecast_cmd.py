@@ -79,7 +79,7 @@ def _whole(value: str, option: str, minimum: int) -> int:
 
 
 def _interval(value: str) -> int:
-    seconds = parse_duration(value, option="--interval")
+    seconds = parse_duration(value, field="--interval")
     if seconds <= 0 or seconds != int(seconds) or 86_400 % int(seconds):
         raise InputError(f"--interval must divide a day (e.g. 15m, 30m, 1h), got {value!r}")
     return int(seconds)
@@ -91,7 +91,7 @@ def _horizon(value: str) -> int:
     if text.isdigit():
         days = int(text)
     else:
-        seconds = parse_duration(text, option="--horizon")
+        seconds = parse_duration(text, field="--horizon")
         if seconds % 86_400:
             raise InputError(f"--horizon counts whole days (28d or 28), got {value!r}")
         days = int(seconds // 86_400)
@@ -318,7 +318,7 @@ def register(app: typer.Typer) -> None:
         cands = _methods(candidates, "--candidates", allow_auto=False) or list(CORE_METHODS)
         n_folds = _whole(folds, "--folds", 0)
         k = _whole(mean_weeks, "--mean-weeks", 1)
-        aht_s = parse_duration(aht, option="--aht") if aht is not None else None
+        aht_s = parse_duration(aht, field="--aht") if aht is not None else None
         if aht_s is not None and aht_s <= 0:
             raise InputError(f"--aht must be a duration > 0, got {aht!r}")
         hist, _ = _load(history, column, queue)

@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
         """Shifts and breaks that cover the plan at least paid cost (best partial if short)."""
         fmt = _choice(output_format, "--format", FORMATS)
         _choice(use, "--use", REQUIREMENT_COLUMNS)
-        limit_s = parse_duration(time_limit, option="--time-limit")
+        limit_s = parse_duration(time_limit, field="--time-limit")
         if limit_s <= 0:
             raise InputError(f"--time-limit must be greater than 0, got {time_limit!r}")
         n_workers = _workers(workers)

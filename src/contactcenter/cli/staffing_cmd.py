@@ -79,7 +79,7 @@ def _whole(value: str, option: str, minimum: int) -> int:
 
 
 def _positive_duration(value: str, option: str) -> float:
-    seconds = parse_duration(value, option=option)
+    seconds = parse_duration(value, field=option)
     if seconds <= 0:
         raise InputError(f"{option} must be a duration > 0, got {value!r}")
     return seconds
@@ -184,7 +184,7 @@ def _staff(
     k = _whole(concurrency, "--concurrency", 1)
     levels = _aht_levels(aht, k)
     threshold_s = parse_duration(
-        threshold if threshold is not None else ("90" if k > 1 else "20"), option="--threshold"
+        threshold if threshold is not None else ("90" if k > 1 else "20"), field="--threshold"
     )
     target_sl = _fraction(target, "--target", closed_top=False)
     patience_s = _positive_duration(patience, "--patience") if patience is not None else None
@@ -672,7 +672,7 @@ def register(app: typer.Typer) -> None:
         k = _whole(concurrency, "--concurrency", 1)
         threshold_s = parse_duration(
             threshold if threshold is not None else ("90" if k > 1 else "20"),
-            option="--threshold",
+            field="--threshold",
         )
         rows = _plan_rows(
             path=forecast,
@@ -757,7 +757,7 @@ def register(app: typer.Typer) -> None:
         patience_s = _positive_duration(patience, "--patience") if patience is not None else None
         threshold_s = parse_duration(
             threshold if threshold is not None else ("90" if k > 1 else "20"),
-            option="--threshold",
+            field="--threshold",
         )
         seed_value = _whole(seed, "--seed", 0)
         kind = _choice(service, "--service", ("exponential", "lognormal"))

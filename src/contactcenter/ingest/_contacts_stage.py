@@ -35,8 +35,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from contactcenter.facts import CHANNELS, CONTACTS_SCHEMA, OUTCOMES
 from contactcenter.ingest._text import reject_text
-from contactcenter.model import CHANNELS, CONTACTS_SCHEMA, OUTCOMES
 from contactcenter.store import LoadSession
 
 STAGE = "_contacts_stage"

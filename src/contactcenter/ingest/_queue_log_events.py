@@ -52,8 +52,8 @@ import pyarrow.dataset as pads
 import pyarrow.feather as feather
 
 from contactcenter.errors import FormatError
+from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
 from contactcenter.ingest._text import reject_text
-from contactcenter.model import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
 from contactcenter.store import LoadSession
 
 RAW_TABLE = "queue_log_events"

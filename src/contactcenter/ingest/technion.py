@@ -55,9 +55,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pyarrow as pa
 
 from contactcenter.errors import FormatError, InputError
+from contactcenter.facts import CONTACTS_SCHEMA
 from contactcenter.ingest._text import iter_lines, reject_text
 from contactcenter.ingest.base import IngestOptions
-from contactcenter.model import CONTACTS_SCHEMA
 from contactcenter.store import LoadSession
 
 SOURCE = "technion"

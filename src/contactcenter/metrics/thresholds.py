@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from contactcenter.errors import ConfigError, InputError
-from contactcenter.model import CHANNELS
+from contactcenter.facts import CHANNELS
 from contactcenter.units import parse_duration
 
 DEFAULT_THRESHOLD_S: dict[str, float] = {
@@ -167,10 +167,10 @@ def _settings(path: Path, where: str, entry: Any, *, allow_channel: bool) -> dic
     out: dict[str, Any] = {}
     try:
         if "threshold" in entry:
-            out["threshold_s"] = parse_duration(entry["threshold"], option=f"{where}.threshold")
+            out["threshold_s"] = parse_duration(entry["threshold"], field=f"{where}.threshold")
         if "short_abandon" in entry:
             out["short_abandon_s"] = parse_duration(
-                entry["short_abandon"], option=f"{where}.short_abandon"
+                entry["short_abandon"], field=f"{where}.short_abandon"
             )
         if "target" in entry:
             out["target"] = check_target(float(entry["target"]), option=f"{where}.target")

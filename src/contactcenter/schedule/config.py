@@ -136,7 +136,7 @@ def _duration(value: Any, path: str, where: _Where, interval_s: int | None) -> i
     if not isinstance(value, str):
         raise where.error(path, f"expected a duration such as 30m or 8h30m, got {value!r}")
     try:
-        seconds = parse_duration(value, option=path)
+        seconds = parse_duration(value, field=path)
     except ValueError:
         raise where.error(
             path, f"cannot read {value!r} as a duration; use seconds or 20s, 30m, 4h, 8h30m"

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from contactcenter.errors import InputError
-from contactcenter.model import CONTACTS_SCHEMA, conform
+from contactcenter.facts import CONTACTS_SCHEMA, conform
 from contactcenter.simulate.engine import SimulationResult
 
 DEFAULT_START = dt.datetime(2025, 1, 6, 8, 0, tzinfo=dt.UTC)

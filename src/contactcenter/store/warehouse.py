@@ -1,7 +1,7 @@
 """The store: one DuckDB file holding the canonical tables and the load journal.
 
 Tables
-    contacts        canonical contacts (:data:`contactcenter.model.CONTACTS_SCHEMA`),
+    contacts        canonical contacts (:data:`contactcenter.facts.CONTACTS_SCHEMA`),
                     key (source, contact_id)
     agent_events    canonical agent events, deduplicated on their whole content
     loads           the load journal: one row per ``ingest`` run
@@ -37,7 +37,7 @@ import duckdb
 import pyarrow as pa
 
 from contactcenter.errors import StoreError
-from contactcenter.model import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA, conform
+from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA, conform
 
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",

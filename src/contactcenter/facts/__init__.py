@@ -4,7 +4,7 @@
 ``agent_events`` keeps agent state changes as the sources give them. See docs/data-model.md.
 """
 
-from contactcenter.model.schemas import (
+from contactcenter.facts.schemas import (
     AGENT_EVENT_KINDS,
     AGENT_EVENTS_SCHEMA,
     CHANNELS,
