@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from contactcenter.forecast import CORE_METHODS, backtest, load_holidays, read_history
+from contactcenter.forecasting import CORE_METHODS, backtest, load_holidays, read_history
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 BANK = SHARED / "us-bank-5min-calls-2003" / "bank_calls.csv"

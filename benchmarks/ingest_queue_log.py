@@ -94,8 +94,8 @@ def _duckdb_read_csv(path: Path) -> int:
 
 
 def _parse(path: Path) -> int:
-    from contactcenter.ingest import queue_log
-    from contactcenter.ingest._queue_log_events import QueueLogLoader
+    from contactcenter.sources import queue_log
+    from contactcenter.sources._queue_log_events import QueueLogLoader
     from contactcenter.store import Store
 
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.duckdb") as store:
@@ -118,7 +118,7 @@ class _RollbackError(Exception):
 
 
 def _ingest(path: Path) -> int:
-    from contactcenter.ingest import ingest
+    from contactcenter.sources import ingest
     from contactcenter.store import Store
 
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.duckdb") as store:
@@ -138,7 +138,7 @@ def child(step: str, path: Path) -> None:
     """Run one step in this process and print its JSON result (imports not timed)."""
     import duckdb  # noqa: F401
 
-    import contactcenter.ingest.queue_log
+    import contactcenter.sources.queue_log
     import contactcenter.store  # noqa: F401
 
     started = time.perf_counter()

@@ -46,7 +46,7 @@ import pyarrow as pa
 from contactcenter.engines import open_engine
 from contactcenter.metrics import CATALOG, Thresholds
 from contactcenter.metrics.compiler import compile_report
-from contactcenter.report.query import ReportRequest, run_report
+from contactcenter.reports.query import ReportRequest, run_report
 from contactcenter.store.warehouse import Store
 
 HERE = Path(__file__).resolve().parent
@@ -221,7 +221,7 @@ def contactcenter_phases(db: Path) -> dict[str, float]:
     """The same path cut into its phases (seconds each), to see where the time goes."""
     from contactcenter.metrics import ReportSpec
     from contactcenter.metrics.timezones import offset_segments
-    from contactcenter.report.query import _data_profile, finish
+    from contactcenter.reports.query import _data_profile, finish
 
     t0 = time.perf_counter()
     engine = open_engine("duckdb", db=db)

@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from contactcenter.forecast import read_history, to_grid
-from contactcenter.schedule import lp_bound, parse_shifts, requirement_from_frame, solve
+from contactcenter.forecasting import read_history, to_grid
+from contactcenter.scheduling import lp_bound, parse_shifts, requirement_from_frame, solve
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 BANK = SHARED / "us-bank-5min-calls-2003" / "bank_calls.csv"

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from contactcenter.simulate import simulate, summarize, to_contacts
+from contactcenter.simulation import simulate, summarize, to_contacts
 from contactcenter.staffing import erlang_a
 
 TARGET_PER_MIN = 1_000_000

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from contactcenter.cli.ingest_cmd import format_report
 from contactcenter.cli.main import app
 from contactcenter.store import Store
-from tests.ingest.conftest import QUEUE_LOG_DIR, lines, write
-from tests.ingest.test_ingest_queue_log import CALLS, T
+from tests.sources.conftest import QUEUE_LOG_DIR, lines, write
+from tests.sources.test_ingest_queue_log import CALLS, T
 
 runner = CliRunner()
 

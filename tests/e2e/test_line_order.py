@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactcenter.engines import open_engine
-from contactcenter.ingest import ingest
 from contactcenter.metrics import CATALOG
-from contactcenter.report.query import ReportRequest, run_report
+from contactcenter.reports.query import ReportRequest, run_report
+from contactcenter.sources import ingest
 from contactcenter.store import Store
 from tests.metrics.test_cases import close
 

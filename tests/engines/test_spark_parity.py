@@ -11,7 +11,7 @@ import pytest
 
 from contactcenter.engines import open_engine
 from contactcenter.metrics import CATALOG
-from contactcenter.report.query import ReportRequest, run_report
+from contactcenter.reports.query import ReportRequest, run_report
 from contactcenter.store import Store
 from tests.conftest import contacts_table, memory_engine
 from tests.metrics.test_cases import close

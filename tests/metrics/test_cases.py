@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from contactcenter.metrics import CATALOG, Thresholds
-from contactcenter.report.query import ReportRequest, run_report
+from contactcenter.reports.query import ReportRequest, run_report
 from tests.conftest import contacts_table, memory_engine
 from tests.metrics.reference import reference_report
 

@@ -18,7 +18,7 @@ from contactcenter.metrics.catalog import (
     Metric,
     validate_catalog,
 )
-from contactcenter.report.query import ReportRequest, run_report
+from contactcenter.reports.query import ReportRequest, run_report
 from tests.conftest import contacts_table, memory_engine
 
 T0 = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactcenter.metrics import CATALOG
-from contactcenter.report.query import ReportRequest, run_report
+from contactcenter.reports.query import ReportRequest, run_report
 from tests.conftest import contacts_table, memory_engine
 from tests.metrics.reference import reference_report
 from tests.metrics.test_cases import close

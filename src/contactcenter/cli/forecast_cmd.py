@@ -1,4 +1,4 @@
-"""CLI commands ``forecast`` and ``backtest``: thin wrappers over :mod:`contactcenter.forecast`.
+"""CLI commands ``forecast`` and ``backtest``: thin wrappers over :mod:`contactcenter.forecasting`.
 
 ``forecast`` writes interval_start, queue, calls, calls_lo, calls_hi, aht_s: the input of
 ``contactcenter plan --forecast``. ``backtest`` scores every method (and ``auto``) on
@@ -19,7 +19,7 @@ import typer
 
 from contactcenter.cli.common import user_errors
 from contactcenter.errors import InputError
-from contactcenter.forecast import (
+from contactcenter.forecasting import (
     ALL_METHODS,
     AUTO,
     BASELINES,
@@ -190,7 +190,7 @@ def backtest_sections(result: BacktestResult, scores: pd.DataFrame) -> list[Any]
     the score table."""
     import plotly.graph_objects as go
 
-    from contactcenter.report.html import Chart, Table, Text
+    from contactcenter.reports.html import Chart, Table, Text
 
     sections: list[Any] = [
         Text(
@@ -414,7 +414,7 @@ def register(app: typer.Typer) -> None:
         )
         scores = score_table(result)
         if html is not None:
-            from contactcenter.report.html import write_html
+            from contactcenter.reports.html import write_html
 
             write_html(html, "Forecast backtest", backtest_sections(result, scores))
         if fmt == "csv":

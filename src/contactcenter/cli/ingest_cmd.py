@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from contactcenter.cli.common import user_errors
-from contactcenter.ingest import FORMATS, IngestOptions, ingest
+from contactcenter.sources import FORMATS, IngestOptions, ingest
 from contactcenter.store import LoadReport, Store
 
 PROGRESS_MIN_BYTES = 4 << 20

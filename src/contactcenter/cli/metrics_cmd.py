@@ -11,7 +11,7 @@ from rich.table import Table
 from contactcenter.cli.common import user_errors
 from contactcenter.errors import InputError
 from contactcenter.metrics import CATALOG
-from contactcenter.report.render import metric_rows, metrics_markdown
+from contactcenter.reports.render import metric_rows, metrics_markdown
 
 
 @user_errors

@@ -12,8 +12,8 @@ from contactcenter.engines import open_engine
 from contactcenter.errors import InputError
 from contactcenter.metrics import GROUP_KEYS, Thresholds, select_metrics
 from contactcenter.metrics.thresholds import DEFAULT_TARGET
-from contactcenter.report.query import ReportRequest, run_report
-from contactcenter.report.render import FORMATS, TABLE_METRICS, write_report
+from contactcenter.reports.query import ReportRequest, run_report
+from contactcenter.reports.render import FORMATS, TABLE_METRICS, write_report
 
 
 def _split(value: str | None) -> tuple[str, ...]:

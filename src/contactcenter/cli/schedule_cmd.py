@@ -20,8 +20,8 @@ import typer
 
 from contactcenter.cli.common import user_errors
 from contactcenter.errors import InputError
-from contactcenter.schedule import ScheduleResult, load_shifts, read_plan, solve
-from contactcenter.schedule.plan import REQUIREMENT_COLUMNS
+from contactcenter.scheduling import ScheduleResult, load_shifts, read_plan, solve
+from contactcenter.scheduling.plan import REQUIREMENT_COLUMNS
 from contactcenter.units import parse_duration
 
 FORMATS = ("csv", "json", "table", "xlsx")
@@ -49,7 +49,7 @@ def coverage_sections(result: ScheduleResult) -> list[Any]:
     """HTML report sections: the summary, a coverage chart and the shift table."""
     import plotly.graph_objects as go
 
-    from contactcenter.report.html import Chart, Table, Text
+    from contactcenter.reports.html import Chart, Table, Text
 
     cov = result.coverage
     summary = result.summary()
@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:
             coverage.parent.mkdir(parents=True, exist_ok=True)
             _coverage_frame(result).to_csv(coverage, index=False)
         if html is not None:
-            from contactcenter.report.html import write_html
+            from contactcenter.reports.html import write_html
 
             write_html(html, "Shift schedule", coverage_sections(result))
         if fmt == "csv":

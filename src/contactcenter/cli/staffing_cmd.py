@@ -1,5 +1,5 @@
 """CLI commands ``staff``, ``plan`` and ``simulate``: thin wrappers over
-:mod:`contactcenter.staffing` and :mod:`contactcenter.simulate`.
+:mod:`contactcenter.staffing` and :mod:`contactcenter.simulation`.
 
 Durations accept plain seconds or 20s/30m/4h. Every bad value is an InputError naming
 the option, the value and what is allowed, printed as one ``error: ...`` line (exit 2).
@@ -563,7 +563,7 @@ def _read_plan(
 
 
 def _parse_start(value: str | None) -> dt.datetime:
-    from contactcenter.simulate import DEFAULT_START
+    from contactcenter.simulation import DEFAULT_START
 
     if value is None:
         return DEFAULT_START
@@ -751,7 +751,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Simulate the queue and print its KPIs (optionally write canonical contacts)."""
-        from contactcenter.simulate import simulate, summarize, to_contacts
+        from contactcenter.simulation import simulate, summarize, to_contacts
 
         k = _whole(concurrency, "--concurrency", 1)
         patience_s = _positive_duration(patience, "--patience") if patience is not None else None

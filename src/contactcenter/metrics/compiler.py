@@ -6,7 +6,7 @@ computed with integer arithmetic on epoch seconds shifted to the report's time z
 Ibis's ``bucket()`` is not defined for PySpark and DuckDB's ``time_bucket`` has no Spark
 equivalent.
 
-Group keys (raw values in the query; :func:`contactcenter.report.result.finish` turns
+Group keys (raw values in the query; :func:`contactcenter.reports.result.finish` turns
 them into the documented strings):
 
 ============  ==========================================================  ==============

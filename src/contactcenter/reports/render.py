@@ -1,0 +1,246 @@
+"""Output formats of a KPI report: table (for people), csv, json, xlsx, parquet, html.
+
+Machine formats keep ratios as fractions and the documented column names; the table
+shows ratios as percentages and seconds rounded to one decimal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import pyarrow.parquet as pq
+import xlsxwriter
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from contactcenter.errors import InputError
+from contactcenter.metrics import Metric
+from contactcenter.reports.html import Chart, Section, Table, Text, write_html
+from contactcenter.reports.query import ReportResult
+
+FORMATS = ("table", "csv", "json", "xlsx", "parquet", "html")
+BINARY_FORMATS = ("xlsx", "parquet", "html")
+
+TABLE_METRICS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "timed_out",
+    "in_progress",
+    "ivr_abandoned",
+    "service_level",
+    "abandon_rate",
+    "asa_s",
+    "wait_p90_s",
+    "max_wait_s",
+    "aht_s",
+    "sl_target_met_share",
+)
+"""Metrics the ``table`` format shows when ``--metrics`` is not given (a terminal is narrow)."""
+
+
+def human(value: Any, metric: Metric | None) -> str:
+    """A cell for people: percentages for fractions, one decimal for seconds."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if metric is None:
+        return str(value)
+    if metric.unit == "fraction":
+        return f"{value * 100:.1f}%"
+    if metric.unit == "seconds":
+        return f"{value:.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _metric_of(result: ReportResult) -> dict[str, Metric]:
+    return {m.name: m for m in result.metrics}
+
+
+def print_table(result: ReportResult, console: Console, *, title: str = "KPI report") -> None:
+    """Print ``result`` as a rich table followed by its notes."""
+    metrics = _metric_of(result)
+    table = RichTable(title=title, title_justify="left", header_style="bold")
+    for name in result.table.column_names:
+        table.add_column(name, justify="left" if name in result.keys else "right", no_wrap=True)
+    for row in result.rows():
+        table.add_row(*(human(row[c], metrics.get(c)) for c in result.table.column_names))
+    console.print(table)
+    console.print(f"time zone: {result.tz}", style="dim")
+    for note in result.notes:
+        console.print(f"note: {note}", style="yellow")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def render_csv(result: ReportResult) -> str:
+    """CSV text: header of column names, empty cells for nulls."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(result.table.column_names)
+    for row in result.rows():
+        writer.writerow(["" if v is None else v for v in row.values()])
+    return buf.getvalue()
+
+
+def render_json(result: ReportResult) -> str:
+    """JSON: {"parameters": ..., "notes": [...], "rows": [{column: value}, ...]}."""
+    rows = [{k: _plain(v) for k, v in row.items()} for row in result.rows()]
+    doc = {"parameters": result.parameters, "notes": list(result.notes), "rows": rows}
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def write_xlsx(result: ReportResult, path: Path) -> None:
+    """Excel workbook: sheet ``report`` (fractions formatted as %) and ``definitions``."""
+    metrics = _metric_of(result)
+    book = xlsxwriter.Workbook(str(path))
+    try:
+        sheet = book.add_worksheet("report")
+        bold = book.add_format({"bold": True})
+        pct = book.add_format({"num_format": "0.0%"})
+        secs = book.add_format({"num_format": "0.0"})
+        for c, name in enumerate(result.table.column_names):
+            sheet.write(0, c, name, bold)
+            sheet.set_column(c, c, max(10, len(name) + 2))
+        for r, row in enumerate(result.rows(), start=1):
+            for c, name in enumerate(result.table.column_names):
+                value = _plain(row[name])
+                metric = metrics.get(name)
+                fmt = None
+                if metric is not None and metric.unit == "fraction":
+                    fmt = pct
+                elif metric is not None and metric.unit == "seconds":
+                    fmt = secs
+                if value is None:
+                    sheet.write_blank(r, c, None)
+                else:
+                    sheet.write(r, c, value, fmt)
+        defs = book.add_worksheet("definitions")
+        for c, head in enumerate(("metric", "formula", "unit", "description")):
+            defs.write(0, c, head, bold)
+        for r, m in enumerate(result.metrics, start=1):
+            defs.write_row(r, 0, [m.name, m.formula, m.unit, m.description])
+        row_no = len(result.metrics) + 2
+        for key, value in result.parameters.items():
+            defs.write_row(row_no, 0, [key, json.dumps(value)])
+            row_no += 1
+        for note in result.notes:
+            defs.write_row(row_no, 0, ["note", note])
+            row_no += 1
+    finally:
+        book.close()
+
+
+def html_sections(
+    result: ReportResult, by_interval: ReportResult | None, *, target: float
+) -> list[Section]:
+    """Charts (SL per interval against the target, volume, abandon rate), then the table."""
+    sections: list[Section] = []
+    source = by_interval if by_interval is not None else result
+    if "interval_start" in source.table.column_names:
+        rows = source.rows()
+        x = [r["interval_start"] for r in rows]
+        sl = go.Figure()
+        levels = [r.get("service_level") for r in rows]
+        colours = ["#2e9e5b" if v is not None and v >= target else "#e0703a" for v in levels]
+        sl.add_bar(x=x, y=levels, name="service level", marker_color=colours)
+        sl.add_hline(y=target, line_dash="dash", annotation_text=f"target {target:.0%}")
+        sl.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.05], height=380)
+        sections.append(Chart("Service level per interval against the target", sl))
+        vol = go.Figure()
+        for name in ("answered", "abandoned", "timed_out"):
+            vol.add_bar(x=x, y=[r.get(name) for r in rows], name=name)
+        vol.update_layout(barmode="stack", height=340)
+        sections.append(Chart("Volume per interval", vol))
+        ab = go.Figure()
+        ab.add_scatter(x=x, y=[r.get("abandon_rate") for r in rows], mode="lines+markers")
+        ab.update_layout(yaxis_tickformat=".0%", height=300)
+        sections.append(Chart("Abandon rate per interval", ab))
+    metrics = _metric_of(result)
+    names = result.table.column_names
+    sections.append(
+        Table(
+            "KPIs",
+            names,
+            [[human(row[c], metrics.get(c)) for c in names] for row in result.rows()],
+        )
+    )
+    sections.append(Text(f"Time zone: {result.tz}. Parameters: {json.dumps(result.parameters)}"))
+    sections.extend(Text(f"Note: {n}") for n in result.notes)
+    defs = [[m.name, m.formula] for m in result.metrics]
+    sections.append(Table("Definitions", ["metric", "formula"], defs))
+    return sections
+
+
+def write_report(
+    result: ReportResult,
+    fmt: str,
+    output: Path | None,
+    *,
+    console: Console,
+    by_interval: ReportResult | None = None,
+    target: float = 0.8,
+) -> Path | None:
+    """Write ``result`` in ``fmt`` to ``output`` (stdout for text formats when None)."""
+    if fmt not in FORMATS:
+        raise InputError(f"--format: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    if fmt in BINARY_FORMATS and output is None:
+        raise InputError(f"--format {fmt} writes a file: give --output FILE")
+    if fmt == "table":
+        if output is None:
+            print_table(result, console)
+            return None
+        with output.open("w", encoding="utf-8") as fh:
+            print_table(result, Console(file=fh, width=200))
+        return output
+    if fmt in ("csv", "json"):
+        text = render_csv(result) if fmt == "csv" else render_json(result) + "\n"
+        if output is None:
+            console.file.write(text)
+            return None
+        output.write_text(text, encoding="utf-8")
+        return output
+    assert output is not None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        pq.write_table(result.table, output)
+    elif fmt == "xlsx":
+        write_xlsx(result, output)
+    else:
+        write_html(
+            output, "Contact-center KPI report", html_sections(result, by_interval, target=target)
+        )
+    return output
+
+
+def metric_rows(metrics: Sequence[Metric]) -> list[dict[str, str]]:
+    """The catalog as rows (name, kind, unit, formula, description)."""
+    return [
+        {
+            "name": m.name,
+            "kind": m.kind,
+            "unit": m.unit,
+            "formula": m.formula,
+            "description": m.description,
+        }
+        for m in metrics
+    ]
+
+
+def metrics_markdown(metrics: Sequence[Metric]) -> str:
+    """The catalog as a Markdown table (docs/metrics.md embeds it verbatim)."""
+    lines = ["| name | kind | unit | formula | description |", "|---|---|---|---|---|"]
+    for m in metrics:
+        cells = [m.name, m.kind, m.unit, m.formula, m.description]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

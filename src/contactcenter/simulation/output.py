@@ -1,0 +1,139 @@
+"""What a simulated run gives back: its own summary and canonical contacts.
+
+The summary uses the KPI engine's definitions, so that the same contacts loaded into the
+store give the same numbers (with the store's short-abandon threshold S set to 0):
+
+    offered        contacts that arrived in the run
+    service_level  answered with wait_s <= T / offered (the "offered" definition)
+    p_wait         contacts with wait_s > 0 / offered
+    asa_s          mean wait_s of answered contacts (average speed of answer)
+    p_abandon      abandoned / offered (abandon_rate_raw)
+    occupancy      agent-seconds with at least one contact open, inside the run, /
+                   agent-seconds on duty
+    mean_wait_s    mean wait_s of all offered contacts, abandoned included; this, not
+                   asa_s, is what the Erlang models call ASA (mean wait over all arrivals)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from contactcenter.errors import InputError
+from contactcenter.facts import CONTACTS_SCHEMA, conform
+from contactcenter.simulation.engine import SimulationResult
+
+DEFAULT_START = dt.datetime(2025, 1, 6, 8, 0, tzinfo=dt.UTC)
+"""Default first instant of a simulated day: Monday 6 January 2025, 08:00 UTC (fixed, so
+that the same command writes the same contacts)."""
+
+
+def _busy_union_s(result: SimulationResult) -> float:
+    """Agent-seconds with at least one contact open, clipped to the run's horizon."""
+    served = result.answered
+    if not served.any():
+        return 0.0
+    start = result.arrival_s[served] + result.wait_s[served]
+    end = start + result.service_s[served]
+    horizon = result.horizon_s
+    start = np.clip(start, 0.0, horizon)
+    end = np.clip(end, 0.0, horizon)
+    agent = result.agent[served]
+    if result.concurrency == 1:
+        return float(np.sum(end - start))
+    # union of intervals per agent: shift each agent by a gap larger than the horizon
+    shift = agent.astype(np.float64) * (2.0 * horizon + 1.0)
+    s = start + shift
+    e = end + shift
+    order = np.argsort(s, kind="stable")
+    s, e = s[order], e[order]
+    reach = np.maximum.accumulate(e)
+    prev = np.concatenate(([-np.inf], reach[:-1]))
+    return float(np.sum(np.maximum(0.0, reach - np.maximum(s, prev))))
+
+
+def summarize(result: SimulationResult, *, threshold_s: float = 20.0) -> dict[str, Any]:
+    """The run's summary (definitions in the module docstring); ratios are None when
+    nothing was offered (an empty denominator)."""
+    if not threshold_s >= 0:
+        raise InputError(f"threshold_s must be >= 0, got {threshold_s:g}")
+    offered = len(result)
+    answered = int(np.count_nonzero(result.answered))
+    abandoned = offered - answered
+    within = int(np.count_nonzero(result.answered & (result.wait_s <= threshold_s)))
+    staffed = float(np.sum(result.agents_per_interval)) * result.interval_s
+    busy = _busy_union_s(result)
+
+    def ratio(num: float, den: float) -> float | None:
+        return num / den if den > 0 else None
+
+    return {
+        "offered": offered,
+        "answered": answered,
+        "abandoned": abandoned,
+        "threshold_s": float(threshold_s),
+        "service_level": ratio(within, offered),
+        "p_wait": ratio(float(np.count_nonzero(result.wait_s > 0)), offered),
+        "asa_s": float(np.mean(result.wait_s[result.answered])) if answered else None,
+        "p_abandon": ratio(abandoned, offered),
+        "occupancy": ratio(busy, staffed),
+        "mean_wait_s": float(np.mean(result.wait_s)) if offered else None,
+        "contacts": offered,
+    }
+
+
+def to_contacts(
+    result: SimulationResult,
+    *,
+    start: dt.datetime = DEFAULT_START,
+    queue: str = "simulated",
+    channel: str = "voice",
+) -> pa.Table:
+    """The run as canonical contacts (``CONTACTS_SCHEMA``): source "simulate", outcome
+    answered/abandoned, wait_s, talk_s (the handle time), hold_s/acw_s null, agent_id,
+    offered_at = ``start`` + arrival (UTC), contact_id unique per (queue, seed, start, n).
+    """
+    if start.tzinfo is None:
+        raise InputError(f"start must carry a time zone (e.g. 2025-01-06T08:00Z), got {start}")
+    if channel not in ("voice", "chat"):
+        raise InputError(f"channel must be voice or chat, got {channel!r}")
+    n = len(result)
+    t0 = np.datetime64(start.astimezone(dt.UTC).replace(tzinfo=None), "us")
+    arrival_us = np.round(result.arrival_s * 1e6).astype("timedelta64[us]")
+    wait_us = np.round(result.wait_s * 1e6).astype("timedelta64[us]")
+    svc = np.where(result.answered, result.service_s, 0.0)
+    svc_us = np.round(svc * 1e6).astype("timedelta64[us]")
+    offered_at = t0 + arrival_us
+    answered_at = offered_at + wait_us
+    ended_at = answered_at + svc_us
+    stamp = start.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    prefix = f"{queue}-{result.seed}-{stamp}-"
+    ids = [f"{prefix}{i:07d}" for i in range(1, n + 1)]
+    answered = result.answered
+    n_agents = max(1, int(result.agent.max()) + 1) if n else 1
+    agent_ids = np.array([f"agent-{a + 1:03d}" for a in range(n_agents)])
+    agent_col = pa.array(
+        agent_ids[np.maximum(result.agent, 0)],
+        pa.string(),
+        mask=~answered,
+    )
+    ts = pa.timestamp("us", tz="UTC")
+    table = pa.table(
+        {
+            "contact_id": pa.array(ids, pa.string()),
+            "source": pa.array(["simulate"] * n, pa.string()),
+            "channel": pa.array([channel] * n, pa.string()),
+            "queue": pa.array([queue] * n, pa.string()),
+            "offered_at": pa.array(offered_at, ts),
+            "answered_at": pa.array(answered_at, ts, mask=~answered),
+            "ended_at": pa.array(np.where(answered, ended_at, answered_at), ts),
+            "outcome": pa.array(np.where(answered, "answered", "abandoned"), pa.string()),
+            "wait_s": pa.array(result.wait_s, pa.float64()),
+            "talk_s": pa.array(svc, pa.float64(), mask=~answered),
+            "agent_id": agent_col,
+        }
+    )
+    return conform(table, CONTACTS_SCHEMA, what="simulated contacts")

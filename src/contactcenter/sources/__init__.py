@@ -1,0 +1,58 @@
+"""Ingestion of real formats into the store: one module per format.
+
+========================  =====================================================
+format                    module
+========================  =====================================================
+``queue_log``             :mod:`contactcenter.sources.queue_log` (raw Asterisk file)
+``queue_log_csv``         :mod:`contactcenter.sources.queue_log_csv` (DB export)
+``technion``              :mod:`contactcenter.sources.technion`
+``contacts``              :mod:`contactcenter.sources.contacts_file` (Parquet/CSV)
+``csv``                   :mod:`contactcenter.sources.mapped_csv` (YAML mapping)
+========================  =====================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from contactcenter.errors import InputError
+from contactcenter.sources.base import IngestOptions, LoadFn
+from contactcenter.store import LoadReport, Store
+
+FORMATS: dict[str, str] = {
+    "queue_log": "contactcenter.sources.queue_log",
+    "queue_log_csv": "contactcenter.sources.queue_log_csv",
+    "technion": "contactcenter.sources.technion",
+    "contacts": "contactcenter.sources.contacts_file",
+    "csv": "contactcenter.sources.mapped_csv",
+}
+
+
+def loader(fmt: str) -> LoadFn:
+    """Return the ``load`` function of format ``fmt``."""
+    if fmt not in FORMATS:
+        raise InputError(f"--format: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    module = importlib.import_module(FORMATS[fmt])
+    fn: LoadFn = module.load
+    return fn
+
+
+def ingest(
+    store: Store, *, fmt: str, files: Sequence[str | Path], options: IngestOptions | None = None
+) -> LoadReport:
+    """Load ``files`` of format ``fmt`` into ``store`` in one transaction; return the report."""
+    load = loader(fmt)
+    paths = [Path(f) for f in files]
+    if not paths:
+        raise InputError("ingest: give at least one FILE")
+    for p in paths:
+        if not p.is_file():
+            raise InputError(f"FILE: {p} does not exist or is not a file")
+    with store.load(fmt=fmt, files=[str(p) for p in paths]) as session:
+        load(session, paths, options or IngestOptions())
+    return store.last_report
+
+
+__all__ = ["FORMATS", "IngestOptions", "ingest", "loader"]

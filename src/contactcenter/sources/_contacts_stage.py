@@ -1,0 +1,310 @@
+"""Validation of per-contact rows, shared by the ``contacts`` and ``csv`` formats.
+
+Rows arrive as text (one column per canonical contacts column; an absent column is empty),
+with their file, line number and original text. They are staged in a temporary table,
+then one SQL statement casts and checks every row:
+
+=====================================  ==================================================
+check                                  reject reason
+=====================================  ==================================================
+contact_id empty                       ``contact_id is empty``
+source empty (and no --source)         ``source is empty``
+channel not a known channel            ``channel must be one of voice, chat, ...``
+outcome empty or unknown               ``outcome must be one of answered, ...``
+offered_at empty or not a timestamp    ``offered_at is empty`` / ``... is not a timestamp``
+answered_at/ended_at not a timestamp   ``answered_at is not a timestamp``
+wait_s..acw_s not a number >= 0        ``wait_s is not a number >= 0``
+transferred not a boolean              ``transferred is not true/false``
+ring_no_answer not a whole number >= 0 ``ring_no_answer is not a whole number >= 0``
+answered_at or ended_at before offer   ``answered_at is before offered_at``
+=====================================  ==================================================
+
+Defaults: channel empty -> ``voice``; transferred empty -> false; ring_no_answer empty
+-> 0; source empty -> the format's default (``--source`` replaces every row's source).
+Timestamps without a zone are read in the stage's time zone (UTC unless told).
+
+A second row with the same (source, contact_id) in one load is ignored as ``duplicate
+row`` when all its values equal the first, otherwise rejected (the first row, in file
+order, wins). The surviving rows replace stored contacts with the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+
+from contactcenter.facts import CHANNELS, CONTACTS_SCHEMA, OUTCOMES
+from contactcenter.sources._text import reject_text
+from contactcenter.store import LoadSession
+
+STAGE = "_contacts_stage"
+COLUMNS: tuple[str, ...] = tuple(CONTACTS_SCHEMA.names)
+"""Canonical column names, all accepted as input columns."""
+
+I_DUPLICATE = "duplicate row"
+R_REPEATED = "contact_id repeated with different values"
+
+_TIMESTAMPS = ("offered_at", "answered_at", "ended_at")
+_DURATIONS = ("wait_s", "talk_s", "hold_s", "acw_s")
+_SQL_TYPES = {
+    "offered_at": "TIMESTAMPTZ",
+    "answered_at": "TIMESTAMPTZ",
+    "ended_at": "TIMESTAMPTZ",
+    "wait_s": "DOUBLE",
+    "talk_s": "DOUBLE",
+    "hold_s": "DOUBLE",
+    "acw_s": "DOUBLE",
+    "transferred": "BOOLEAN",
+    "ring_no_answer": "INTEGER",
+    "source_line": "BIGINT",
+}
+
+
+def _q(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class ContactsStage:
+    """Stage rows, then validate and upsert them (see the module docstring).
+
+    CSV rows are staged as text in a temporary table; Parquet files are validated where
+    they are (a view over ``read_parquet``), so a large file is streamed, not copied. Only
+    the rejects and the rows of repeated keys are materialised.
+    """
+
+    def __init__(
+        self,
+        session: LoadSession,
+        files: Sequence[Path],
+        *,
+        default_source: str,
+        source_override: str | None,
+        derive_wait: bool = False,
+    ) -> None:
+        self.session = session
+        self.default_source = default_source
+        self.source_override = source_override
+        self.derive_wait = derive_wait
+        order = sorted(range(len(files)), key=lambda i: (files[i].name, i))
+        # by base name then position; the same file given twice is two files
+        self.rank = {i: r for r, i in enumerate(order)}
+        self.sources: list[str] = []
+        self._staged_text = False
+
+    def add(
+        self,
+        index: int,
+        path: Path,
+        columns: dict[str, list[str | None]],
+        lines: list[int],
+        texts: list[str],
+    ) -> None:
+        """Stage rows of file number ``index``, ``path``: canonical column -> values
+        (``None`` = empty)."""
+        n = len(lines)
+        con = self.session.con
+        if not self._staged_text:
+            cols = ", ".join(f'"{c}" VARCHAR' for c in COLUMNS)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {STAGE} ({cols}, _file VARCHAR, "
+                "_rank INTEGER, _line BIGINT, _text VARCHAR)"
+            )
+            self.sources.append(f"SELECT * FROM {STAGE}")
+            self._staged_text = True
+        if not n:
+            return
+        data: dict[str, pa.Array] = {
+            c: pa.array(v, pa.string()) for c, v in columns.items() if c in COLUMNS
+        }
+        data["_file"] = pa.array([path.name] * n, pa.string())
+        data["_rank"] = pa.array([self.rank[index]] * n, pa.int32())
+        data["_line"] = pa.array(lines, pa.int64())
+        data["_text"] = pa.array([reject_text(t) for t in texts], pa.string())
+        table = pa.table(data)
+        name = f"_contacts_batch_{id(table)}"
+        con.register(name, table)
+        try:
+            cols = ", ".join(f'"{c}"' for c in table.column_names)
+            con.execute(f"INSERT INTO {STAGE} ({cols}) SELECT {cols} FROM {name}")
+        finally:
+            con.unregister(name)
+
+    def add_relation(self, index: int, path: Path, select_sql: str, names: Sequence[str]) -> None:
+        """Validate rows of file number ``index`` in place: ``select_sql`` yields the
+        canonical columns ``names`` (any types) plus ``_line`` and ``_text``."""
+        exprs = []
+        for c in COLUMNS:
+            if c not in names:
+                exprs.append(f'CAST(NULL AS VARCHAR) AS "{c}"')
+            elif c in _SQL_TYPES:
+                exprs.append(f'"{c}"')  # cast (and checked) by the validation
+            else:
+                exprs.append(f'CAST("{c}" AS VARCHAR) AS "{c}"')
+        rank = self.rank[index]
+        file = _q(path.name)
+        self.sources.append(
+            f"SELECT {', '.join(exprs)}, {file} AS _file, {rank} AS _rank, _line, _text "
+            f"FROM ({select_sql})"
+        )
+
+    def finish(self, *, rows_read: int) -> None:
+        """Validate, account for ``rows_read`` staged rows, and upsert the good ones."""
+        con = self.session.con
+        acc = self.session.account
+        if not self.sources:
+            return
+        checked = [
+            f"CREATE OR REPLACE TEMP VIEW _contacts_checked_{i} AS {self._validate_sql(src)}"
+            for i, src in enumerate(self.sources)
+        ]
+        for sql in checked:
+            con.execute(sql)
+        union = " UNION ALL ".join(
+            f"SELECT * FROM _contacts_checked_{i}" for i in range(len(self.sources))
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _contacts_checked AS {union}")
+        rejects = con.execute(
+            "SELECT _file, _line, _reason, _text FROM _contacts_checked "
+            "WHERE _reason IS NOT NULL ORDER BY _rank, _line"
+        ).fetchall()
+        for file, line, reason, text in rejects:
+            acc.reject(str(file), int(line), str(reason), str(text or ""))
+        cols = ", ".join(f'"{c}"' for c in COLUMNS)
+        # rows whose (source, contact_id) occurs more than once: usually none
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _contacts_ranked AS
+            WITH keys AS (
+                SELECT source, contact_id FROM _contacts_checked WHERE _reason IS NULL
+                GROUP BY source, contact_id HAVING count(*) > 1
+            )
+            SELECT *,
+                   row_number() OVER k AS _n,
+                   first_value(_file || ':' || _line) OVER k AS _first
+            FROM _contacts_checked c SEMI JOIN keys USING (source, contact_id)
+            WHERE _reason IS NULL
+            WINDOW k AS (PARTITION BY source, contact_id ORDER BY _rank, _line)
+            """
+        )
+        same = " AND ".join(
+            f'f."{c}" IS NOT DISTINCT FROM r."{c}"'
+            for c in COLUMNS
+            if c not in ("source_file", "source_line")
+        )
+        repeated = con.execute(
+            f"""SELECT _file, _line, _text, _first FROM _contacts_ranked r
+                WHERE _n > 1 AND NOT EXISTS (
+                    SELECT 1 FROM _contacts_ranked f
+                    WHERE f._n = 1 AND f.source = r.source AND f.contact_id = r.contact_id
+                      AND ({same}))
+                ORDER BY _rank, _line"""
+        ).fetchall()
+        for file, line, text, first in repeated:
+            acc.reject(str(file), int(line), R_REPEATED, f"{text}  [first at {first}]")
+        dup = con.execute("SELECT count(*) FROM _contacts_ranked WHERE _n > 1").fetchone()
+        n_dup = (int(dup[0]) if dup else 0) - len(repeated)
+        acc.ignore(I_DUPLICATE, n_dup)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _contacts_later AS "
+            "SELECT _rank, _line FROM _contacts_ranked WHERE _n > 1"
+        )
+        con.execute("DROP TABLE _contacts_ranked")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW _contacts_new AS
+                SELECT {cols} FROM _contacts_checked c
+                WHERE _reason IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM _contacts_later l
+                                  WHERE l._rank = c._rank AND l._line = c._line)"""
+        )
+        good = con.execute("SELECT count(*) FROM _contacts_new").fetchone()
+        n_good = int(good[0]) if good else 0
+        acc.used += n_good
+        extra = rows_read - n_good - n_dup - len(repeated) - len(rejects)
+        if extra:  # pragma: no cover - a bug, caught by the store's accounting check too
+            raise AssertionError(f"contacts stage lost {extra} rows")
+        if n_good:
+            self.session.upsert_contacts("_contacts_new")
+        con.execute("DROP VIEW _contacts_new")
+        con.execute("DROP TABLE _contacts_later")
+        con.execute("DROP VIEW _contacts_checked")
+        for i in range(len(self.sources)):
+            con.execute(f"DROP VIEW _contacts_checked_{i}")
+        if self._staged_text:
+            con.execute(f"DROP TABLE {STAGE}")
+
+    def _validate_sql(self, source_sql: str) -> str:
+        def cast(c: str) -> str:
+            return f'TRY_CAST("{c}" AS {_SQL_TYPES[c]})'
+
+        src = (
+            _q(self.source_override)
+            if self.source_override
+            else f"coalesce(NULLIF(trim(source), ''), {_q(self.default_source)})"
+        )
+        checks = [
+            "WHEN NULLIF(trim(contact_id), '') IS NULL THEN 'contact_id is empty'",
+            f"WHEN {src} IS NULL THEN 'source is empty'",
+            f"WHEN coalesce(NULLIF(channel, ''), 'voice') NOT IN {_in(CHANNELS)} "
+            f"THEN 'channel must be one of {', '.join(CHANNELS)}'",
+            f"WHEN outcome IS NULL OR outcome NOT IN {_in(OUTCOMES)} "
+            f"THEN 'outcome must be one of {', '.join(OUTCOMES)}'",
+            "WHEN offered_at IS NULL THEN 'offered_at is empty'",
+        ]
+        for c in _TIMESTAMPS:
+            checks.append(
+                f"WHEN {c} IS NOT NULL AND {cast(c)} IS NULL THEN '{c} is not a timestamp'"
+            )
+        for c in _DURATIONS:
+            checks.append(
+                f"WHEN {c} IS NOT NULL AND NOT coalesce({cast(c)} >= 0 AND {cast(c)} < 1e12, "
+                f"false) THEN '{c} is not a number >= 0'"
+            )
+        checks += [
+            "WHEN transferred IS NOT NULL AND TRY_CAST(transferred AS BOOLEAN) IS NULL "
+            "THEN 'transferred is not true/false'",
+            "WHEN ring_no_answer IS NOT NULL AND NOT coalesce(TRY_CAST(ring_no_answer AS "
+            "INTEGER) >= 0, false) THEN 'ring_no_answer is not a whole number >= 0'",
+            "WHEN source_line IS NOT NULL AND TRY_CAST(source_line AS BIGINT) IS NULL "
+            "THEN 'source_line is not a whole number'",
+            f"WHEN {cast('answered_at')} < {cast('offered_at')} "
+            "THEN 'answered_at is before offered_at'",
+            f"WHEN {cast('ended_at')} < {cast('offered_at')} THEN 'ended_at is before offered_at'",
+        ]
+        wait = cast("wait_s")
+        if self.derive_wait:
+            off = cast("offered_at")
+            wait = (
+                f"coalesce({wait}, CASE WHEN outcome = 'answered' "
+                f"THEN epoch({cast('answered_at')}) - epoch({off}) "
+                f"WHEN outcome IN ('abandoned', 'timed_out') "
+                f"THEN epoch({cast('ended_at')}) - epoch({off}) END)"
+            )
+        values = {
+            "contact_id": "contact_id",
+            "source": src,
+            "channel": "coalesce(NULLIF(channel, ''), 'voice')",
+            "queue": "queue",
+            "customer_id": "customer_id",
+            "outcome": "outcome",
+            "wait_s": wait,
+            "transferred": "coalesce(TRY_CAST(transferred AS BOOLEAN), false)",
+            "ring_no_answer": "coalesce(TRY_CAST(ring_no_answer AS INTEGER), 0)",
+            "agent_id": "agent_id",
+            "source_tz": "source_tz",
+            "source_file": "coalesce(source_file, _file)",
+            "source_line": f"coalesce({cast('source_line')}, _line)",
+        }
+        exprs = []
+        for c in COLUMNS:
+            expr = values.get(c) or cast(c)
+            exprs.append(f'{expr} AS "{c}"')
+        return (
+            f"SELECT {', '.join(exprs)}, CASE {' '.join(checks)} END AS _reason, "
+            f"_file, _rank, _line, _text FROM ({source_sql})"
+        )
+
+
+def _in(values: Sequence[str]) -> str:
+    return "(" + ", ".join(_q(v) for v in values) + ")"

@@ -1,0 +1,635 @@
+"""Asterisk queue_log events to canonical contacts and agent events: the one mechanism
+behind both queue_log formats (the raw pipe file and the database-table exports).
+
+A format turns its lines into *event rows* in the standard Asterisk layout
+``time | callid | queue | agent | EVENT | data1 .. data5`` (the PBXware export is moved
+back into that layout by its reader) and hands them here in Arrow batches. This module
+
+1. classifies each row (rejected, ignored with a reason, or kept) and accounts for it;
+2. keeps the rows of the events it uses in the store table ``queue_log_events``;
+3. drops rows whose whole content is already there (``duplicate line`` when the copy came
+   in the same load, ``already in the store`` when an earlier load brought it);
+4. re-derives the contacts of every call id that received new events, from *all* the stored
+   events of those calls, so a contact left ``in_progress`` by one load is completed by a
+   later load that brings its end, and files may come in any order;
+5. writes the agent events of the new rows.
+
+Contact rules (documented for users in docs/ingestion.md)
+    * A contact is one ENTERQUEUE: ``contact_id = callid@queue@enter_epoch`` (whole
+      seconds), with ``#2``, ``#3``... when the same call enters the same queue twice in
+      the same second. The events of a call in a queue are ordered by (time, ENTERQUEUE
+      first, seq) -- seq is the order of storage: earlier loads first, within a load by
+      file name and line; each event belongs to the latest ENTERQUEUE of the same call id
+      and queue before it. Events before any ENTERQUEUE of their call and
+      queue wait in the store until it arrives.
+    * The first final event decides the outcome: COMPLETEAGENT, COMPLETECALLER, TRANSFER,
+      BLINDTRANSFER, ATTENDEDTRANSFER -> answered; ABANDON, EXITWITHKEY -> abandoned;
+      EXITWITHTIMEOUT, EXITEMPTY, WITHDRAW -> timed_out. Without a final event, a CONNECT
+      makes the contact answered (its end still unknown: ended_at and talk_s null);
+      without either it is in_progress.
+    * wait_s is the event's own holdtime/waittime field (CONNECT data1; COMPLETE* data1;
+      ABANDON, EXITWITHTIMEOUT, EXITEMPTY, WITHDRAW data3; EXITWITHKEY data4; TRANSFER*
+      data3); when that field is missing or not a non-negative number, the difference of
+      the timestamps. When both exist and differ by more than 1 s the field is kept and
+      the load notes how many contacts differ.
+    * talk_s is the calltime of COMPLETE* (data2) or TRANSFER* (data4); hold_s and acw_s
+      are null (the log does not record them). ring_no_answer counts RINGNOANSWER lines;
+      transferred is true when a TRANSFER, BLINDTRANSFER or ATTENDEDTRANSFER is seen.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pyarrow.feather as feather
+
+from contactcenter.errors import FormatError
+from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
+from contactcenter.sources._text import reject_text
+from contactcenter.store import LoadSession
+
+RAW_TABLE = "queue_log_events"
+
+FINAL_ANSWERED = (
+    "COMPLETEAGENT",
+    "COMPLETECALLER",
+    "TRANSFER",
+    "BLINDTRANSFER",
+    "ATTENDEDTRANSFER",
+)
+FINAL_ABANDONED = ("ABANDON", "EXITWITHKEY")
+FINAL_TIMED_OUT = ("EXITWITHTIMEOUT", "EXITEMPTY", "WITHDRAW")
+TRANSFERS = ("TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
+FINALS = FINAL_ANSWERED + FINAL_ABANDONED + FINAL_TIMED_OUT
+CALL_EVENTS = ("ENTERQUEUE", "CONNECT", "RINGNOANSWER", *FINALS)
+"""queue_log verbs that make contacts."""
+
+AGENT_EVENT_KIND: dict[str, str] = {
+    "AGENTLOGIN": "login",
+    "AGENTCALLBACKLOGIN": "login",
+    "AGENTLOGOFF": "logout",
+    "AGENTCALLBACKLOGOFF": "logout",
+    "PAUSE": "pause",
+    "PAUSEALL": "pause",
+    "UNPAUSE": "unpause",
+    "UNPAUSEALL": "unpause",
+    "ADDMEMBER": "added_to_queue",
+    "REMOVEMEMBER": "removed_from_queue",
+}
+"""queue_log verbs that make agent events, and the canonical kind of each."""
+
+USED_EVENTS = CALL_EVENTS + tuple(AGENT_EVENT_KIND)
+
+NO_CALL_ID = ("", "NONE", "REALTIME", "MANAGER", "CLI")
+NO_NAME = ("", "NONE")
+
+BATCH_COLUMNS = (
+    "source_line",
+    "text",
+    "ts",
+    "callid",
+    "queue",
+    "agent",
+    "event",
+    "data1",
+    "data2",
+    "data3",
+    "data4",
+    "data5",
+    "data_rest",
+    "pre_reject",
+    "pre_ignore",
+    "source_tz",
+)
+"""Columns of the Arrow batches a format hands to :meth:`QueueLogLoader.add_batch`:
+source_line (int64), text (the line, for the rejects file), ts (timestamp[us, UTC], null
+when the time could not be read), the standard fields as strings (null when absent),
+data_rest (fields after data5, joined by '|'), pre_reject (the format's reject reason, or
+null), pre_ignore (the format's reason to ignore the row, e.g. a blank line, or null),
+source_tz (the zone naive times were read in, or null for UTC epochs)."""
+
+_FIELDS = (
+    "callid",
+    "queue",
+    "agent",
+    "event",
+    "data1",
+    "data2",
+    "data3",
+    "data4",
+    "data5",
+    "data_rest",
+)
+
+_RAW_DDL = f"""
+CREATE TABLE IF NOT EXISTS {RAW_TABLE} (
+    load_id BIGINT NOT NULL,
+    source VARCHAR NOT NULL,
+    seq BIGINT NOT NULL,
+    ts TIMESTAMPTZ NOT NULL,
+    callid VARCHAR,
+    queue VARCHAR,
+    agent VARCHAR,
+    event VARCHAR NOT NULL,
+    data1 VARCHAR,
+    data2 VARCHAR,
+    data3 VARCHAR,
+    data4 VARCHAR,
+    data5 VARCHAR,
+    data_rest VARCHAR,
+    source_tz VARCHAR,
+    source_file VARCHAR NOT NULL,
+    source_line BIGINT NOT NULL
+)
+"""
+
+_EVENT_NAME = r"^[A-Z][A-Z0-9_]*$"
+
+CONTENT_HASH = (
+    "md5_number(concat_ws(chr(31), CAST(epoch_us(ts) AS VARCHAR), "
+    + ", ".join(f"coalesce({f}, '')" for f in _FIELDS)
+    + "))"
+)
+"""SQL: the identity of an event line: time (to the microsecond), call id, queue, agent,
+verb and data fields, an absent field equal to an empty one. Two lines with the same
+content are one event, whichever file or format (raw file, realtime or PBXware export)
+they came from."""
+
+R_EVENT_NAME = "event is not a queue_log verb (A-Z, 0-9, _)"
+R_NO_CALLID = "call event without a call id"
+R_NO_QUEUE = "call event without a queue"
+R_NO_AGENT = "agent event without an agent"
+I_DUPLICATE = "duplicate line"
+I_ALREADY = "already in the store"
+
+
+def _sql_str(value: object) -> str:
+    return str(value).replace("'", "''")
+
+
+def _sql_list(values: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
+    out: np.ndarray[tuple[int], np.dtype[np.bool_]] = np.asarray(
+        pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=np.bool_
+    )
+    return out
+
+
+def _in(arr: pa.Array | pa.ChunkedArray, values: tuple[str, ...]) -> pa.Array:
+    return pc.is_in(arr, value_set=pa.array(values, pa.string()))
+
+
+@dataclass
+class _FileStats:
+    nonblank: int = 0
+    rejected: int = 0
+    first_reject: tuple[int, str] | None = None
+
+
+_STAGE_SCHEMA = pa.schema(
+    [
+        ("okey", pa.int64()),
+        ("source_file", pa.string()),
+        ("source_line", pa.int64()),
+        ("ts", pa.timestamp("us", tz="UTC")),
+        *((name, pa.string()) for name in _FIELDS),
+        ("source_tz", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """Where the rows of one batch go (computed without touching the store, so batches
+    can be classified in parallel and accounted for in order).
+
+    read: rows in the batch; pre_ignored: of those, rows the format ignored itself (blank
+    lines); ignored: reason -> count (pre_ignored included); rejects: (line number,
+    reason, text); staged: kept rows written to the stage part file.
+    """
+
+    read: int
+    pre_ignored: int
+    ignored: dict[str, int]
+    rejects: list[tuple[int, str, str]]
+    staged: int
+
+
+def _valid(arr: pa.Array | pa.ChunkedArray) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
+    if arr.null_count == len(arr):
+        return np.zeros(len(arr), dtype=np.bool_)
+    return _mask(pc.is_valid(arr))
+
+
+def _counts(values: pa.Array | pa.ChunkedArray, fmt: str, into: dict[str, int]) -> None:
+    for item in pc.value_counts(values).to_pylist():
+        key = fmt.format(item["values"])
+        into[key] = into.get(key, 0) + int(item["counts"])
+
+
+_CHECKS = (R_EVENT_NAME, R_NO_CALLID, R_NO_QUEUE, R_NO_AGENT)
+
+
+def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Classified:
+    """Classify the rows of ``batch`` (see BATCH_COLUMNS) -- rejected with a reason,
+    ignored with a reason, or kept -- and write the kept rows to the Arrow IPC file ``part``
+    (the rules are in the module docstring)."""
+    n = batch.num_rows
+    if n == 0:
+        return Classified(0, 0, {}, [], 0)
+    ignored: dict[str, int] = {}
+    pre_ignore = batch.column("pre_ignore")
+    pre_ignored = _valid(pre_ignore)
+    n_pre_ignored = int(pre_ignored.sum())
+    if n_pre_ignored:
+        _counts(pre_ignore.filter(pa.array(pre_ignored)), "{}", ignored)
+
+    event = batch.column("event")
+    is_call = _mask(_in(event, CALL_EVENTS))
+    is_agent = _mask(_in(event, tuple(AGENT_EVENT_KIND)))
+    # the first failing check gives the reason: code i + 1 for _CHECKS[i], 0 for none
+    code = np.zeros(n, dtype=np.int8)
+    unknown = np.flatnonzero(~(is_call | is_agent))
+    if unknown.size:
+        names = event.take(pa.array(unknown))
+        bad = unknown[~_mask(pc.match_substring_regex(names, _EVENT_NAME))]
+        code[bad] = 1
+    for value, column, events, values in (
+        (2, "callid", is_call, NO_CALL_ID),
+        (3, "queue", is_call, NO_NAME),
+        (4, "agent", is_agent, NO_NAME),
+    ):
+        if events.any():
+            missing = events & ~_mask(pc.invert(_in(batch.column(column), values)))
+            code[missing & (code == 0)] = value
+    pre = batch.column("pre_reject")
+    pre_valid = _valid(pre)
+    rejected = ((code > 0) | pre_valid) & ~pre_ignored
+
+    rejects: list[tuple[int, str, str]] = []
+    if rejected.any():
+        idx = np.flatnonzero(rejected)
+        take = pa.array(idx)
+        lines = batch.column("source_line").take(take).to_pylist()
+        texts = batch.column("text").take(take).to_pylist()
+        pres = pre.take(take).to_pylist()
+        for i, line_no, text, why in zip(idx, lines, texts, pres, strict=True):
+            reason = why if why is not None else _CHECKS[int(code[i]) - 1]
+            rejects.append((int(line_no), reason, reject_text(text or "")))
+
+    used = (is_call | is_agent) & ~rejected & ~pre_ignored
+    unused = ~rejected & ~used & ~pre_ignored
+    if unused.any():
+        _counts(event.filter(pa.array(unused)), "event {} not used", ignored)
+    n_used = int(used.sum())
+    if n_used:
+        kept = batch if n_used == n else batch.filter(pa.array(used))
+        line_no = kept.column("source_line")
+        staged = pa.table(
+            {
+                "okey": pc.add(line_no, rank << 32),
+                "source_file": pa.repeat(pa.scalar(file_name, pa.string()), n_used),
+                "source_line": line_no,
+                **{name: kept.column(name) for name in ("ts", *_FIELDS, "source_tz")},
+            },
+            schema=_STAGE_SCHEMA,
+        )
+        feather.write_feather(staged, part, compression="uncompressed")
+    return Classified(n, n_pre_ignored, ignored, rejects, n_used)
+
+
+class QueueLogLoader:
+    """Collects the event rows of one load and turns them into contacts at :meth:`finish`.
+
+    Use as a context manager around one load. A format calls :meth:`add_batch` for each
+    batch of each file (after accounting itself for the lines it drops before, e.g. blank
+    lines), :meth:`end_file` after each file, and :meth:`finish` once at the end.
+
+    Kept rows are staged in Arrow IPC files (one per batch) in a temporary directory beside
+    the store (so memory does not grow with the input); :meth:`finish` deduplicates them
+    on the MD5 of their content (see :data:`CONTENT_HASH`) and appends the new ones to
+    ``queue_log_events`` in one statement.
+    """
+
+    def __init__(self, session: LoadSession, source: str, files: Sequence[Path]) -> None:
+        self.session = session
+        self.source = source
+        con = session.con
+        con.execute(_RAW_DDL)
+        row = con.execute(
+            f"SELECT greatest((SELECT coalesce(max(load_id), 0) FROM loads), "
+            f"(SELECT coalesce(max(load_id), 0) FROM {RAW_TABLE})) + 1"
+        ).fetchone()
+        # The id the journal will give this load (only provenance: nothing depends on it).
+        self.load_id = int(row[0]) if row else 1
+        # Files are ranked by base name (then by position) so that which copy of a
+        # duplicated line is kept does not depend on the order the files were given in.
+        order = sorted(range(len(files)), key=lambda i: (files[i].name, i))
+        self._rank = {i: r for r, i in enumerate(order)}
+        self.files: dict[int, _FileStats] = {}
+        found = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+        where = Path(found[0]).parent if found and found[0] else None
+        self._tmp = tempfile.TemporaryDirectory(prefix=".queue_log_stage-", dir=where)
+        self._parts = itertools.count()
+        self._staged = 0
+        self._base = 0
+
+    def __enter__(self) -> QueueLogLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the staging directory."""
+        self._tmp.cleanup()
+
+    def next_part(self) -> Path:
+        """A new file name for one batch's staged rows."""
+        return Path(self._tmp.name) / f"part-{next(self._parts):08d}.arrow"
+
+    def rank(self, index: int) -> int:
+        """The rank of the load's file number ``index`` (0-based position in ``files``)
+        among the load's files, by base name then position: the same file given twice is
+        two files, whose second copy's lines are duplicates of the first's."""
+        return self._rank[index]
+
+    def add_batch(self, index: int, path: Path, batch: pa.Table) -> None:
+        """Classify, account for and stage the event rows of ``batch`` (see BATCH_COLUMNS)
+        read from file number ``index``, ``path`` (stored as its base name)."""
+        part = self.next_part()
+        result = classify(batch, file_name=path.name, rank=self.rank(index), part=part)
+        self.add_classified(index, path, result)
+
+    def add_classified(self, index: int, path: Path, result: Classified) -> None:
+        """Account for and stage one batch already classified by :func:`classify` (batches
+        of a file must come in file order)."""
+        if result.read == 0:
+            return
+        acc = self.session.account
+        acc.read += result.read
+        for reason, count in result.ignored.items():
+            acc.ignore(reason, count)
+        stats = self.files.setdefault(index, _FileStats())
+        stats.nonblank += result.read - result.pre_ignored
+        for line_no, why, text in result.rejects:
+            acc.reject(path.name, line_no, why, text)
+            if stats.first_reject is None:
+                stats.first_reject = (line_no, why)
+        stats.rejected += len(result.rejects)
+        self._staged += result.staged
+        acc.used += result.staged
+
+    def end_file(self, index: int, path: Path, *, expected: str) -> None:
+        """Raise FormatError if file ``index`` had lines and every one of them was rejected."""
+        stats = self.files.get(index)
+        if stats is None or stats.nonblank == 0 or stats.rejected < stats.nonblank:
+            return
+        assert stats.first_reject is not None
+        line_no, why = stats.first_reject
+        raise FormatError(str(path), line_no, f"not a {expected} file: {why}")
+
+    def finish(self) -> None:
+        """Drop duplicates, store the new events, derive the contacts of the calls that got
+        new events, write agent events, and add the load's notes."""
+        if not self._staged:
+            return
+        con = self.session.con
+        acc = self.session.account
+        parts = sorted(str(p) for p in Path(self._tmp.name).glob("part-*.arrow"))
+        stage = "_ql_stage"
+        con.register(stage, pads.dataset(parts, format="ipc", schema=_STAGE_SCHEMA))
+        # the first copy (in file-rank, line order) of each distinct content
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ql_first AS
+                SELECT {CONTENT_HASH} AS h, min(okey) AS okey, min(ts) AS ts
+                FROM {stage} GROUP BY h"""
+        )
+        distinct = self._count("_ql_first")
+        # contents an earlier load stored (same content means same time: a range scan)
+        con.execute(
+            f"""DELETE FROM _ql_first WHERE h IN (
+                    SELECT {CONTENT_HASH} FROM {RAW_TABLE}
+                    WHERE source = $1
+                      AND ts BETWEEN (SELECT min(ts) FROM _ql_first)
+                                 AND (SELECT max(ts) FROM _ql_first))""",
+            [self.source],
+        )
+        new = self._count("_ql_first")
+        acc.used -= self._staged - new
+        acc.ignore(I_DUPLICATE, self._staged - distinct)
+        acc.ignore(I_ALREADY, distinct - new)
+        if new:
+            row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {RAW_TABLE}").fetchone()
+            self._base = int(row[0]) + 1 if row else 1
+            con.execute(
+                f"""INSERT INTO {RAW_TABLE}
+                    SELECT $1, $2, $3 + s.okey, s.ts, {", ".join("s." + f for f in _FIELDS)},
+                           s.source_tz, s.source_file, s.source_line
+                    FROM {stage} s SEMI JOIN _ql_first f ON s.okey = f.okey""",
+                [self.load_id, self.source, self._base],
+            )
+            self._derive_contacts()
+            self._agent_events()
+        con.execute("DROP TABLE _ql_first")
+        con.unregister(stage)
+
+    def _new_rows(self) -> str:
+        """SQL condition selecting the rows this load added to the raw table."""
+        return f"source = '{_sql_str(self.source)}' AND seq >= {int(self._base)}"
+
+    def _count(self, table: str) -> int:
+        row = self.session.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def _derive_contacts(self) -> None:
+        con = self.session.con
+        acc = self.session.account
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ql_calls AS
+                SELECT DISTINCT callid FROM {RAW_TABLE}
+                WHERE {self._new_rows()} AND event IN {_sql_list(CALL_EVENTS)}"""
+        )
+        con.execute(_DERIVE_SQL, [self.source])
+        con.execute("DROP TABLE _ql_calls")
+        stats = con.execute(
+            """SELECT coalesce(sum(n_events) FILTER (WHERE seg = 0), 0),
+                      count(DISTINCT callid || '|' || queue) FILTER (WHERE seg = 0),
+                      count(*) FILTER (WHERE seg > 0 AND disagree),
+                      count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
+               FROM _ql_segments"""
+        ).fetchone()
+        cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _ql_contacts AS SELECT {cols} FROM _ql_segments "
+            "WHERE seg > 0"
+        )
+        outcomes = con.execute(
+            "SELECT outcome, count(*) FROM _ql_contacts GROUP BY outcome ORDER BY outcome"
+        ).fetchall()
+        self.session.upsert_contacts("_ql_contacts")
+        con.execute("DROP TABLE _ql_contacts")
+        con.execute("DROP TABLE _ql_segments")
+        if outcomes:
+            acc.notes.append(
+                "contacts derived in this load: " + ", ".join(f"{o} {int(k)}" for o, k in outcomes)
+            )
+        if stats:
+            orphans, orphan_calls, disagree, repeated = (int(x) for x in stats)
+            if orphans:
+                acc.notes.append(
+                    f"{orphans} call events of {orphan_calls} call/queue pairs have no "
+                    "ENTERQUEUE in the store yet; they are kept and used when it arrives"
+                )
+            if disagree:
+                acc.notes.append(
+                    f"{disagree} contacts: the wait field of the log differs from the "
+                    "timestamps by more than 1 s; the field was kept"
+                )
+            if repeated:
+                acc.notes.append(
+                    f"{repeated} contacts have more than one final event; the first was used"
+                )
+
+    def _agent_events(self) -> None:
+        con = self.session.con
+        cases = " ".join(f"WHEN '{ev}' THEN '{kind}'" for ev, kind in AGENT_EVENT_KIND.items())
+        cols = ", ".join(f'"{c}"' for c in AGENT_EVENTS_SCHEMA.names)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ql_agent_events AS
+            SELECT {cols} FROM (
+                SELECT $1 AS source, ts AS "at", agent AS agent_id,
+                       CASE WHEN queue IN {_sql_list(NO_NAME)} THEN NULL ELSE queue END AS queue,
+                       CASE event {cases} END AS kind,
+                       NULLIF(CASE WHEN event IN ('PAUSE', 'UNPAUSE', 'PAUSEALL', 'UNPAUSEALL',
+                                                 'ADDMEMBER') THEN data1
+                                   WHEN event = 'AGENTCALLBACKLOGOFF' THEN data3 END, '')
+                           AS reason,
+                       event AS source_event, source_tz, source_file, source_line
+                FROM {RAW_TABLE}
+                WHERE {self._new_rows()} AND event IN {_sql_list(tuple(AGENT_EVENT_KIND))})
+            """,
+            [self.source],
+        )
+        self.session.add_agent_events("_ql_agent_events")
+        con.execute("DROP TABLE _ql_agent_events")
+
+
+MAX_SECONDS = 1e9
+"""Duration fields at or above this (about 31 years) are treated as not a number."""
+
+
+def _num(expr: str) -> str:
+    """SQL: ``expr`` as a number of seconds in [0, MAX_SECONDS), or NULL."""
+    v = f"TRY_CAST({expr} AS DOUBLE)"
+    return f"(CASE WHEN {v} >= 0 AND {v} < {MAX_SECONDS:.0f} THEN {v} END)"
+
+
+_ANS = _sql_list(FINAL_ANSWERED)
+_ABN = _sql_list(FINAL_ABANDONED)
+_TMO = _sql_list(FINAL_TIMED_OUT)
+_COMPLETE = "('COMPLETEAGENT', 'COMPLETECALLER')"
+_XFER = _sql_list(TRANSFERS)
+_ROW = "{'at': ts, 'agent': agent, 'd1': data1, 'd2': data2, 'd3': data3, 'd4': data4}"
+
+_DERIVE_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_segments AS
+WITH ev AS (
+    SELECT e.source, e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2,
+           e.data3, e.data4, e.source_tz, e.source_file, e.source_line
+    FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
+    WHERE e.source = $1 AND e.event IN {_sql_list(CALL_EVENTS)}
+),
+o AS (
+    SELECT *,
+           sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END)
+               OVER (PARTITION BY callid, queue ORDER BY rk
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg
+    FROM (SELECT *, (epoch_us(ts)::HUGEINT * 2 + CASE WHEN event = 'ENTERQUEUE' THEN 0 ELSE 1 END)
+                    * 18446744073709551616 + seq AS rk FROM ev)
+),
+g AS (
+    SELECT source, callid, queue, seg,
+           arg_min({{'at': ts, 'd2': data2, 'tz': source_tz, 'file': source_file,
+                    'line': source_line}}, rk) FILTER (WHERE event = 'ENTERQUEUE') AS e,
+           arg_min({_ROW}, rk) FILTER (WHERE event = 'CONNECT') AS c,
+           arg_min({{'ev': event, 'row': {_ROW}}}, rk)
+               FILTER (WHERE event IN {_sql_list(FINALS)}) AS f,
+           count(*) FILTER (WHERE event IN {_sql_list(FINALS)}) AS n_finals,
+           count(*) FILTER (WHERE event = 'RINGNOANSWER') AS rna,
+           count(*) AS n_events,
+           coalesce(bool_or(event IN {_XFER}), false) AS transferred
+    FROM o GROUP BY source, callid, queue, seg
+),
+d AS (
+    SELECT *,
+           CASE WHEN f.ev IN {_ANS} THEN 'answered'
+                WHEN f.ev IN {_ABN} THEN 'abandoned'
+                WHEN f.ev IN {_TMO} THEN 'timed_out'
+                WHEN c IS NOT NULL THEN 'answered'
+                ELSE 'in_progress' END AS outcome,
+           CASE WHEN c IS NOT NULL THEN {_num("c.d1")}
+                WHEN f.ev IN {_COMPLETE} THEN {_num("f.row.d1")}
+                WHEN f.ev IN {_XFER} THEN {_num("f.row.d3")}
+                WHEN f.ev IN ('ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'WITHDRAW')
+                    THEN {_num("f.row.d3")}
+                WHEN f.ev = 'EXITWITHKEY' THEN {_num("f.row.d4")} END AS wait_field,
+           CASE WHEN c IS NOT NULL THEN epoch(c.at) - epoch(e.at)
+                WHEN f.ev IS NOT NULL AND f.ev NOT IN {_ANS}
+                    THEN epoch(f.row.at) - epoch(e.at) END AS wait_ts,
+           CASE WHEN f.ev IN {_COMPLETE} THEN {_num("f.row.d2")}
+                WHEN f.ev IN {_XFER} THEN {_num("f.row.d4")} END AS talk_field
+    FROM g
+),
+n AS (
+    SELECT *,
+           CASE WHEN outcome = 'in_progress' THEN NULL
+                ELSE coalesce(wait_field, greatest(wait_ts, 0)) END AS wait_v,
+           row_number() OVER (PARTITION BY source, callid, queue,
+                              floor(epoch(e.at))::BIGINT ORDER BY seg) AS same_second
+    FROM d
+)
+SELECT
+    seg, n_finals, n_events, callid,
+    coalesce(wait_field IS NOT NULL AND wait_ts IS NOT NULL
+             AND abs(wait_field - wait_ts) > 1, false) AS disagree,
+    callid || '@' || queue || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
+        || CASE WHEN same_second > 1 THEN '#' || same_second ELSE '' END AS contact_id,
+    source,
+    'voice' AS channel,
+    queue,
+    CASE WHEN e.d2 IN ('', 'unknown') THEN NULL ELSE e.d2 END AS customer_id,
+    e.at AS offered_at,
+    CASE WHEN outcome <> 'answered' THEN NULL
+         WHEN c IS NOT NULL THEN c.at
+         WHEN wait_v IS NOT NULL THEN e.at + to_microseconds(CAST(round(wait_v * 1e6) AS BIGINT))
+    END AS answered_at,
+    f.row.at AS ended_at,
+    outcome,
+    wait_v AS wait_s,
+    CASE WHEN outcome = 'answered' THEN talk_field END AS talk_s,
+    CAST(NULL AS DOUBLE) AS hold_s,
+    CAST(NULL AS DOUBLE) AS acw_s,
+    CASE WHEN outcome <> 'answered' THEN NULL
+         ELSE NULLIF(NULLIF(coalesce(c.agent, f.row.agent), ''), 'NONE') END AS agent_id,
+    transferred,
+    CAST(rna AS INTEGER) AS ring_no_answer,
+    e.tz AS source_tz,
+    e.file AS source_file,
+    e.line AS source_line
+FROM n
+"""

@@ -1,0 +1,155 @@
+"""Format ``contacts``: canonical contacts as Parquet (``.parquet``/``.pq``) or CSV (any
+other extension), the import/export format of the store (the simulator writes it).
+
+Columns are the canonical contacts columns (docs/data-model.md), by name, in any order;
+``contact_id``, ``offered_at`` and ``outcome`` are required, the others may be absent
+(empty). A column that is not canonical makes the file not a contacts file
+(:class:`~contactcenter.errors.FormatError`), so a misspelt column is never dropped
+silently. Every row is checked by :mod:`contactcenter.sources._contacts_stage` (types,
+outcome and channel values, order of timestamps) and rejected with its line number (CSV)
+or row number (Parquet, 1-based) when it fails.
+
+CSV: a header row, ``,``-separated, UTF-8 (a BOM is allowed); empty cells are empty
+values; timestamps are ISO 8601 (``2024-03-01 09:00:05``, ``...T09:00:05Z``,
+``...+01:00``); without a zone they are UTC (the canonical form; ``--source-tz`` does
+not apply). Booleans are true/false (or 1/0, t/f). Blank lines are ignored.
+
+Parquet: any Arrow types that cast to the canonical ones (timestamps without a zone are
+UTC). The file is read by DuckDB without loading it into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from contactcenter.errors import FormatError, InputError
+from contactcenter.sources._contacts_stage import COLUMNS, ContactsStage
+from contactcenter.sources._csv import iter_records
+from contactcenter.sources.base import IngestOptions
+from contactcenter.store import LoadSession
+
+SOURCE = "contacts"
+"""Source of rows that have no ``source`` column or value (and no --source)."""
+
+REQUIRED = ("contact_id", "offered_at", "outcome")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+BATCH_ROWS = 50_000
+
+I_HEADER = "header"
+I_BLANK = "blank line"
+
+
+def _check_columns(path: Path, names: list[str], line_no: int | None) -> None:
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown:
+        raise FormatError(
+            str(path),
+            line_no,
+            f"not a contacts file: unknown columns {unknown}; allowed: {', '.join(COLUMNS)}",
+        )
+    missing = [n for n in REQUIRED if n not in names]
+    if missing:
+        raise FormatError(str(path), line_no, f"not a contacts file: missing columns {missing}")
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise FormatError(str(path), line_no, f"not a contacts file: repeated columns {dup}")
+
+
+def _load_parquet(stage: ContactsStage, session: LoadSession, index: int, path: Path) -> int:
+    con = session.con
+    ref = "'" + str(path).replace("'", "''") + "'"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({ref})").fetchall()
+    except duckdb.Error as exc:
+        raise FormatError(str(path), None, f"not a Parquet file: {exc}".splitlines()[0]) from None
+    names = [str(r[0]) for r in described]
+    _check_columns(path, names, None)
+    text = " || ',' || ".join(f"""coalesce(CAST("{n}" AS VARCHAR), '')""" for n in names)
+    cols = ", ".join(f'"{n}"' for n in names)
+    stage.add_relation(
+        index,
+        path,
+        f"SELECT {cols}, file_row_number + 1 AS _line, {text} AS _text "
+        f"FROM read_parquet({ref}, file_row_number = true)",
+        names,
+    )
+    row = con.execute(f"SELECT count(*) FROM read_parquet({ref})").fetchone()
+    n = int(row[0]) if row else 0
+    session.account.read += n
+    return n
+
+
+def _load_csv(
+    stage: ContactsStage, session: LoadSession, index: int, path: Path, options: IngestOptions
+) -> int:
+    acc = session.account
+    header: list[str] | None = None
+    cols: dict[str, list[str | None]] = {}
+    lines: list[int] = []
+    texts: list[str] = []
+    staged = 0
+
+    def flush() -> None:
+        stage.add(index, path, cols, lines, texts)
+        for v in cols.values():
+            v.clear()
+        lines.clear()
+        texts.clear()
+
+    for rec in iter_records(path, progress=options.progress):
+        acc.read += 1
+        if rec.fields is not None and rec.blank:
+            acc.ignore(I_BLANK)
+            continue
+        if header is None:
+            header = [h.strip() for h in rec.fields or []]
+            _check_columns(path, header, rec.line_no)
+            cols = {h: [] for h in header}
+            acc.ignore(I_HEADER)
+            continue
+        if rec.fields is None:
+            acc.reject(path.name, rec.line_no, rec.error or "unreadable", rec.text)
+            continue
+        if len(rec.fields) != len(header):
+            acc.reject(path.name, rec.line_no, "number of fields differs from the header", rec.text)
+            continue
+        for name, value in zip(header, rec.fields, strict=True):
+            cols[name].append(value if value.strip() else None)
+        lines.append(rec.line_no)
+        texts.append(rec.text)
+        staged += 1
+        if len(lines) >= BATCH_ROWS:
+            flush()
+    if header is None:
+        raise FormatError(str(path), None, "empty file: no header line")
+    flush()
+    return staged
+
+
+def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) -> None:
+    """Load canonical contacts files (see the module docstring)."""
+    if options.source_tz:
+        raise InputError(
+            "--source-tz does not apply to --format contacts: its timestamps are UTC "
+            "(or carry their own offset)"
+        )
+    stage = ContactsStage(session, files, default_source=SOURCE, source_override=options.source)
+    staged = 0
+    parquet = []
+    for index, path in enumerate(files):
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            staged += _load_parquet(stage, session, index, path)
+            parquet.append(str(path))
+        else:
+            staged += _load_csv(stage, session, index, path, options)
+    try:
+        stage.finish(rows_read=staged)
+    except duckdb.Error as exc:
+        if not parquet:
+            raise
+        # Parquet files are read while they are validated: a damaged page shows here
+        first = str(exc).splitlines()[0]
+        raise FormatError(", ".join(parquet), None, f"cannot read Parquet data: {first}") from None
