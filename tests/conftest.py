@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from contactcenter.engines import Engine
-from contactcenter.facts import CONTACTS_SCHEMA, conform
+from contactcenter.facts import CONTACTS, CONTACTS_SCHEMA
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"
@@ -61,7 +61,7 @@ def contacts_table(rows: list[dict[str, Any]]) -> pa.Table:
         full.append(rec)
     if not full:
         return CONTACTS_SCHEMA.empty_table()
-    return conform(pa.Table.from_pylist(full), CONTACTS_SCHEMA, what="test contacts")
+    return CONTACTS.conform(pa.Table.from_pylist(full), what="test contacts")
 
 
 def memory_engine(table: pa.Table) -> Engine:
@@ -69,7 +69,7 @@ def memory_engine(table: pa.Table) -> Engine:
     backend = ibis.duckdb.connect()
     backend.raw_sql("SET enable_progress_bar = false")
     backend.create_table("contacts", table)
-    return Engine("duckdb", backend, backend.table("contacts"))
+    return Engine.over("duckdb", backend)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +88,8 @@ def spark_engine_factory() -> Iterator[Any]:
         path = tmp / f"contacts-{next(counter)}.parquet"
         pq.write_table(table, path)
         session.read.parquet(str(path)).createOrReplaceTempView(name)
-        return Engine("spark", backend, backend.table(name))
+        bound = backend.table(name)
+        return Engine("spark", backend, lambda table: bound if table == "contacts" else None)
 
     yield make
     shutil.rmtree(tmp, ignore_errors=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from contactcenter.errors import InputError
-from contactcenter.facts.schemas import OUTCOMES
+from contactcenter.facts import OUTCOMES
 from contactcenter.metrics import CATALOG
 from contactcenter.metrics.catalog import (
     CONDITIONS,

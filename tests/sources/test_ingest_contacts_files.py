@@ -83,7 +83,7 @@ def test_bad_rows_are_rejected_with_line_numbers(store: Store, tmp_path: Path) -
         (5, "outcome must be one of answered, abandoned, timed_out, ivr_abandoned, in_progress"),
         (6, "offered_at is not a timestamp"),
         (7, "wait_s is not a number >= 0"),
-        (8, "channel must be one of voice, chat, email, ticket, social"),
+        (8, "channel must be one of voice, chat, email, ticket, social, messaging"),
         (9, "answered_at is before offered_at"),
         (10, "transferred is not true/false"),
         (11, "number of fields differs from the header"),

@@ -1,4 +1,9 @@
-"""The embedded default: Ibis on the store's DuckDB file, read-only."""
+"""The embedded default: Ibis on the store's DuckDB file.
+
+The engine reads through the process's one database of that file
+(:func:`contactcenter.store.connect`): opened read-only when nothing else in the process
+holds it, and shared with a :class:`~contactcenter.store.Store` that has it open.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,24 @@ import ibis
 
 from contactcenter.engines.base import Engine
 from contactcenter.errors import StoreError
+from contactcenter.store import connect
 
 
 def open_duckdb(db: str | Path) -> Engine:
-    """Open the store ``db`` read-only and bind its contacts table."""
+    """Bind the tables of the store ``db``."""
     path = Path(db)
     if not path.is_file():
         raise StoreError(
-            f"--db: store {path} does not exist; load data first with "
-            f"'contactcenter ingest --db {path} --format F FILE...'"
+            f"{{field}}: store {path} does not exist; load data first with "
+            f"'contactcenter ingest --db {path} --format F FILE...'",
+            field="db",
         )
-    try:
-        backend = ibis.duckdb.connect(str(path), read_only=True)
-    except Exception as exc:  # duckdb raises several unrelated classes here
-        raise StoreError(f"--db: cannot open store {path}: {exc}") from exc
-    backend.raw_sql("SET enable_progress_bar = false")
-    if "contacts" not in backend.list_tables():
-        backend.disconnect()
-        raise StoreError(f"--db: {path} is not a contactcenter store (no contacts table)")
-    return Engine("duckdb", backend, backend.table("contacts"))
+    connection = connect(path, read_only=True)
+    names = {r[0] for r in connection.con.execute("SHOW TABLES").fetchall()}
+    if "contacts" not in names or "loads" not in names:
+        connection.close()
+        raise StoreError(
+            f"{{field}}: {path} is not a contactcenter store (no contacts table)", field="db"
+        )
+    backend = ibis.duckdb.from_connection(connection.con)
+    return Engine.over("duckdb", backend, connection.close)

@@ -1,11 +1,13 @@
 """Scale-out: the same Ibis expressions on Spark (local mode by default, any cluster by URL).
 
-The store's contacts are exported to Parquet (DuckDB COPY) and read by Spark; a cluster
-user can point ``CONTACTCENTER_SPARK_CONTACTS`` at a Parquet dataset of canonical contacts
-the cluster can read (for example on HDFS or S3) instead. Configuration:
+Spark cannot read a DuckDB file, so each table a report reads is exported from the store
+to Parquet (DuckDB COPY) the first time it is asked for, and read by Spark. On a
+cluster, ``CONTACTCENTER_SPARK_<TABLE>`` (``CONTACTCENTER_SPARK_CONTACTS``,
+``CONTACTCENTER_SPARK_RING_OUTS``, ...) points a table at a Parquet dataset of its
+canonical rows that the cluster can read (on HDFS or S3) instead. Configuration:
 
 ``CONTACTCENTER_SPARK_MASTER`` (or ``--spark-master``)  default ``local[*]``
-``CONTACTCENTER_SPARK_CONTACTS``                       Parquet path the cluster reads
+``CONTACTCENTER_SPARK_<TABLE>``                        Parquet path the cluster reads
 
 The session time zone is UTC; one session is shared per process (start-up takes seconds).
 """
@@ -13,6 +15,7 @@ The session time zone is UTC; one session is shared per process (start-up takes 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,8 @@ def spark_session(master: str | None = None) -> Any:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise EngineError(
-            "--engine spark needs pyspark: pip install 'contactcenter[spark]' (and a Java runtime)"
+            "{field} spark needs pyspark: pip install 'contactcenter[spark]' (and a Java runtime)",
+            field="engine",
         ) from exc
     master = master or os.environ.get("CONTACTCENTER_SPARK_MASTER", "local[*]")
     try:
@@ -47,38 +51,53 @@ def spark_session(master: str | None = None) -> Any:
             .getOrCreate()
         )
     except Exception as exc:  # py4j/Java start-up errors have no common base
-        raise EngineError(f"--engine spark: cannot start Spark ({master}): {exc}") from exc
+        raise EngineError(
+            f"{{field}} spark: cannot start Spark ({master}): {exc}", field="engine"
+        ) from exc
     _SESSION.sparkContext.setLogLevel("ERROR")
     return _SESSION
 
 
-def export_contacts(db: str | Path, out_dir: Path) -> Path:
-    """Write the store's contacts to ``out_dir/contacts.parquet`` and return the path."""
-    import duckdb
+def export_table(db: str | Path, name: str, out_dir: Path) -> Path | None:
+    """Write the store's table ``name`` to ``out_dir/<name>.parquet`` and return the path
+    (None when the store has no such table)."""
+    from contactcenter.store import connect
 
     path = Path(db)
     if not path.is_file():
-        raise StoreError(f"--db: store {path} does not exist")
-    out = out_dir / "contacts.parquet"
-    con = duckdb.connect(str(path), read_only=True)
+        raise StoreError(f"{{field}}: store {path} does not exist", field="db")
+    connection = connect(path, read_only=True)
     try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute(f"COPY contacts TO '{out}' (FORMAT parquet)")
+        con = connection.con
+        if name not in {r[0] for r in con.execute("SHOW TABLES").fetchall()}:
+            return None
+        out = out_dir / f"{name}.parquet"
+        con.execute(f"COPY \"{name}\" TO '{out}' (FORMAT parquet)")
     finally:
-        con.close()
+        connection.close()
     return out
 
 
 def open_spark(db: str | Path, *, master: str | None = None) -> Engine:
-    """Bind the contacts of store ``db`` (or CONTACTCENTER_SPARK_CONTACTS) in Spark."""
+    """Bind the tables of store ``db`` in Spark, each exported when first read."""
     import ibis
 
     session = spark_session(master)
-    source = os.environ.get("CONTACTCENTER_SPARK_CONTACTS")
-    if not source:
-        tmp = Path(tempfile.mkdtemp(prefix="contactcenter-spark-"))
-        source = str(export_contacts(db, tmp))
     backend = ibis.pyspark.connect(session)
-    frame = session.read.parquet(source)
-    frame.createOrReplaceTempView("contacts")
-    return Engine("spark", backend, backend.table("contacts"))
+    tmp = Path(tempfile.mkdtemp(prefix="contactcenter-spark-"))
+
+    def source(name: str) -> Any:
+        parquet = os.environ.get(f"CONTACTCENTER_SPARK_{name.upper()}")
+        if not parquet:
+            exported = export_table(db, name, tmp)
+            if exported is None:
+                return None
+            parquet = str(exported)
+        view = f"cc_{name}"
+        session.read.parquet(parquet).createOrReplaceTempView(view)
+        return backend.table(view)
+
+    def release() -> None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    return Engine("spark", backend, source, release)

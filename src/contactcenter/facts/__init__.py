@@ -1,25 +1,47 @@
-"""Canonical tables: the one shape every source is turned into.
+"""Canonical tables ("facts"): the one shape every source is turned into.
 
-``contacts`` has one row per contact offered to a queue (or ended in the IVR), and
-``agent_events`` keeps agent state changes as the sources give them. See docs/data-model.md.
+Each module declares one table (:class:`~contactcenter.facts.registry.TableSpec`) and
+registers it; the store, the engines and the metric compiler know tables only through
+the registry (:func:`table_spec`, :func:`tables`). See docs/data-model.md.
+
+=================  ==========================================================
+table              one row per
+=================  ==========================================================
+``contacts``       contact offered to a queue (or ended in the IVR/bot)
+``agent_events``   agent state change as a source gives it
+``ring_outs``      contact and agent whose offer rang out unanswered
+=================  ==========================================================
 """
 
-from contactcenter.facts.schemas import (
-    AGENT_EVENT_KINDS,
-    AGENT_EVENTS_SCHEMA,
-    CHANNELS,
-    CONTACTS_SCHEMA,
-    OUTCOMES,
-    Outcome,
-    conform,
+from contactcenter.facts.agent_events import AGENT_EVENT_KINDS, AGENT_EVENTS, AGENT_EVENTS_SCHEMA
+from contactcenter.facts.contacts import CHANNELS, CONTACTS, CONTACTS_SCHEMA, OUTCOMES, Outcome
+from contactcenter.facts.registry import (
+    GROUP_COLUMNS,
+    TIMESTAMP,
+    TableSpec,
+    register,
+    table_spec,
+    tables,
+    unregister,
 )
+from contactcenter.facts.ring_outs import RING_OUTS, RING_OUTS_SCHEMA
 
 __all__ = [
+    "AGENT_EVENTS",
     "AGENT_EVENTS_SCHEMA",
     "AGENT_EVENT_KINDS",
     "CHANNELS",
+    "CONTACTS",
     "CONTACTS_SCHEMA",
+    "GROUP_COLUMNS",
     "OUTCOMES",
+    "RING_OUTS",
+    "RING_OUTS_SCHEMA",
+    "TIMESTAMP",
     "Outcome",
-    "conform",
+    "TableSpec",
+    "register",
+    "table_spec",
+    "tables",
+    "unregister",
 ]

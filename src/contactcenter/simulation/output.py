@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from contactcenter.errors import InputError
-from contactcenter.facts import CONTACTS_SCHEMA, conform
+from contactcenter.facts import CONTACTS
 from contactcenter.simulation.engine import SimulationResult
 
 DEFAULT_START = dt.datetime(2025, 1, 6, 8, 0, tzinfo=dt.UTC)
@@ -136,4 +136,4 @@ def to_contacts(
             "agent_id": agent_col,
         }
     )
-    return conform(table, CONTACTS_SCHEMA, what="simulated contacts")
+    return CONTACTS.conform(table, what="simulated contacts")

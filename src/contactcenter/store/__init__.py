@@ -1,8 +1,19 @@
-"""The embedded DuckDB warehouse: canonical tables, idempotent loads, the load journal.
+"""The embedded DuckDB warehouse: every registered table, idempotent loads, the journal.
 
-See :class:`contactcenter.store.warehouse.Store`.
+See :class:`contactcenter.store.warehouse.Store` and :mod:`contactcenter.store.database`
+(one database per file per process, shared with the engines).
 """
 
-from contactcenter.store.warehouse import LoadAccount, LoadReport, LoadSession, Reject, Store
+from contactcenter.store.database import Connection, connect
+from contactcenter.store.journal import LoadAccount, LoadReport, Reject
+from contactcenter.store.warehouse import LoadSession, Store
 
-__all__ = ["LoadAccount", "LoadReport", "LoadSession", "Reject", "Store"]
+__all__ = [
+    "Connection",
+    "LoadAccount",
+    "LoadReport",
+    "LoadSession",
+    "Reject",
+    "Store",
+    "connect",
+]

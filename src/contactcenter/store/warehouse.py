@@ -1,11 +1,10 @@
-"""The store: one DuckDB file holding the canonical tables and the load journal.
+"""The store: one DuckDB file holding every registered canonical table and the journal.
 
 Tables
-    contacts        canonical contacts (:data:`contactcenter.facts.CONTACTS_SCHEMA`),
-                    key (source, contact_id)
-    agent_events    canonical agent events, deduplicated on their whole content
-    loads           the load journal: one row per ``ingest`` run
-    (formats may keep their own raw tables, e.g. ``queue_log_events``, so that a later
+    one per registered fact (:mod:`contactcenter.facts`: ``contacts``, ``agent_events``,
+    ``ring_outs``, ...), created from its declaration when the store opens
+    loads           the load journal: one row per ``ingest`` run (:mod:`.journal`)
+    (formats may keep raw tables of their own, e.g. ``queue_log_events``, so that a later
     load can complete contacts an earlier load left ``in_progress``)
 
 Rejected lines go to a CSV file beside the store, ``<store>.rejects.csv`` (columns
@@ -13,11 +12,15 @@ load_id, file, line_no, reason, text), appended after each load commits.
 
 Guarantees
     * A load runs in one transaction: if it fails (or is interrupted) midway, the store
-      is as it was and nothing is added to the journal or the rejects file.
+      is as it was and nothing is added to the journal or the rejects file; a store file
+      that the failed load created is removed.
     * Every line read is accounted for: ``lines_read = used + ignored + rejected``,
       checked before commit.
-    * Loading the same data twice changes nothing (contacts are replaced by key, events
-      are inserted only when new).
+    * Loading the same data twice changes nothing: every table is written through one
+      path (:meth:`LoadSession.write`) that upserts by key or appends only what is new,
+      as the table's declaration says.
+    * The store and the report engines of one process share one DuckDB database
+      (:mod:`.database`).
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ import csv
 import datetime as dt
 import json
 import os
-from collections import Counter
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,17 @@ import duckdb
 import pyarrow as pa
 
 from contactcenter.errors import StoreError
-from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA, conform
+from contactcenter.facts import TableSpec, table_spec, tables
+from contactcenter.store.database import Connection, connect
+from contactcenter.store.journal import (
+    JOURNAL_DDL,
+    JOURNAL_MIGRATIONS,
+    JSON_COLUMNS,
+    LoadAccount,
+    LoadReport,
+    Reject,
+    journal_row,
+)
 
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",
@@ -48,230 +61,193 @@ _DUCK_TYPES = {
     pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
 }
 
+PROVENANCE = ("source_file", "source_line")
+"""Columns that say where a row came from: not part of what a row *is*, and the order in
+which the first of several copies in one load is chosen."""
 
-def _ddl(name: str, schema: pa.Schema, key: Sequence[str] = ()) -> str:
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_ddl(spec: TableSpec) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for a registered table (no index: the write path
+    keeps keys unique, and an index would slow every load)."""
     cols = []
-    for f in schema:
+    for f in spec.schema:
         null = "" if f.nullable else " NOT NULL"
-        cols.append(f'"{f.name}" {_DUCK_TYPES[f.type]}{null}')
-    if key:
-        cols.append("PRIMARY KEY (" + ", ".join(key) + ")")
-    return f"CREATE TABLE IF NOT EXISTS {name} (" + ", ".join(cols) + ")"
-
-
-_JOURNAL_DDL = """
-CREATE TABLE IF NOT EXISTS loads (
-    load_id BIGINT PRIMARY KEY,
-    started_at TIMESTAMPTZ NOT NULL,
-    finished_at TIMESTAMPTZ NOT NULL,
-    format VARCHAR NOT NULL,
-    files VARCHAR NOT NULL,          -- JSON list of paths as given
-    lines_read BIGINT NOT NULL,
-    lines_used BIGINT NOT NULL,
-    lines_ignored BIGINT NOT NULL,
-    lines_rejected BIGINT NOT NULL,
-    ignored_reasons VARCHAR NOT NULL, -- JSON object reason -> count
-    rejected_reasons VARCHAR NOT NULL,-- JSON object reason -> count
-    contacts_inserted BIGINT NOT NULL,
-    contacts_updated BIGINT NOT NULL,
-    agent_events_inserted BIGINT NOT NULL,
-    notes VARCHAR NOT NULL            -- JSON list of remarks (recovered lines, ...)
-)
-"""
-
-
-@dataclass(frozen=True)
-class Reject:
-    """A line that could not be used: where it is and why."""
-
-    file: str
-    line_no: int
-    reason: str
-    text: str
-
-
-@dataclass
-class LoadAccount:
-    """Where every line read went. ``read == used + ignored + rejected`` must hold."""
-
-    read: int = 0
-    used: int = 0
-    ignored: Counter[str] = field(default_factory=Counter)
-    rejects: list[Reject] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ignored_total(self) -> int:
-        return sum(self.ignored.values())
-
-    @property
-    def rejected(self) -> int:
-        return len(self.rejects)
-
-    def reject(self, file: str, line_no: int, reason: str, text: str) -> None:
-        """Record one rejected line."""
-        self.rejects.append(Reject(file, line_no, reason, text))
-
-    def ignore(self, reason: str, count: int = 1) -> None:
-        """Record ``count`` lines ignored for ``reason``."""
-        if count:
-            self.ignored[reason] += count
-
-    def check(self) -> None:
-        """Raise if a line is unaccounted for (a bug in a parser, never a user error)."""
-        total = self.used + self.ignored_total + self.rejected
-        if total != self.read:
+        try:
+            kind = _DUCK_TYPES[f.type]
+        except KeyError:
             raise StoreError(
-                f"line accounting is off: read {self.read} != used {self.used} + ignored "
-                f"{self.ignored_total} + rejected {self.rejected}; nothing was stored"
-            )
+                f"table {spec.name}: column {f.name} has unsupported type {f.type}"
+            ) from None
+        cols.append(f"{_q(f.name)} {kind}{null}")
+    return f"CREATE TABLE IF NOT EXISTS {_q(spec.name)} (" + ", ".join(cols) + ")"
 
 
-@dataclass(frozen=True)
-class LoadReport:
-    """What one load did (also a row of the ``loads`` journal)."""
-
-    load_id: int
-    format: str
-    files: tuple[str, ...]
-    lines_read: int
-    lines_used: int
-    ignored: dict[str, int]
-    rejected: dict[str, int]
-    contacts_inserted: int
-    contacts_updated: int
-    agent_events_inserted: int
-    notes: tuple[str, ...]
-    rejects_file: str | None
-
-    @property
-    def lines_ignored(self) -> int:
-        return sum(self.ignored.values())
-
-    @property
-    def lines_rejected(self) -> int:
-        return sum(self.rejected.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (keys as in the journal)."""
-        return {
-            "load_id": self.load_id,
-            "format": self.format,
-            "files": list(self.files),
-            "lines_read": self.lines_read,
-            "lines_used": self.lines_used,
-            "lines_ignored": self.lines_ignored,
-            "lines_rejected": self.lines_rejected,
-            "ignored_reasons": self.ignored,
-            "rejected_reasons": self.rejected,
-            "contacts_inserted": self.contacts_inserted,
-            "contacts_updated": self.contacts_updated,
-            "agent_events_inserted": self.agent_events_inserted,
-            "notes": list(self.notes),
-            "rejects_file": self.rejects_file,
-        }
+def _match(spec: TableSpec, a: str, b: str, columns: Sequence[str]) -> str:
+    """SQL: rows ``a`` and ``b`` agree on ``columns`` (nulls equal where nullable)."""
+    parts = []
+    for c in columns:
+        op = "IS NOT DISTINCT FROM" if spec.schema.field(c).nullable else "="
+        parts.append(f"{a}.{_q(c)} {op} {b}.{_q(c)}")
+    return " AND ".join(parts)
 
 
 class LoadSession:
     """One load in progress, inside a transaction of the store.
 
-    Parsers read their files, account for every line in :attr:`account`, and write
-    canonical rows with :meth:`upsert_contacts` and :meth:`add_agent_events`. They may also
-    use :attr:`con` (the store's DuckDB connection, inside the transaction) for their own
-    raw tables and for SQL-speed parsing.
+    Formats read their files, account for every line in :attr:`account`, and write
+    canonical rows with :meth:`write`. They may also use :attr:`con` (the store's
+    connection, inside the transaction) for their own raw tables and for SQL-speed
+    parsing, and :meth:`stage_dir` for temporary files beside the store.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.con = store.con
         self.account = LoadAccount()
-        self.contacts_inserted = 0
-        self.contacts_updated = 0
-        self.agent_events_inserted = 0
+        self.tables: dict[str, dict[str, int]] = {}
+        self._stages: list[Path] = []
+
+    # ------------------------------------------------------------------ writing
+    def write(self, name: str, data: pa.Table | str) -> None:
+        """Write rows of the registered table ``name`` as its declaration says (upsert by
+        key, or append what is new).
+
+        ``data`` is an Arrow table conformable to the table's schema, or the name of a
+        DuckDB table or view visible on :attr:`con` with exactly the schema's columns.
+        Only new and changed rows are written, so writing the same rows again writes
+        nothing. Rows go in in the declared ``order`` (time), which keeps the table
+        clustered by time as loads arrive.
+        """
+        spec = table_spec(name)
+        self.store.ensure(spec)
+        staged = self._stage(spec, data)
+        try:
+            if spec.write == "upsert":
+                inserted, updated = self._upsert(spec, staged)
+                counts = self.tables.setdefault(name, {"inserted": 0, "updated": 0})
+                counts["updated"] += updated
+            else:
+                inserted = self._append(spec, staged)
+                counts = self.tables.setdefault(name, {"inserted": 0})
+            counts["inserted"] += inserted
+        finally:
+            if not isinstance(data, str):
+                self.con.unregister(staged)
 
     def upsert_contacts(self, table: pa.Table | str) -> None:
-        """Insert contacts, replacing any stored contact with the same (source, contact_id).
-
-        ``table`` is an Arrow table in (or conformable to) the contacts schema, or the
-        name of a DuckDB table/view visible on :attr:`con` with exactly those columns.
-        """
-        name = self._stage(table, CONTACTS_SCHEMA, "contacts")
-        con = self.con
-        dup = con.execute(
-            f"SELECT count(*) - count(DISTINCT (source, contact_id)) FROM {name}"
-        ).fetchone()
-        if dup and dup[0]:
-            raise StoreError(f"{dup[0]} contacts share a (source, contact_id) within one load")
-        # Only new and changed rows are written: a reload of the same data writes nothing.
-        differs = " OR ".join(
-            f'n."{c}" IS DISTINCT FROM c."{c}"'
-            for c in CONTACTS_SCHEMA.names
-            if c not in ("source", "contact_id")
-        )
-        cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
-        ncols = ", ".join(f'n."{c}"' for c in CONTACTS_SCHEMA.names)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _upsert_changed AS SELECT {ncols} "
-            f"FROM {name} n JOIN contacts c USING (source, contact_id) WHERE {differs}"
-        )
-        before = self._count("contacts")
-        # Rows go in in offered_at order: the table stays clustered by time as loads
-        # arrive, which keeps reports' aggregation cache-friendly and lets a time-range
-        # filter skip row groups (docs/decisions/0003-report-speed.md).
-        con.execute(
-            f"INSERT INTO contacts ({cols}) SELECT {ncols} FROM {name} n "
-            f"ANTI JOIN contacts c USING (source, contact_id) ORDER BY n.offered_at"
-        )
-        n_new = self._count("contacts") - before
-        n_changed = self._count("_upsert_changed")
-        if n_changed:
-            con.execute(
-                "DELETE FROM contacts WHERE (source, contact_id) IN "
-                "(SELECT (source, contact_id) FROM _upsert_changed)"
-            )
-            con.execute(
-                f"INSERT INTO contacts ({cols}) SELECT {cols} FROM _upsert_changed "
-                "ORDER BY offered_at"
-            )
-        con.execute("DROP TABLE _upsert_changed")
-        self.contacts_inserted += n_new
-        self.contacts_updated += n_changed
-        self._drop(name, table)
+        """Write contacts (``write("contacts", table)``)."""
+        self.write("contacts", table)
 
     def add_agent_events(self, table: pa.Table | str) -> None:
-        """Insert agent events that the store does not hold yet (compared on all columns
-        but the source line reference, so a line seen again in another file is one event)."""
-        name = self._stage(table, AGENT_EVENTS_SCHEMA, "agent events")
-        content = [c for c in AGENT_EVENTS_SCHEMA.names if c not in ("source_file", "source_line")]
-        on = " AND ".join(f'n."{c}" IS NOT DISTINCT FROM e."{c}"' for c in content)
-        cols = ", ".join(f'"{c}"' for c in AGENT_EVENTS_SCHEMA.names)
-        part = ", ".join(f'"{c}"' for c in content)
-        new = f"""
-            SELECT {cols} FROM (
-                SELECT *, row_number() OVER (PARTITION BY {part}
-                                             ORDER BY source_file, source_line) AS _k
-                FROM {name}) n
-            WHERE _k = 1 AND NOT EXISTS (SELECT 1 FROM agent_events e WHERE {on})
-        """
-        before = self._count("agent_events")
-        self.con.execute(f"INSERT INTO agent_events ({cols}) SELECT {cols} FROM ({new}) n")
-        self.agent_events_inserted += self._count("agent_events") - before
-        self._drop(name, table)
+        """Write agent events (``write("agent_events", table)``)."""
+        self.write("agent_events", table)
 
-    def _count(self, name: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
-        return int(row[0]) if row else 0
-
-    def _stage(self, table: pa.Table | str, schema: pa.Schema, what: str) -> str:
-        if isinstance(table, str):
-            return table
-        conformed = conform(table, schema, what=what)
-        name = f"_stage_{id(conformed)}"
+    def _stage(self, spec: TableSpec, data: pa.Table | str) -> str:
+        if isinstance(data, str):
+            return data
+        conformed = spec.conform(data)
+        name = f"_stage_{spec.name}_{id(conformed)}"
         self.con.register(name, conformed)
         return name
 
-    def _drop(self, name: str, table: pa.Table | str) -> None:
-        if not isinstance(table, str):
-            self.con.unregister(name)
+    def _run(self, sql: str, params: list[Any] | None = None) -> int:
+        row = self.con.execute(sql, params or []).fetchone()
+        return int(row[0]) if row else 0
+
+    def _upsert(self, spec: TableSpec, staged: str) -> tuple[int, int]:
+        con = self.con
+        target = _q(spec.name)
+        key = ", ".join(_q(c) for c in spec.key)
+        dup = self._run(f"SELECT count(*) - count(DISTINCT ({key})) FROM {staged}")
+        if dup:
+            raise StoreError(f"{dup} rows of {spec.name} share a key ({key}) within one load")
+        names = spec.schema.names
+        cols = ", ".join(_q(c) for c in names)
+        ncols = ", ".join(f"n.{_q(c)}" for c in names)
+        on = _match(spec, "n", "c", spec.key)
+        differs = " OR ".join(
+            f"n.{_q(c)} IS DISTINCT FROM c.{_q(c)}" for c in names if c not in spec.key
+        )
+        order = f" ORDER BY {_q(spec.order)}" if spec.order else ""
+        n_order = f" ORDER BY n.{_q(spec.order)}" if spec.order else ""
+        changed = f"_changed_{spec.name}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT {ncols} "
+            f"FROM {staged} n JOIN {target} c ON {on} WHERE {differs or 'false'}"
+        )
+        try:
+            inserted = self._run(
+                f"INSERT INTO {target} ({cols}) SELECT {ncols} FROM {staged} n "
+                f"ANTI JOIN {target} c ON {on}{n_order}"
+            )
+            updated = self._run(f"SELECT count(*) FROM {changed}")
+            if updated:
+                con.execute(
+                    f"DELETE FROM {target} USING {changed} n WHERE "
+                    + _match(spec, "n", target, spec.key)
+                )
+                con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {changed}{order}")
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {changed}")
+        return inserted, updated
+
+    def _append(self, spec: TableSpec, staged: str) -> int:
+        target = _q(spec.name)
+        names = spec.schema.names
+        cols = ", ".join(_q(c) for c in names)
+        ncols = ", ".join(f"n.{_q(c)}" for c in names)
+        part = ", ".join(_q(c) for c in spec.key)
+        prov = [c for c in PROVENANCE if c in names]
+        first = f"ORDER BY {', '.join(_q(c) for c in prov)}" if prov else ""
+        order = f" ORDER BY n.{_q(spec.order)}" if spec.order else ""
+        return self._run(
+            f"""INSERT INTO {target} ({cols})
+                SELECT {ncols} FROM (
+                    SELECT *, row_number() OVER (PARTITION BY {part} {first}) AS _k
+                    FROM {staged}) n
+                ANTI JOIN {target} c ON {_match(spec, "n", "c", spec.key)}
+                WHERE n._k = 1{order}"""
+        )
+
+    # ------------------------------------------------------------------ scratch space
+    def stage_dir(self, purpose: str) -> Path:
+        """A new directory beside the store for this load's temporary files (removed when
+        the load ends, and by the next open of the store if the process was killed)."""
+        path = Path(
+            tempfile.mkdtemp(prefix=f"{self.store.stage_prefix}{purpose}-", dir=self.store.folder)
+        )
+        self._stages.append(path)
+        return path
+
+    def cleanup(self) -> None:
+        """Remove the load's temporary directories."""
+        for path in self._stages:
+            shutil.rmtree(path, ignore_errors=True)
+        self._stages.clear()
+
+    def report(self, *, load_id: int, fmt: str, files: Sequence[str], rejects: Path) -> LoadReport:
+        """The load's report (checks the account first)."""
+        acc = self.account
+        acc.check()
+        rejected: dict[str, int] = {}
+        for r in acc.rejects:
+            rejected[r.reason] = rejected.get(r.reason, 0) + 1
+        return LoadReport(
+            load_id=load_id,
+            format=fmt,
+            files=tuple(str(f) for f in files),
+            lines_read=acc.read,
+            lines_used=acc.used,
+            ignored=dict(sorted(acc.ignored.items())),
+            rejected=dict(sorted(rejected.items())),
+            tables={name: dict(counts) for name, counts in self.tables.items()},
+            notes=tuple(acc.notes),
+            rejects_file=str(rejects) if acc.rejects else None,
+        )
 
 
 class Store:
@@ -284,32 +260,71 @@ class Store:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise StoreError(
-                f"store {self.path} does not exist; create it with "
-                f"'contactcenter ingest --db {self.path} ...'"
+                f"{{field}}: store {self.path} does not exist; create it with "
+                f"'contactcenter ingest --db {self.path} ...'",
+                field="db",
             )
-        if self.path.parent and not self.path.parent.exists():
+        self._created = not self.path.exists()
+        if self._created and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(str(self.path))
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
-        self.con.execute("SET enable_progress_bar = false")
+        self._connection: Connection = connect(self.path, read_only=False)
+        self.con = self._connection.con
         self.con.execute("SET TimeZone = 'UTC'")
-        self._create()
+        self._committed = False
+        self._failed = False
+        self._ensured: set[str] = set()
+        self._open()
 
-    def _create(self) -> None:
-        self.con.execute(_ddl("contacts", CONTACTS_SCHEMA, ("source", "contact_id")))
-        self.con.execute(_ddl("agent_events", AGENT_EVENTS_SCHEMA))
-        self.con.execute(_JOURNAL_DDL)
+    # ------------------------------------------------------------------ layout
+    @property
+    def folder(self) -> Path:
+        """The directory that holds the store file."""
+        return self.path.resolve().parent
+
+    @property
+    def stage_prefix(self) -> str:
+        """Name prefix of the store's temporary directories (``.<store>.stage-``)."""
+        return f".{self.path.name}.stage-"
 
     @property
     def rejects_path(self) -> Path:
         """The rejects file beside the store: ``<store>.rejects.csv``."""
         return self.path.with_name(self.path.name + ".rejects.csv")
 
+    def _open(self) -> None:
+        names = {r[0] for r in self.con.execute("SHOW TABLES").fetchall()}
+        if names and "loads" not in names:
+            self._connection.close()
+            raise StoreError(
+                f"{{field}}: {self.path} is a DuckDB database but not a contactcenter store "
+                "(it has no load journal); give another file",
+                field="db",
+            )
+        self.con.execute(JOURNAL_DDL)
+        for sql in JOURNAL_MIGRATIONS:
+            self.con.execute(sql)
+        for spec in tables():
+            self.ensure(spec)
+        # a load killed before it ended leaves its stage folders behind: this process
+        # holds the store for writing now, so any of them is stale
+        for stale in self.folder.glob(f"{self.stage_prefix}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def ensure(self, spec: TableSpec) -> None:
+        """Create the table of ``spec`` if the store does not have it yet."""
+        if spec.name not in self._ensured:
+            self.con.execute(table_ddl(spec))
+            self._ensured.add(spec.name)
+
+    # ------------------------------------------------------------------ life cycle
     def close(self) -> None:
-        """Close the connection."""
-        self.con.close()
+        """Release the connection. A store file this object created is removed again
+        when its only load failed (nothing was ever committed to it)."""
+        self._connection.close()
+        if self._created and self._failed and not self._committed:
+            for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+                with suppress(OSError):
+                    path.unlink()
 
     def __enter__(self) -> Store:
         return self
@@ -326,59 +341,36 @@ class Store:
         """
         started = dt.datetime.now(dt.UTC)
         self.con.execute("BEGIN TRANSACTION")
-        session = LoadSession(self.con)
+        session = LoadSession(self)
         try:
             yield session
-            session.account.check()
-            report = self._journal(session, fmt=fmt, files=files, started=started)
+            load_id = self._next_load_id()
+            report = session.report(
+                load_id=load_id, fmt=fmt, files=files, rejects=self.rejects_path
+            )
+            self.con.execute(
+                "INSERT INTO loads (load_id, started_at, finished_at, format, files, "
+                "lines_read, lines_used, lines_ignored, lines_rejected, ignored_reasons, "
+                "rejected_reasons, contacts_inserted, contacts_updated, "
+                "agent_events_inserted, notes, tables) "
+                "VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, started, *journal_row(report)],
+            )
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._failed = True
+            with suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
             raise
+        finally:
+            session.cleanup()
+        self._committed = True
         self._write_rejects(report.load_id, session.account.rejects)
         self.last_report = report
 
-    def _journal(
-        self, session: LoadSession, *, fmt: str, files: Sequence[str], started: dt.datetime
-    ) -> LoadReport:
-        acc = session.account
+    def _next_load_id(self) -> int:
         row = self.con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()
-        load_id = int(row[0]) if row else 1
-        rejected = Counter(r.reason for r in acc.rejects)
-        report = LoadReport(
-            load_id=load_id,
-            format=fmt,
-            files=tuple(str(f) for f in files),
-            lines_read=acc.read,
-            lines_used=acc.used,
-            ignored=dict(sorted(acc.ignored.items())),
-            rejected=dict(sorted(rejected.items())),
-            contacts_inserted=session.contacts_inserted,
-            contacts_updated=session.contacts_updated,
-            agent_events_inserted=session.agent_events_inserted,
-            notes=tuple(acc.notes),
-            rejects_file=str(self.rejects_path) if acc.rejects else None,
-        )
-        self.con.execute(
-            "INSERT INTO loads VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                started,
-                fmt,
-                json.dumps(list(report.files)),
-                acc.read,
-                acc.used,
-                report.lines_ignored,
-                report.lines_rejected,
-                json.dumps(report.ignored),
-                json.dumps(report.rejected),
-                report.contacts_inserted,
-                report.contacts_updated,
-                report.agent_events_inserted,
-                json.dumps(list(report.notes)),
-            ],
-        )
-        return report
+        return int(row[0]) if row else 1
 
     def _write_rejects(self, load_id: int, rejects: list[Reject]) -> None:
         if not rejects:
@@ -391,6 +383,7 @@ class Store:
             for r in rejects:
                 writer.writerow([load_id, r.file, r.line_no, r.reason, r.text])
 
+    # ------------------------------------------------------------------ reading
     def journal(self) -> list[dict[str, Any]]:
         """All loads, oldest first, as dicts (JSON columns decoded)."""
         cur = self.con.execute("SELECT * FROM loads ORDER BY load_id")
@@ -398,13 +391,20 @@ class Store:
         out = []
         for row in cur.fetchall():
             rec = dict(zip(names, row, strict=True))
-            for key in ("files", "ignored_reasons", "rejected_reasons", "notes"):
-                rec[key] = json.loads(rec[key])
+            for key in JSON_COLUMNS:
+                rec[key] = json.loads(rec[key] or ("{}" if key == "tables" else "[]"))
             out.append(rec)
         return out
 
+    def table(self, name: str) -> pa.Table:
+        """All stored rows of the registered table ``name``, in its schema, ordered by key."""
+        spec = table_spec(name)
+        self.ensure(spec)
+        cols = ", ".join(_q(c) for c in spec.schema.names)
+        order = ", ".join(_q(c) for c in spec.key)
+        rel = self.con.sql(f"SELECT {cols} FROM {_q(name)} ORDER BY {order}")
+        return spec.conform(rel.to_arrow_table())
+
     def contacts_arrow(self) -> pa.Table:
         """All stored contacts as an Arrow table in the canonical schema."""
-        cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
-        table = self.con.sql(f"SELECT {cols} FROM contacts ORDER BY source, contact_id")
-        return conform(table.to_arrow_table(), CONTACTS_SCHEMA, what="contacts")
+        return self.table("contacts")
