@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from contactcenter.engines import Engine
-from contactcenter.facts import CONTACTS, CONTACTS_SCHEMA
+from contactcenter.facts import CONTACTS, CONTACTS_SCHEMA, ring_outs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"
@@ -69,6 +69,7 @@ def memory_engine(table: pa.Table) -> Engine:
     backend = ibis.duckdb.connect()
     backend.raw_sql("SET enable_progress_bar = false")
     backend.create_table("contacts", table)
+    backend.create_table("ring_outs", ring_outs.from_contacts(table))
     return Engine.over("duckdb", backend)
 
 
@@ -88,8 +89,11 @@ def spark_engine_factory() -> Iterator[Any]:
         path = tmp / f"contacts-{next(counter)}.parquet"
         pq.write_table(table, path)
         session.read.parquet(str(path)).createOrReplaceTempView(name)
-        bound = backend.table(name)
-        return Engine("spark", backend, lambda table: bound if table == "contacts" else None)
+        rings = tmp / f"ring_outs-{next(counter)}.parquet"
+        pq.write_table(ring_outs.from_contacts(table), rings)
+        session.read.parquet(str(rings)).createOrReplaceTempView(f"{name}_ring_outs")
+        bound = {"contacts": backend.table(name), "ring_outs": backend.table(f"{name}_ring_outs")}
+        return Engine("spark", backend, bound.get)
 
     yield make
     shutil.rmtree(tmp, ignore_errors=True)

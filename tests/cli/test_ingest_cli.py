@@ -44,6 +44,7 @@ def test_text_report_lists_every_count(tmp_path: Path, log: Path) -> None:
         f"      line numbers and text of rejected lines: {db}.rejects.csv",
         "  contacts                 8 inserted, 0 updated",
         "  agent events             0 inserted",
+        "  ring outs                1 inserted, 0 updated",
         "  notes",
         "    - contacts derived in this load: abandoned 2, answered 3, in_progress 1, timed_out 2",
     ]

@@ -79,7 +79,7 @@ def metrics_of(
     ans_waits = [w(r) for r in rows if r["outcome"] == "answered" and w(r) is not None]
     ab_waits = [w(r) for r in rows if r["outcome"] == "abandoned" and w(r) is not None]
     off_waits = [w(r) for r in rows if r["outcome"] in FINISHED and w(r) is not None]
-    ans = [r for r in rows if r["outcome"] == "answered"]
+    ans = [r for r in rows if r["outcome"] == "answered" and not r.get("talking")]
 
     def comp(name: str) -> float | None:
         return mean([r[name] for r in ans if r[name] is not None])
@@ -111,11 +111,12 @@ def metrics_of(
         "timed_out": n(lambda r: r["outcome"] == "timed_out"),
         "ivr_abandoned": n(lambda r: r["outcome"] == "ivr_abandoned"),
         "in_progress": n(lambda r: r["outcome"] == "in_progress"),
+        "in_talk": n(lambda r: r["outcome"] == "answered" and r.get("talking")),
         "short_abandoned": short,
         "answered_in_threshold": ait,
         "abandoned_in_threshold": abit,
         "transferred": transferred,
-        "ring_no_answer": sum(r["ring_no_answer"] for r in rows if r["outcome"] in FINISHED),
+        "ring_no_answer": 0,  # a fact of its own: see reference_report
         "service_level": div(ait, offered - short),
         "service_level_answered": div(ait, answered),
         "service_level_abandons_favourable": div(ait + abit, offered),
@@ -147,14 +148,24 @@ def reference_report(
     interval_s: int = 1800,
     tz: str = "UTC",
 ) -> list[dict[str, Any]]:
-    """Rows of the report, sorted by key (nulls last), as the engines produce them."""
+    """Rows of the report, sorted by key (nulls last), as the engines produce them.
+
+    Ring-outs are their own fact: a contact's count belongs to no agent (the canonical
+    contacts give no member), in the period the contact was offered, whatever its outcome;
+    a group that only ring-outs reach has zero counts and null ratios."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    rings: dict[tuple[Any, ...], int] = defaultdict(int)
     for r in rows:
         groups[key_of(r, by, interval_s, tz)].append(r)
+        if r["ring_no_answer"]:
+            rings[key_of({**r, "agent_id": None}, by, interval_s, tz)] += r["ring_no_answer"]
+    for key in rings:
+        groups.setdefault(key, [])
     out = []
     names = [{"interval": "interval_start"}.get(k, k) for k in by]
     for key in sorted(groups, key=lambda k: tuple((v is None, v) for v in k)):
         rec = dict(zip(names, key, strict=True))
         rec.update(metrics_of(groups[key], t=t, s=s, target=target, interval_s=interval_s, tz=tz))
+        rec["ring_no_answer"] = rings.get(key, 0)
         out.append(rec)
     return out

@@ -10,14 +10,9 @@ import pytest
 
 from contactcenter.errors import InputError
 from contactcenter.facts import OUTCOMES
-from contactcenter.metrics import CATALOG
-from contactcenter.metrics.catalog import (
-    CONDITIONS,
-    FLAG_PARTS,
-    FLAGS,
-    Metric,
-    validate_catalog,
-)
+from contactcenter.metrics import catalog
+from contactcenter.metrics.catalog import Metric, validate_catalog
+from contactcenter.metrics.measures import measures_of
 from contactcenter.reports.query import ReportRequest, run_report
 from tests.conftest import contacts_table, memory_engine
 
@@ -28,19 +23,20 @@ def metric(name: str, kind: Any, where: str, of: str, q: float | None = None) ->
     return Metric(name, kind, "seconds", name, name, where=where, of=of, q=q)
 
 
-def test_every_flag_is_outcomes_and_a_condition() -> None:
-    assert set(FLAG_PARTS) == set(FLAGS)
-    for flag, (outcomes, condition) in FLAG_PARTS.items():
-        assert outcomes, flag
-        assert set(outcomes) <= set(OUTCOMES), flag
-        assert condition is None or condition in CONDITIONS, flag
+def test_every_contact_flag_is_outcomes_and_conditions() -> None:
+    measures = measures_of("contacts")
+    assert measures.partition == "outcome"
+    for name, flag in measures.flags.items():
+        assert flag.partition, name
+        assert set(flag.partition) <= set(OUTCOMES), name
+        assert set(flag.conditions) <= set(measures.conditions), name
 
 
 def test_a_percentile_over_several_outcomes_is_refused() -> None:
     bad = metric("wait_p50_offered_s", "percentile", "offered", "wait_s", q=0.5)
     with pytest.raises(InputError, match="wait_p50_offered_s: a percentile's flag must name"):
-        validate_catalog((*CATALOG, bad))
-    validate_catalog((*CATALOG, metric("ok", "percentile", "abandoned", "wait_s", q=0.5)))
+        validate_catalog((*catalog(), bad))
+    validate_catalog((*catalog(), metric("ok", "percentile", "abandoned", "wait_s", q=0.5)))
 
 
 def test_metrics_over_flags_with_a_row_condition() -> None:

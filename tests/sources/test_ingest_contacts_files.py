@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from contactcenter.errors import ConfigError, FormatError, InputError
-from contactcenter.facts import CONTACTS_SCHEMA
+from contactcenter.facts import CONTACTS
 from contactcenter.store import Store
 from tests.sources.conftest import contacts, load, rejects, write
 
@@ -38,7 +38,7 @@ def canonical(n: int = 3, source: str = "sim") -> pa.Table:
                 "ring_no_answer": i,
             }
         )
-    return pa.Table.from_pylist(rows, schema=CONTACTS_SCHEMA)
+    return CONTACTS.conform(pa.Table.from_pylist(rows))
 
 
 def test_parquet_and_csv_round_trip_to_the_same_contacts(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_repeated_contact_ids_duplicate_or_conflict(store: Store, tmp_path: Path
     pq.write_table(canonical(2), tmp_path / "a.parquet")
     changed = canonical(2).to_pylist()
     changed[1]["wait_s"] = 99.0
-    pq.write_table(pa.Table.from_pylist(changed, schema=CONTACTS_SCHEMA), tmp_path / "b.parquet")
+    pq.write_table(CONTACTS.conform(pa.Table.from_pylist(changed)), tmp_path / "b.parquet")
     report = load(store, "contacts", tmp_path / "b.parquet", tmp_path / "a.parquet")
     assert report.ignored == {"duplicate row": 1}
     (rej,) = rejects(store)
@@ -122,7 +122,7 @@ def test_a_later_load_replaces_contacts_by_key(store: Store, tmp_path: Path) -> 
     rows[0]["outcome"] = "abandoned"
     (tmp_path / "v2").mkdir()
     # the same file name: source_file (the provenance) stays the same
-    pq.write_table(pa.Table.from_pylist(rows, schema=CONTACTS_SCHEMA), tmp_path / "v2/a.parquet")
+    pq.write_table(CONTACTS.conform(pa.Table.from_pylist(rows)), tmp_path / "v2/a.parquet")
     report = load(store, "contacts", tmp_path / "v2/a.parquet")
     assert (report.contacts_inserted, report.contacts_updated) == (0, 1)
     assert contacts(store)["k0"]["outcome"] == "abandoned"

@@ -76,6 +76,12 @@ def format_report(report: LoadReport, db: Path) -> str:
         f"{report.contacts_updated:,} updated"
     )
     out.append(f"  agent events    {report.agent_events_inserted:>10,} inserted")
+    for table, counts in report.tables.items():
+        if table in ("contacts", "agent_events"):
+            continue
+        label = table.replace("_", " ")
+        updated = f", {counts['updated']:,} updated" if "updated" in counts else ""
+        out.append(f"  {label:<15} {counts['inserted']:>10,} inserted{updated}")
     if report.notes:
         out.append("  notes")
         out.extend(f"    - {note}" for note in report.notes)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from contactcenter.cli.common import user_errors
 from contactcenter.errors import InputError
-from contactcenter.metrics import CATALOG
+from contactcenter.metrics import catalog
 from contactcenter.reports.render import metric_rows, metrics_markdown
 
 
@@ -19,12 +19,12 @@ def metrics(
     fmt: str = typer.Option("table", "--format", help="table, json or markdown."),
 ) -> None:
     """List every metric: name, kind, unit, formula and description."""
-    rows = metric_rows(CATALOG)
+    rows = metric_rows(catalog())
     if fmt == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if fmt == "markdown":
-        print(metrics_markdown(CATALOG), end="")
+        print(metrics_markdown(catalog()), end="")
         return
     if fmt != "table":
         raise InputError(f"--format: unknown format {fmt!r}; allowed: table, json, markdown")

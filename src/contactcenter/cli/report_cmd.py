@@ -91,6 +91,7 @@ def report(
         start=start,
         end=end,
         queues=_split(queue),
+        explicit=bool(metrics),
     )
     eng = open_engine(engine, db=db, spark_master=spark_master)
     try:

@@ -57,7 +57,15 @@ class Engine:
             spec = table_spec(name)
             found = self._source(name)
             if found is None:
-                found = ibis.memtable(spec.empty(), name=f"_empty_{name}")
+                found = ibis.memtable(spec.empty())
+            missing = [f for f in spec.schema if f.name not in found.columns]
+            if missing:  # a store written before the declaration gained these columns
+                found = found.mutate(
+                    **{
+                        f.name: ibis.literal(spec.defaults.get(f.name), type=f.type)
+                        for f in missing
+                    }
+                )
             self._tables[name] = found
         return self._tables[name]
 

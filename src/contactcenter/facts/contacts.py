@@ -12,6 +12,8 @@ offered_at         timestamp   UTC instant the contact entered the queue (IVR ex
 answered_at        timestamp   UTC instant an agent took it; null if never
 ended_at           timestamp   UTC instant it ended; null while in progress (or still talking)
 outcome            string      answered | abandoned | timed_out | ivr_abandoned | in_progress
+talking            bool        answered and still talking at the end of the data: its end and
+                               talk time are not known yet (a later load brings them)
 wait_s             float64     seconds in queue before answer / abandon / removal; null if
                                the source does not record it
 talk_s, hold_s,    float64     null where the source does not record them
@@ -64,6 +66,7 @@ CONTACTS_SCHEMA = pa.schema(
         pa.field("answered_at", TIMESTAMP),
         pa.field("ended_at", TIMESTAMP),
         pa.field("outcome", pa.string(), nullable=False),
+        pa.field("talking", pa.bool_(), nullable=False),
         pa.field("wait_s", pa.float64()),
         pa.field("talk_s", pa.float64()),
         pa.field("hold_s", pa.float64()),
@@ -90,7 +93,7 @@ CONTACTS = register(
             "agent": "agent_id",
             "customer": "customer_id",
         },
-        defaults={"transferred": False, "ring_no_answer": 0},
+        defaults={"talking": False, "transferred": False, "ring_no_answer": 0},
         order="offered_at",
         description="one row per contact offered to a queue (or ended in the IVR/bot)",
     )

@@ -19,6 +19,7 @@ Write modes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -65,7 +66,10 @@ class TableSpec:
 
     def __post_init__(self) -> None:
         names = set(self.schema.names)
-        problems = [f"key column {c!r} is not in the schema" for c in self.key if c not in names]
+        problems = []
+        if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", self.name):
+            problems.append("a table name is lower-case words joined by single underscores")
+        problems += [f"key column {c!r} is not in the schema" for c in self.key if c not in names]
         if self.write not in ("upsert", "append"):
             problems.append(f"write must be upsert or append, got {self.write!r}")
         if self.time not in names or not self.schema.field(self.time).type.equals(TIMESTAMP):

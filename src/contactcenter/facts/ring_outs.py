@@ -50,3 +50,24 @@ RING_OUTS = register(
         description="offers of a contact that rang out unanswered, per agent",
     )
 )
+
+
+def from_contacts(contacts: pa.Table) -> pa.Table:
+    """Ring-outs of contacts whose source gives only a count per contact (the contacts
+    column ``ring_no_answer``): one row per contact with rings > 0, agent unknown."""
+    import pyarrow.compute as pc
+
+    kept = contacts.filter(pc.greater(contacts.column("ring_no_answer"), 0))
+    return RING_OUTS.conform(
+        pa.table(
+            {
+                "source": kept.column("source"),
+                "contact_id": kept.column("contact_id"),
+                "agent_id": pa.nulls(kept.num_rows, pa.string()),
+                "queue": kept.column("queue"),
+                "channel": kept.column("channel"),
+                "offered_at": kept.column("offered_at"),
+                "rings": kept.column("ring_no_answer"),
+            }
+        )
+    )

@@ -1,16 +1,46 @@
-"""The metric catalog (definitions as data) and its compiler to Ibis expressions."""
+"""The metric catalog (definitions as data, over registered facts) and its compiler.
 
-from contactcenter.metrics.catalog import BY_NAME, CATALOG, Metric, select_metrics
+============  ================================================================
+module        what it holds
+============  ================================================================
+catalog       :class:`Metric`, the registry of metrics, validation, selection
+measures      per fact: flags, row conditions, values, notes
+voice         the queue metrics over ``contacts`` and ``ring_outs``
+keys          group keys: declared, encoded in queries, decoded in results
+thresholds    T, S and targets per channel and queue
+compiler      metrics + keys -> one Ibis expression over several facts
+timezones     a zone's UTC offsets as segments for portable bucketing
+============  ================================================================
+
+Importing this package registers the built-in metrics.
+"""
+
+from contactcenter.metrics import voice as _voice  # noqa: F401  (registers the voice metrics)
+from contactcenter.metrics.catalog import (
+    BY_NAME,
+    Metric,
+    catalog,
+    register_metric,
+    select_metrics,
+    unregister_metric,
+)
 from contactcenter.metrics.compiler import GROUP_KEYS, ReportSpec, compile_report
+from contactcenter.metrics.measures import Flag, Hidden, Measures, register_measures
 from contactcenter.metrics.thresholds import Thresholds
 
 __all__ = [
     "BY_NAME",
-    "CATALOG",
     "GROUP_KEYS",
+    "Flag",
+    "Hidden",
+    "Measures",
     "Metric",
     "ReportSpec",
     "Thresholds",
+    "catalog",
     "compile_report",
+    "register_measures",
+    "register_metric",
     "select_metrics",
+    "unregister_metric",
 ]

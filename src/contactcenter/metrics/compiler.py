@@ -1,29 +1,22 @@
-"""Compile a list of catalog metrics plus group keys into one Ibis expression.
+"""Compile catalog metrics plus group keys into one Ibis expression over several facts.
 
-The expression runs unchanged on every Ibis engine (DuckDB, PySpark). Time keys are
-computed with integer arithmetic on epoch seconds shifted to the report's time zone (see
-:mod:`contactcenter.metrics.timezones`), because engines disagree on time functions:
-Ibis's ``bucket()`` is not defined for PySpark and DuckDB's ``time_bucket`` has no Spark
-equivalent.
+The expression runs unchanged on every Ibis engine (DuckDB, PySpark). Its parts:
 
-Group keys (raw values in the query; :func:`contactcenter.reports.result.finish` turns
-them into the documented strings):
+* **Flow part, one per fact** the metrics read (count, sum, ratio, mean, max, percentile,
+  interval_share): the fact's rows filtered by queue and time, keyed (interval, day, ...
+  from the fact's time column in the report's zone, queue/channel/agent from the columns
+  the fact declares), aggregated in two levels: per (keys, partition value) with plain
+  aggregates every row updates, then per keys combining the partials
+  (docs/decisions/0003-report-speed.md). Hidden counts for the fact's notes ride along.
+* **Snapshot part, one per snapshot metric**: rows open at the end of each period (a
+  running sum of +1 at ``since`` and -1 at ``until`` over the period grid), or at the
+  end of the selection when no period key is asked for.
+* The parts are **joined on the group keys** (full outer join; a group one fact lacks
+  has 0 for its counts and null for its means), then **derived** metrics combine
+  metrics of different facts (occupancy = handling / (handling + available)).
 
-============  ==========================================================  ==============
-key           raw value                                                   shown as
-============  ==========================================================  ==============
-interval      local epoch // interval_s * interval_s                      interval_start
-                                                                          YYYY-MM-DD HH:MM:SS
-hour          hour of day 0..23 of the local time                          hour (int)
-day           local days since 1970-01-01                                  day YYYY-MM-DD
-week          local day number of that ISO week's Monday                   week YYYY-Www
-month         year * 100 + month (civil calendar from the day number)      month YYYY-MM
-queue         queue                                                        queue
-channel       channel                                                      channel
-agent         agent_id                                                     agent
-============  ==========================================================  ==============
-
-A contact belongs to the period of its ``offered_at``.
+A report that reads one fact is one aggregation, as fast as a hand-written query.
+Group keys are declared and decoded in :mod:`contactcenter.metrics.keys`.
 """
 
 from __future__ import annotations
@@ -35,50 +28,45 @@ from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from contactcenter.errors import InputError
-from contactcenter.metrics.catalog import CONDITIONS, FLAG_PARTS, Metric, linear_terms
-from contactcenter.metrics.thresholds import Thresholds
-
-GROUP_KEYS: dict[str, str] = {
-    "interval": "interval_start",
-    "hour": "hour",
-    "day": "day",
-    "week": "week",
-    "month": "month",
-    "queue": "queue",
-    "channel": "channel",
-    "agent": "agent",
-}
-"""Accepted ``--by`` keys and the output column each becomes."""
-
-STRING_KEYS = ("queue", "channel", "agent")
-NULL_KEY = "\u2205"
-"""Stands for a null string key inside the query (so joins match it); shown as null."""
-
-SHARE_COLUMNS = ("offered_at", "outcome", "wait_s", "queue", "channel", "agent_id")
-"""The contacts columns sl_target_met_share needs (time, outcome, wait, levels, keys)."""
-SUMMED_VALUES: dict[str, tuple[str, ...]] = {"handle_s": ("talk_s", "hold_s", "acw_s")}
-"""Row values that are sums of other values with nulls counted as 0: never null, and
-their mean is the sum of their parts' sums over the contacts' count (no per-row sum)."""
-COVERAGE_COLUMNS = (
-    "_answered_total",
-    "_answered_with_talk",
-    "_answered_with_hold",
-    "_answered_with_acw",
+from contactcenter.facts import table_spec
+from contactcenter.metrics.catalog import BY_NAME, Metric, linear_terms
+from contactcenter.metrics.keys import (
+    KEYS,
+    NULL_KEY,
+    PERIOD_KEYS,
+    STRING_KEYS,
+    TIME_KEYS,
+    periods,
+    time_key,
 )
-"""Hidden columns: how many answered contacts record each handle-time component."""
+from contactcenter.metrics.measures import Context, Measures, measures_of
+from contactcenter.metrics.thresholds import Thresholds, constant_level, level_expr
+from contactcenter.units import check_interval
+
+GROUP_KEYS = KEYS
+"""Accepted ``by`` keys and the output column each becomes (see :mod:`.keys`)."""
+
+Source = Callable[[str], ir.Table]
+"""Gives the Ibis table of a registered fact by name (``engine.table``)."""
+
+ADDITIVE = ("count", "sum", "snapshot")
+"""Kinds whose value for a group no fact row reached is 0 (not null)."""
 
 
 @dataclass(frozen=True)
 class ReportSpec:
     """What to compute: metrics, keys, interval, thresholds, time zone and filters.
 
-    ``start_epoch``/``end_epoch`` filter offered_at to [start, end) in UTC epoch seconds.
-    ``tz_segments`` are the report zone's (from_epoch, offset_s) pairs for the data range.
-    ``engine`` names the engine the expression will run on (for engine-specific fast paths
-    that give the same values).
+    ``start_epoch``/``end_epoch`` filter each fact's time column to [start, end) in UTC
+    epoch seconds. ``tz_segments`` are the report zone's (from_epoch, offset_s) pairs for
+    the data range. ``period_range`` is the local-time range [lo, hi] whose periods
+    snapshot metrics report (default: the filter range); ``snapshot_at`` the UTC epoch
+    a snapshot without a period key is taken at. ``engine`` names the engine the
+    expression will run on (for engine-specific fast paths that give the same values).
     """
 
     metrics: tuple[Metric, ...]
@@ -90,21 +78,41 @@ class ReportSpec:
     end_epoch: int | None = None
     queues: tuple[str, ...] = ()
     engine: str = "duckdb"
+    period_range: tuple[int, int] | None = None
+    snapshot_at: int | None = None
 
     def __post_init__(self) -> None:
-        unknown = [k for k in self.by if k not in GROUP_KEYS]
+        unknown = [k for k in self.by if k not in KEYS]
         if unknown:
             raise InputError(
-                f"--by: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(GROUP_KEYS)}"
+                f"{{field}}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(KEYS)}",
+                field="by",
             )
         if len(set(self.by)) != len(self.by):
-            raise InputError(f"--by: a key is repeated in {','.join(self.by)}")
-        if self.interval_s <= 0 or 86400 % self.interval_s:
-            raise InputError(
-                f"--interval must divide a day evenly (15m, 30m, 60m, ...), got {self.interval_s} s"
+            raise InputError(f"{{field}}: a key is repeated in {','.join(self.by)}", field="by")
+        check_interval(self.interval_s, field="interval")
+
+
+def unsupported(metric: Metric, by: tuple[str, ...], queues: tuple[str, ...]) -> str | None:
+    """Why ``metric`` cannot be reported by ``by`` (or filtered by queue), or None."""
+    for fact in metric.facts:
+        keys = table_spec(fact).keys
+        missing = [k for k in by if k not in TIME_KEYS and k not in keys]
+        if queues and "queue" not in keys:
+            missing.append("queue")
+        if missing:
+            return f"{metric.name} reads {fact}, which has no {', '.join(dict.fromkeys(missing))}"
+    if metric.kind == "snapshot":
+        times = [k for k in by if k in TIME_KEYS]
+        if [k for k in times if k not in PERIOD_KEYS] or len(times) > 1:
+            return (
+                f"{metric.name} is a count at the end of each period: group it by one of "
+                f"{', '.join(PERIOD_KEYS)} (and queue, channel, agent)"
             )
+    return None
 
 
+# ----------------------------------------------------------------------------- time
 def _epoch_us_stub(ts: Any) -> Any:
     """DuckDB's built-in epoch_us(TIMESTAMPTZ): microseconds since 1970-01-01 UTC."""
     raise NotImplementedError  # never called: DuckDB runs its own function
@@ -128,43 +136,7 @@ def utc_epoch(ts: ir.TimestampValue, engine: str) -> ir.IntegerValue:
     return ts.epoch_seconds().floor().cast("int64")
 
 
-def _flag(expr: ir.BooleanValue) -> ir.BooleanValue:
-    return expr.fill_null(False)
-
-
-def _constant(thresholds: Thresholds, attr: str) -> float | None:
-    """The threshold/target every contact gets when no queue rule or channel differs."""
-    values = {float(getattr(level, attr)) for level in thresholds.channels.values()}
-    values |= {float(v) for r in thresholds.queues if (v := getattr(r, attr)) is not None}
-    return values.pop() if len(values) == 1 else None
-
-
-def _level_expr(t: ir.Table, thresholds: Thresholds, attr: str) -> ir.FloatingValue:
-    """Per-row threshold/target as a CASE over queue rules, then channel levels."""
-    cases: list[tuple[ir.BooleanValue, float]] = []
-    for rule in thresholds.queues:
-        value = getattr(rule, attr)
-        if value is None:  # the row's channel level applies, as below
-            continue
-        cond = t.queue == rule.queue
-        if rule.channel is not None:
-            cond = cond & (t.channel == rule.channel)
-        cases.append((_flag(cond), float(value)))
-    default = float(getattr(thresholds.channels["voice"], attr))
-    # Channel cases come last and exclude each other, so one whose level equals the
-    # default can be left out: its rows fall through to the same value.
-    for channel, level in thresholds.channels.items():
-        if float(getattr(level, attr)) != default:
-            cases.append((t.channel == channel, float(getattr(level, attr))))
-    if not cases:
-        return ibis.literal(default)
-    return ibis.cases(*((c, ibis.literal(v)) for c, v in cases), else_=ibis.literal(default))
-
-
-def _local_epoch(
-    t: ir.Table, segments: tuple[tuple[int, int], ...], engine: str
-) -> ir.IntegerValue:
-    utc = utc_epoch(t.offered_at, engine)
+def _local_epoch(utc: ir.IntegerValue, segments: tuple[tuple[int, int], ...]) -> ir.IntegerValue:
     if len({off for _, off in segments}) == 1:
         return utc + segments[0][1]
     cases = [(utc < nxt, ibis.literal(off)) for (_, off), (nxt, _) in itertools.pairwise(segments)]
@@ -172,56 +144,62 @@ def _local_epoch(
     return utc + offset.cast("int64")
 
 
-def _month_key(day: ir.IntegerValue) -> ir.IntegerValue:
-    """year * 100 + month from days since 1970-01-01 (H. Hinnant's civil_from_days)."""
-    z = day + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    month = ibis.ifelse(mp < 10, mp + 3, mp - 9)
-    year = yoe + era * 400 + ibis.ifelse(month <= 2, 1, 0)
-    return (year * 100 + month).cast("int64")
+def _flag(expr: ir.BooleanValue) -> ir.BooleanValue:
+    return expr.fill_null(False)
 
 
-def _prepare(table: ir.Table, spec: ReportSpec) -> ir.Table:
-    """Filter, then add the local epoch, the target and every key column."""
-    t = table
-    if spec.queues:
-        t = t.filter(t.queue.isin(list(spec.queues)))
-    utc = utc_epoch(t.offered_at, spec.engine)
-    if spec.start_epoch is not None:
-        t = t.filter(utc >= spec.start_epoch)
-    if spec.end_epoch is not None:
-        t = t.filter(utc < spec.end_epoch)
-    local = _local_epoch(t, spec.tz_segments, spec.engine)
-    t = t.mutate(_local=local, _target=_level_expr(t, spec.thresholds, "target"))
-    day = t._local // 86400
-    keys: dict[str, Any] = {
-        "interval_start": t._local // spec.interval_s * spec.interval_s,
-        "hour": (t._local // 3600) % 24,
-        "day": day,
-        "week": day - (day + 3) % 7,
-        "month": _month_key(day),
-        # string keys stay as stored here (a computed string defeats the engine's
-        # dictionary-encoded grouping); nulls become NULL_KEY after aggregating
-        "queue": t.queue,
-        "channel": t.channel,
-        "agent": t.agent_id,
-    }
-    return t.mutate(
-        **{GROUP_KEYS[k]: keys[GROUP_KEYS[k]] for k in spec.by}, _bucket=keys["interval_start"]
-    )
+# ----------------------------------------------------------------------------- flows
+class _Fact:
+    """One fact's rows prepared for a report: filtered, keyed, with its vocabulary."""
 
+    def __init__(self, source: Source, fact: str, spec: ReportSpec, *, target: bool) -> None:
+        self.fact = fact
+        self.spec = spec
+        self.table_spec = table_spec(fact)
+        self.measures: Measures = measures_of(fact)
+        self.ctx = Context(spec.thresholds)
+        self.keys = [KEYS[k] for k in spec.by]
+        self.t = self._prepare(source(fact), target=target)
 
-CONDITION_EXPRS: dict[str, Callable[[ir.Table, Thresholds], ir.BooleanValue]] = {
-    "wait_below_short_abandon": lambda t, th: t.wait_s < _level_expr(t, th, "short_abandon_s"),
-    "wait_within_threshold": lambda t, th: t.wait_s <= _level_expr(t, th, "threshold_s"),
-    "transferred": lambda t, th: t.transferred,
-}
-"""The catalog's row conditions (:data:`CONDITIONS`) as expressions on the prepared rows."""
-assert set(CONDITION_EXPRS) == set(CONDITIONS)
+    def column(self, key: str) -> str:
+        """The fact's column for group key ``key``."""
+        return self.table_spec.keys[key]
+
+    def _prepare(self, table: ir.Table, *, target: bool) -> ir.Table:
+        spec = self.spec
+        t = table
+        if spec.queues:
+            t = t.filter(t[self.column("queue")].isin(list(spec.queues)))
+        time = t[self.table_spec.time]
+        utc = utc_epoch(time, spec.engine)
+        if spec.start_epoch is not None:
+            t = t.filter(utc >= spec.start_epoch)
+        if spec.end_epoch is not None:
+            t = t.filter(utc < spec.end_epoch)
+        local = _local_epoch(utc_epoch(t[self.table_spec.time], spec.engine), spec.tz_segments)
+        t = t.mutate(_local=local)
+        if target:
+            t = t.mutate(_target=self.level(t, "target"))
+        keys: dict[str, Any] = {}
+        for k in spec.by:
+            if k in TIME_KEYS:
+                keys[KEYS[k]] = time_key(t._local, k, spec.interval_s)
+            else:
+                # string keys stay as stored here (a computed string defeats the engine's
+                # dictionary-encoded grouping); nulls become NULL_KEY after aggregating
+                keys[KEYS[k]] = t[self.column(k)]
+        return t.mutate(**keys, _bucket=time_key(t._local, "interval", spec.interval_s))
+
+    def level(self, t: ir.Table, attr: str) -> ir.FloatingValue:
+        """The per-row threshold level ``attr`` (queue rule, else channel level)."""
+        keys = self.table_spec.keys
+        return level_expr(
+            t,
+            self.spec.thresholds,
+            attr,
+            queue=keys.get("queue", "queue"),
+            channel=keys.get("channel", "channel"),
+        )
 
 
 Combine = Callable[[ir.Table], ir.Value]
@@ -229,21 +207,22 @@ Combine = Callable[[ir.Table], ir.Value]
 
 
 class _Partials:
-    """The first level of a report: plain aggregates per (keys, outcome) of the prepared
-    rows, registered by what the metrics need and shared between them.
+    """The first level of a fact's part: plain aggregates per (keys, partition value) of
+    the prepared rows, registered by what the metrics need and shared between them.
 
-    Each registration returns how the second level combines the partials of the outcomes
-    a flag names (:data:`~contactcenter.metrics.catalog.FLAG_PARTS`): sums of counts and
-    sums, sums over sums of non-null counts for means, maxima of maxima. A percentile
-    names one outcome, so its quantiles are final at the first level. Every row updates
-    one first-level group with no per-metric filter, which is what makes the report fast
-    (docs/benchmarks.md); the numbers are those of aggregating the rows directly.
+    Each registration returns how the second level combines the partials of the
+    partition values a flag names: sums of counts and sums, sums over sums of non-null
+    counts for means, maxima of maxima. A percentile names one partition value, so its
+    quantiles are final at the first level. Every row updates one first-level group with
+    no per-metric filter, which is what makes the report fast (docs/benchmarks.md); the
+    numbers are those of aggregating the rows directly.
     """
 
-    def __init__(self, t: ir.Table, thresholds: Thresholds) -> None:
-        self.t = t
-        self.thresholds = thresholds
-        self.constant_target = _constant(thresholds, "target")
+    def __init__(self, fact: _Fact) -> None:
+        self.fact = fact
+        self.t = fact.t
+        self.measures = fact.measures
+        self.partition = fact.measures.partition
         self.aggs: dict[str, ir.Value] = {}
         self.arrays: dict[str, int] = {}
 
@@ -252,53 +231,63 @@ class _Partials:
             self.aggs[name] = make()
         return name
 
-    def _condition(self, cond: str | None) -> ir.BooleanValue | None:
-        if cond is None:
+    def _condition(self, conds: tuple[str, ...]) -> tuple[str, ir.BooleanValue | None]:
+        if not conds:
+            return "all", None
+        expr: ir.BooleanValue | None = None
+        for name in conds:
+            part = _flag(self.measures.conditions[name](self.t, self.fact.ctx))
+            expr = part if expr is None else expr & part
+        return "+".join(conds), expr
+
+    def _among(self, p: ir.Table, values: tuple[str, ...] | None) -> ir.BooleanValue | None:
+        if values is None or self.partition is None:
             return None
-        return _flag(CONDITION_EXPRS[cond](self.t, self.thresholds))
+        if len(values) == 1:
+            return p[self.partition] == values[0]
+        return p[self.partition].isin(list(values))
 
     def _value(self, of: str) -> ir.Value:
-        if of in SUMMED_VALUES:
-            parts = [self.t[part].fill_null(0) for part in SUMMED_VALUES[of]]
+        if of in self.measures.summed:
+            parts = [self.t[part].fill_null(0) for part in self.measures.summed[of]]
             total = parts[0]
             for part in parts[1:]:
                 total = total + part
             return total
         return self.t[of]
 
-    def count(self, flag: str) -> Combine:
-        """Contacts with ``flag``."""
-        outcomes, cond = FLAG_PARTS[flag]
-        c = self._condition(cond)
+    def count(self, flag_name: str | None) -> Combine:
+        """Rows with the flag."""
+        flag = self.measures.flag(flag_name)
+        label, c = self._condition(flag.conditions)
         name = self._add(
-            f"_n_{cond or 'all'}",
-            lambda: self.t.count() if c is None else c.cast("int64").sum(),
+            f"_n_{label}", lambda: self.t.count() if c is None else c.cast("int64").sum()
         )
-        return lambda p: p[name].sum(where=_among(p, outcomes)).fill_null(0)
+        return lambda p: p[name].sum(where=self._among(p, flag.partition)).fill_null(0)
 
-    def sum(self, of: str, flag: str) -> Combine:
-        """Sum of ``of`` (as an integer) over contacts with ``flag``; 0 when none."""
-        outcomes, cond = FLAG_PARTS[flag]
-        c = self._condition(cond)
-        name = self._add(
-            f"_isum_{of}_{cond or 'all'}", lambda: self._value(of).cast("int64").sum(where=c)
-        )
-        return lambda p: p[name].sum(where=_among(p, outcomes)).fill_null(0)
+    def sum(self, of: str, flag_name: str | None) -> Combine:
+        """Sum of ``of`` over rows with the flag; 0 when none (floats stay floats)."""
+        flag = self.measures.flag(flag_name)
+        label, c = self._condition(flag.conditions)
+        value = self._value(of)
+        kind = "int64" if value.type().is_integer() else "float64"
+        name = self._add(f"_sum_{of}_{label}", lambda: value.cast(kind).sum(where=c))
+        return lambda p: p[name].sum(where=self._among(p, flag.partition)).fill_null(0)
 
-    def non_null(self, of: str, flag: str) -> Combine:
-        """Contacts with ``flag`` whose ``of`` is recorded."""
-        if of in SUMMED_VALUES:
-            return self.count(flag)
-        outcomes, cond = FLAG_PARTS[flag]
-        c = self._condition(cond)
-        name = self._add(f"_nn_{of}_{cond or 'all'}", lambda: self._value(of).count(where=c))
-        return lambda p: p[name].sum(where=_among(p, outcomes)).fill_null(0)
+    def non_null(self, of: str, flag_name: str | None) -> Combine:
+        """Rows with the flag whose ``of`` is recorded."""
+        if of in self.measures.summed:
+            return self.count(flag_name)
+        flag = self.measures.flag(flag_name)
+        label, c = self._condition(flag.conditions)
+        name = self._add(f"_nn_{of}_{label}", lambda: self._value(of).count(where=c))
+        return lambda p: p[name].sum(where=self._among(p, flag.partition)).fill_null(0)
 
-    def mean(self, of: str, flag: str) -> Combine:
-        """Mean of ``of`` over contacts with ``flag`` (nulls skipped); null when none."""
-        if of in SUMMED_VALUES:
-            sums = [self._float_sum(part, flag) for part in SUMMED_VALUES[of]]
-            count = self.count(flag)
+    def mean(self, of: str, flag_name: str | None) -> Combine:
+        """Mean of ``of`` over rows with the flag (nulls skipped); null when none."""
+        if of in self.measures.summed:
+            sums = [self._float_sum(part, flag_name) for part in self.measures.summed[of]]
+            count = self.count(flag_name)
 
             def summed_mean(p: ir.Table) -> ir.Value:
                 total = sums[0](p).fill_null(0)
@@ -307,69 +296,67 @@ class _Partials:
                 return total / count(p).nullif(0).cast("float64")
 
             return summed_mean
-        total = self._float_sum(of, flag)
-        n = self.non_null(of, flag)
+        total = self._float_sum(of, flag_name)
+        n = self.non_null(of, flag_name)
         return lambda p: total(p) / n(p).nullif(0).cast("float64")
 
-    def _float_sum(self, of: str, flag: str) -> Combine:
-        """Sum of ``of`` as a float over contacts with ``flag``; null when none recorded."""
-        outcomes, cond = FLAG_PARTS[flag]
-        c = self._condition(cond)
+    def _float_sum(self, of: str, flag_name: str | None) -> Combine:
+        """Sum of ``of`` as a float over rows with the flag; null when none recorded."""
+        flag = self.measures.flag(flag_name)
+        label, c = self._condition(flag.conditions)
         total = self._add(
-            f"_fsum_{of}_{cond or 'all'}", lambda: self._value(of).cast("float64").sum(where=c)
+            f"_fsum_{of}_{label}", lambda: self._value(of).cast("float64").sum(where=c)
         )
-        return lambda p: p[total].sum(where=_among(p, outcomes))
+        return lambda p: p[total].sum(where=self._among(p, flag.partition))
 
-    def max(self, of: str, flag: str) -> Combine:
-        """Maximum of ``of`` over contacts with ``flag``."""
-        outcomes, cond = FLAG_PARTS[flag]
-        c = self._condition(cond)
-        name = self._add(f"_max_{of}_{cond or 'all'}", lambda: self._value(of).max(where=c))
-        return lambda p: p[name].max(where=_among(p, outcomes))
+    def max(self, of: str, flag_name: str | None) -> Combine:
+        """Maximum of ``of`` over rows with the flag."""
+        flag = self.measures.flag(flag_name)
+        label, c = self._condition(flag.conditions)
+        name = self._add(f"_max_{of}_{label}", lambda: self._value(of).max(where=c))
+        return lambda p: p[name].max(where=self._among(p, flag.partition))
 
-    def quantiles(self, of: str, flag: str, qs: list[float]) -> list[Combine]:
-        """Quantiles ``qs`` (linear interpolation) of ``of`` over contacts with ``flag``,
-        which names one outcome; one sort of the values for all of them."""
-        outcomes, cond = FLAG_PARTS[flag]
-        (outcome,) = outcomes
-        c = self._condition(cond)
-        where = self.t.outcome == outcome if c is None else (self.t.outcome == outcome) & c
+    def quantiles(self, of: str, flag_name: str | None, qs: list[float]) -> list[Combine]:
+        """Quantiles ``qs`` (linear interpolation) of ``of`` over rows with the flag, which
+        names one partition value; one sort of the values for all of them."""
+        flag = self.measures.flag(flag_name)
+        _, c = self._condition(flag.conditions)
+        where = c
+        if self.partition is not None and flag.partition is not None:
+            (value,) = flag.partition
+            own = self.t[self.partition] == value
+            where = own if c is None else own & c
         name = f"_q{len(self.arrays)}"
         self.aggs[name] = self._value(of).cast("float64").quantile(qs, where=where)
         self.arrays[name] = len(qs)
 
         def element(j: int) -> Combine:
-            return lambda p: p[f"{name}_{j}"].max(where=p.outcome == outcome)
+            return lambda p: p[f"{name}_{j}"].max(where=self._among(p, flag.partition))
 
         return [element(j) for j in range(len(qs))]
 
     def target(self) -> Combine:
-        """The strictest service-level target of the group's contacts."""
-        if self.constant_target is not None:
-            value = self.constant_target
-            return lambda p: ibis.literal(value)
+        """The strictest target of the group's rows."""
+        constant = constant_level(self.fact.spec.thresholds, "target")
+        if constant is not None:
+            return lambda p: ibis.literal(constant)
         name = self._add("_target_max", lambda: self.t._target.max())
         return lambda p: p[name].max()
 
     def table(self, keys: list[str]) -> ir.Table:
-        """The first level: one row per (keys, outcome), quantile lists unpacked."""
-        grouped = self.t.group_by([*keys, "outcome"]).aggregate(**self.aggs)
+        """The first level: one row per (keys, partition value), quantile lists unpacked."""
+        by = [*keys, self.partition] if self.partition else keys
+        aggs = self.aggs or {"_rows": self.t.count()}
+        grouped = self.t.group_by(by).aggregate(**aggs) if by else self.t.aggregate(**aggs)
         unpack = {
             f"{name}_{j}": grouped[name][j] for name, n in self.arrays.items() for j in range(n)
         }
         return grouped.mutate(**unpack) if unpack else grouped
 
 
-def _among(p: ir.Table, outcomes: tuple[str, ...]) -> ir.BooleanValue:
-    if len(outcomes) == 1:
-        return p.outcome == outcomes[0]
-    return p.outcome.isin(list(outcomes))
-
-
 def _combine(parts: _Partials, metric: Metric) -> Combine:
     """Register the partials ``metric`` needs; return how the second level computes it."""
     if metric.kind == "count":
-        assert metric.where is not None
         return parts.count(metric.where)
     if metric.kind == "ratio":
         assert metric.numerator is not None
@@ -378,7 +365,6 @@ def _combine(parts: _Partials, metric: Metric) -> Combine:
         den = _linear(parts, metric.denominator)
         return lambda p: num(p).cast("float64") / den(p).nullif(0).cast("float64")
     assert metric.of is not None
-    assert metric.where is not None
     if metric.kind == "sum":
         return parts.sum(metric.of, metric.where)
     if metric.kind == "mean":
@@ -410,60 +396,73 @@ def _aggregate(p: ir.Table, keys: list[str], combines: dict[str, Combine]) -> ir
     return p.group_by(keys).aggregate(**aggs) if keys else p.aggregate(**aggs)
 
 
-def _interval_counts(parts: _Partials) -> dict[str, Combine]:
-    offered, in_threshold = parts.count("offered"), parts.count("answered_in_threshold")
-    short = parts.count("short_abandoned")
+def _share_counts(parts: _Partials, metric: Metric) -> dict[str, Combine]:
+    """An interval's numerator, denominator and target of the ratio ``metric.of``."""
+    base = BY_NAME[metric.of or ""]
+    assert base.numerator is not None
+    assert base.denominator is not None
     return {
-        "_offered": offered,
-        "_sl_num": in_threshold,
-        "_sl_den": lambda p: offered(p) - short(p),
+        "_sl_num": _linear(parts, base.numerator),
+        "_sl_den": _linear(parts, base.denominator),
         "_target": parts.target(),
     }
 
 
-def compile_report(table: ir.Table, spec: ReportSpec) -> ir.Table:
-    """One expression: the metrics of ``spec`` per group of ``spec.by`` over ``table``.
+HIDDEN_PREFIX = "_h_"
 
-    ``table`` has the canonical contacts columns. Key columns come first (raw values, see
-    the module docstring), then one column per metric in the order given, then the
-    hidden coverage columns (:data:`COVERAGE_COLUMNS`). The expression aggregates in two
-    levels (:class:`_Partials`): per (keys, outcome), then per keys.
-    """
-    t = _prepare(table, spec)
-    keys = [GROUP_KEYS[k] for k in spec.by]
-    parts = _Partials(t, spec.thresholds)
+
+def hidden_column(fact: str, name: str) -> str:
+    """The output column of a fact's hidden count (summed into the report's notes)."""
+    return f"{HIDDEN_PREFIX}{fact}__{name}"
+
+
+def split_hidden(column: str) -> tuple[str, str]:
+    """The (fact, name) of a hidden column (:func:`hidden_column`)."""
+    fact, _, name = column.removeprefix(HIDDEN_PREFIX).partition("__")
+    return fact, name
+
+
+def _flow_part(
+    source: Source, fact: str, metrics: list[Metric], spec: ReportSpec
+) -> tuple[ir.Table, list[str]]:
+    """One fact's metrics per group (see the module docstring) and its hidden columns."""
+    shares = [m for m in metrics if m.kind == "interval_share"]
+    prepared = _Fact(source, fact, spec, target=bool(shares))
+    keys = prepared.keys
+    parts = _Partials(prepared)
     combines: dict[str, Combine] = {
         m.name: _combine(parts, m)
-        for m in spec.metrics
+        for m in metrics
         if m.kind not in ("interval_share", "percentile")
     }
     # Percentiles of the same values share one sort: one multi-quantile aggregate per
     # (of, where).
-    quantiles: dict[tuple[str, str], list[Metric]] = {}
-    for m in spec.metrics:
+    quantiles: dict[tuple[str, str | None], list[Metric]] = {}
+    for m in metrics:
         if m.kind == "percentile":
             assert m.of is not None
-            assert m.where is not None
             quantiles.setdefault((m.of, m.where), []).append(m)
     for (of, where), ms in quantiles.items():
         qs = [m.q for m in ms if m.q is not None]
         combines.update(zip((m.name for m in ms), parts.quantiles(of, where, qs), strict=True))
-    combines["_answered_total"] = parts.count("answered")
-    for part in ("talk", "hold", "acw"):
-        combines[f"_answered_with_{part}"] = parts.non_null(f"{part}_s", "answered")
-    shares = [m.name for m in spec.metrics if m.kind == "interval_share"]
+    hidden = []
+    for name, h in prepared.measures.hidden.items():
+        column = hidden_column(fact, name)
+        combines[column] = parts.count(h.flag) if h.of is None else parts.non_null(h.of, h.flag)
+        hidden.append(column)
     one_interval = bool(shares) and "interval_start" in keys
     if one_interval:
         # Each group is one interval: its share comes from its own counts, in the same
         # aggregation (no second pass over the rows, no join).
-        combines.update(_interval_counts(parts))
+        for m in shares:
+            combines.update(_share_counts(parts, m))
     grouped = _null_keys(_aggregate(parts.table(keys), keys, combines), keys)
     if one_interval:
-        grouped = grouped.mutate(**dict.fromkeys(shares, _share(grouped)))
-    if shares and not one_interval:
-        grouped = _with_interval_share(table, spec, grouped, keys, shares)
-    order = [*keys, *(m.name for m in spec.metrics), *COVERAGE_COLUMNS]
-    return grouped.select(*order)
+        grouped = grouped.mutate(**{m.name: _share(grouped) for m in shares})
+        grouped = grouped.drop("_sl_num", "_sl_den", "_target")
+    for m in shares if not one_interval else []:
+        grouped = _with_interval_share(source, fact, spec, grouped, keys, m)
+    return grouped, hidden
 
 
 def _null_keys(grouped: ir.Table, keys: list[str]) -> ir.Table:
@@ -473,35 +472,46 @@ def _null_keys(grouped: ir.Table, keys: list[str]) -> ir.Table:
 
 
 def _measured_and_met(per_interval: ir.Table) -> tuple[ir.BooleanValue, ir.BooleanValue]:
-    """Per interval row: whether it has a service level (offered > 0 and a non-empty
-    denominator), and whether that service level meets the target."""
+    """Per interval row: whether the ratio has a value (a non-empty denominator), and
+    whether that value meets the target."""
     sl = per_interval._sl_num.cast("float64") / per_interval._sl_den.nullif(0).cast("float64")
-    measured = (per_interval._offered > 0) & sl.notnull()
+    measured = sl.notnull()
     return measured, _flag(measured & (sl >= per_interval._target))
 
 
 def _share(per_interval: ir.Table) -> ir.FloatingValue:
     """Share of the intervals meeting the target when each row is one interval (met /
-    measured: 1, 0, or null when the interval has no service level)."""
+    measured: 1, 0, or null when the interval has no value)."""
     measured, met = _measured_and_met(per_interval)
     return met.cast("int64").cast("float64") / measured.cast("int64").nullif(0).cast("float64")
 
 
 def _with_interval_share(
-    table: ir.Table, spec: ReportSpec, grouped: ir.Table, keys: list[str], names: list[str]
+    source: Source,
+    fact: str,
+    spec: ReportSpec,
+    grouped: ir.Table,
+    keys: list[str],
+    metric: Metric,
 ) -> ir.Table:
     """Join the share of intervals meeting the target, computed one level below ``keys``
     (keys + interval bucket), for groups that span several intervals.
 
-    It prepares its own rows from a narrow projection of the contacts: were both parts of
-    the query to share one prepared table, DuckDB would materialise all its rows (about
-    1 GB at 10M contacts) instead of scanning the table twice.
+    It prepares its own rows from a projection of the fact on the columns it uses: were
+    both parts of the query to share one prepared table, DuckDB would materialise all its
+    rows (about 1 GB at 10M contacts) instead of scanning the table twice.
     """
-    t = _prepare(table.select(*SHARE_COLUMNS), spec)
-    parts = _Partials(t, spec.thresholds)
     interval_keys = [*keys, "_bucket"]
-    counts = _interval_counts(parts)  # registers the partials before the table is built
-    per_interval = _aggregate(parts.table(interval_keys), interval_keys, counts)
+
+    def per_interval_of(rows: Source) -> ir.Table:
+        parts = _Partials(_Fact(rows, fact, spec, target=True))
+        counts = _share_counts(parts, metric)  # registers the partials before the table
+        return _aggregate(parts.table(interval_keys), interval_keys, counts)
+
+    schema = table_spec(fact).schema.names
+    used = {f.name for f in per_interval_of(source).op().find(ops.Field)} & set(schema)
+    narrow = source(fact).select(*(c for c in schema if c in used))
+    per_interval = per_interval_of(lambda name: narrow)
     measured, met = _measured_and_met(per_interval)
     per_interval = per_interval.mutate(_measured=measured.cast("int64"), _met=met.cast("int64"))
     summary_aggs = {
@@ -514,4 +524,149 @@ def _with_interval_share(
     else:
         summary = per_interval.aggregate(**summary_aggs)
         joined = grouped.cross_join(summary)
-    return joined.mutate(**dict.fromkeys(names, joined._share)).drop("_share")
+    return joined.mutate(**{metric.name: joined._share}).drop("_share")
+
+
+# ----------------------------------------------------------------------------- snapshots
+def _snapshot_part(source: Source, metric: Metric, spec: ReportSpec) -> ir.Table:
+    """Rows of the fact with ``where`` open at the end of each period (or of the
+    selection): since <= end < until, ``until`` null meaning still open."""
+    assert metric.fact is not None
+    assert metric.since is not None
+    assert metric.until is not None
+    fact_spec = table_spec(metric.fact)
+    measures = measures_of(metric.fact)
+    t = source(metric.fact)
+    if spec.queues:
+        t = t.filter(t[fact_spec.keys["queue"]].isin(list(spec.queues)))
+    flag = measures.flag(metric.where)
+    if flag.partition is not None and measures.partition is not None:
+        t = t.filter(t[measures.partition].isin(list(flag.partition)))
+    ctx = Context(spec.thresholds)
+    for name in flag.conditions:
+        t = t.filter(_flag(measures.conditions[name](t, ctx)))
+    groups = {
+        KEYS[k]: t[fact_spec.keys[k]].fill_null(NULL_KEY) for k in spec.by if k not in TIME_KEYS
+    }
+    gcols = list(groups)
+    times = [k for k in spec.by if k in TIME_KEYS]
+    since = utc_epoch(t[metric.since], spec.engine)
+    until = utc_epoch(t[metric.until], spec.engine)
+    if not times:
+        at = spec.snapshot_at
+        if at is None:  # open now: after every event the store holds
+            alive = t[metric.until].isnull()
+        else:
+            alive = (since < at) & (t[metric.until].isnull() | (until >= at))
+        kept = t.filter(alive).mutate(**groups)
+        count = kept.count()
+        if gcols:
+            return kept.group_by(gcols).aggregate(**{metric.name: count})
+        return kept.aggregate(**{metric.name: count})
+    (key,) = times
+    column = KEYS[key]
+    lo, hi = spec.period_range or (0, 0)
+    grid = periods(key, lo, hi, spec.interval_s)
+    starts = t.select(**groups, _at=since, _d=ibis.literal(1))
+    ends = t.filter(t[metric.until].notnull()).select(**groups, _at=until, _d=ibis.literal(-1))
+    events = starts.union(ends)
+    local = _local_epoch(events._at, spec.tz_segments)
+    events = events.mutate(_p=ibis.greatest(time_key(local, key, spec.interval_s), grid[0]))
+    events = events.filter(events._p <= grid[-1])
+    net = events.group_by([*gcols, "_p"]).aggregate(_net=events._d.sum())
+    grid_table = ibis.memtable({"_p": grid})
+    base = net.select(*gcols).distinct().cross_join(grid_table) if gcols else grid_table
+    frame = base.left_join(net, [*gcols, "_p"]).select(*gcols, "_p", "_net")
+    frame = frame.mutate(_net=frame._net.fill_null(0))
+    window = ibis.cumulative_window(group_by=gcols or None, order_by="_p")
+    frame = frame.mutate(**{metric.name: frame._net.sum().over(window)})
+    frame = frame.filter(frame[metric.name] != 0)
+    return frame.select(*gcols, frame._p.name(column), metric.name)
+
+
+# ----------------------------------------------------------------------------- assembly
+def plan_facts(metrics: tuple[Metric, ...]) -> dict[str, list[Metric]]:
+    """The flow metrics per fact that ``metrics`` need (derived metrics' parts too)."""
+    flows: dict[str, list[Metric]] = {}
+    wanted = list(metrics)
+    for m in metrics:
+        if m.kind == "derived":
+            wanted.extend(BY_NAME[name] for name in m.parts)
+    seen: set[str] = set()
+    for m in wanted:
+        if m.name in seen or m.kind in ("derived", "snapshot"):
+            continue
+        seen.add(m.name)
+        assert m.fact is not None
+        flows.setdefault(m.fact, []).append(m)
+    return flows
+
+
+def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
+    """One expression: the metrics of ``spec`` per group of ``spec.by``.
+
+    ``source`` gives each fact's Ibis table (``engine.table``). Key columns come first
+    (raw values, see :mod:`.keys`), then one column per metric in the order given, then
+    the hidden columns of the facts read (:func:`hidden_column`).
+    """
+    for m in spec.metrics:
+        reason = unsupported(m, spec.by, spec.queues)
+        if reason is not None:
+            raise InputError(f"{{field}}: {reason}", field="by")
+    keys = [KEYS[k] for k in spec.by]
+    tables: list[ir.Table] = []
+    hidden: list[str] = []
+    for fact, metrics in plan_facts(spec.metrics).items():
+        part, part_hidden = _flow_part(source, fact, metrics, spec)
+        tables.append(part)
+        hidden.extend(part_hidden)
+    snapshots = [m for m in spec.metrics if m.kind == "snapshot"]
+    for m in snapshots:
+        if not any(m.name == s.name for s in snapshots[: snapshots.index(m)]):
+            tables.append(_snapshot_part(source, m, spec))
+    if not tables:
+        raise InputError("{field}: no metric to compute", field="metrics")
+    joined = _join(tables, keys)
+    fill: dict[str, ir.Value] = {}
+    derived = {m.name: m for m in spec.metrics if m.kind == "derived"}
+    parts_needed = {name for m in derived.values() for name in m.parts}
+    for name in [*(m.name for m in spec.metrics), *parts_needed, *hidden]:
+        metric = BY_NAME.get(name)
+        if name in joined.columns and (metric is None or metric.kind in ADDITIVE):
+            fill[name] = joined[name].fill_null(0)
+    if len(tables) > 1 and fill:
+        joined = joined.mutate(**fill)
+    if derived:
+        joined = joined.mutate(**{name: _derived(joined, m) for name, m in derived.items()})
+    order = [*keys, *dict.fromkeys(m.name for m in spec.metrics), *hidden]
+    return joined.select(*order)
+
+
+def _derived(t: ir.Table, metric: Metric) -> ir.Value:
+    def side(text: str) -> ir.Value:
+        total: ir.Value | None = None
+        for sign, name in linear_terms(text):
+            term = t[name].fill_null(0).cast("float64")
+            if total is None:
+                total = term if sign > 0 else -term
+            else:
+                total = total + term if sign > 0 else total - term
+        assert total is not None
+        return total
+
+    assert metric.numerator is not None
+    assert metric.denominator is not None
+    return side(metric.numerator) / side(metric.denominator).nullif(0)
+
+
+def _join(tables: list[ir.Table], keys: list[str]) -> ir.Table:
+    """Full outer join of the parts on the keys (a cross join of one-row parts)."""
+    out = tables[0]
+    for other in tables[1:]:
+        if not keys:
+            out = out.cross_join(other)
+            continue
+        joined = out.join(other, keys, how="outer")
+        merged = {k: ibis.coalesce(joined[k], joined[f"{k}_right"]) for k in keys}
+        out = joined.mutate(**merged).drop(*(f"{k}_right" for k in keys))
+    return out

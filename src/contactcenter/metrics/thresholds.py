@@ -1,7 +1,8 @@
 """Answer thresholds (T), short-abandon thresholds (S) and SL targets per channel and queue.
 
-Defaults (../shared/METRICS.md): T = 20 s voice, 90 s chat, 4 h email and ticket, 1 h
-social; S = 5 s; target 80 %. A YAML file may change them per channel and per queue::
+Defaults (:mod:`contactcenter.standards`, from ../shared/METRICS.md): T = 20 s voice, 90 s
+chat, 4 h email and ticket, 1 h social and messaging; S = 5 s; target 80 %. A YAML file
+may change them per channel and per queue::
 
     channels:
       voice: {threshold: 20s, short_abandon: 5s, target: 0.8}
@@ -21,21 +22,26 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import yaml
 
 from contactcenter.errors import ConfigError, InputError
 from contactcenter.facts import CHANNELS
+from contactcenter.standards import DEFAULT_SHORT_ABANDON_S, DEFAULT_TARGET, DEFAULT_THRESHOLD_S
 from contactcenter.units import parse_duration
 
-DEFAULT_THRESHOLD_S: dict[str, float] = {
-    "voice": 20.0,
-    "chat": 90.0,
-    "email": 14400.0,
-    "ticket": 14400.0,
-    "social": 3600.0,
-}
-DEFAULT_SHORT_ABANDON_S = 5.0
-DEFAULT_TARGET = 0.8
+__all__ = [
+    "DEFAULT_SHORT_ABANDON_S",
+    "DEFAULT_TARGET",
+    "DEFAULT_THRESHOLD_S",
+    "Level",
+    "QueueRule",
+    "Thresholds",
+    "check_target",
+    "constant_level",
+    "level_expr",
+]
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,12 @@ class QueueRule:
     target: float | None = None
 
 
-def check_target(value: float, *, option: str = "--target") -> float:
+def check_target(value: float, *, field: str = "target") -> float:
     """A service-level target must lie in (0, 1)."""
     if not 0 < value < 1:
-        raise InputError(f"{option} must be in (0, 1) (a fraction, 0.8 for 80 %), got {value}")
+        raise InputError(
+            f"{{field}} must be in (0, 1) (a fraction, 0.8 for 80 %), got {value}", field=field
+        )
     return value
 
 
@@ -173,7 +181,7 @@ def _settings(path: Path, where: str, entry: Any, *, allow_channel: bool) -> dic
                 entry["short_abandon"], field=f"{where}.short_abandon"
             )
         if "target" in entry:
-            out["target"] = check_target(float(entry["target"]), option=f"{where}.target")
+            out["target"] = check_target(float(entry["target"]), field=f"{where}.target")
     except (InputError, ValueError, TypeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     if "channel" in entry:
@@ -181,3 +189,41 @@ def _settings(path: Path, where: str, entry: Any, *, allow_channel: bool) -> dic
             raise ConfigError(f"{path}: {where}.channel: unknown channel {entry['channel']!r}")
         out["channel"] = entry["channel"]
     return out
+
+
+# ----------------------------------------------------------------------------- in queries
+def constant_level(thresholds: Thresholds, attr: str) -> float | None:
+    """The level every row gets when no queue rule or channel differs, else None."""
+    values = {float(getattr(level, attr)) for level in thresholds.channels.values()}
+    values |= {float(v) for r in thresholds.queues if (v := getattr(r, attr)) is not None}
+    return values.pop() if len(values) == 1 else None
+
+
+def level_expr(
+    t: ir.Table,
+    thresholds: Thresholds,
+    attr: str,
+    *,
+    queue: str = "queue",
+    channel: str = "channel",
+) -> ir.FloatingValue:
+    """Per-row level ``attr`` (threshold_s, short_abandon_s or target) of a fact with a
+    queue and a channel column: a CASE over queue rules, then channel levels."""
+    cases: list[tuple[ir.BooleanValue, float]] = []
+    for rule in thresholds.queues:
+        value = getattr(rule, attr)
+        if value is None:  # the row's channel level applies, as below
+            continue
+        cond = t[queue] == rule.queue
+        if rule.channel is not None:
+            cond = cond & (t[channel] == rule.channel)
+        cases.append((cond.fill_null(False), float(value)))
+    default = float(getattr(thresholds.channels["voice"], attr))
+    # Channel cases come last and exclude each other, so one whose level equals the
+    # default can be left out: its rows fall through to the same value.
+    for name, level in thresholds.channels.items():
+        if float(getattr(level, attr)) != default:
+            cases.append((t[channel] == name, float(getattr(level, attr))))
+    if not cases:
+        return ibis.literal(default)
+    return ibis.cases(*((c, ibis.literal(v)) for c, v in cases), else_=ibis.literal(default))

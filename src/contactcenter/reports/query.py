@@ -1,9 +1,9 @@
-"""Run a KPI report: pick the time zone, compile the catalog, execute, format the keys."""
+"""Run a KPI report: pick the time zone, compile the catalog, execute, decode the keys."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
@@ -11,14 +11,23 @@ import pyarrow.compute as pc
 
 from contactcenter.engines import Engine
 from contactcenter.errors import InputError
+from contactcenter.facts import table_spec
 from contactcenter.metrics import GROUP_KEYS, Metric, ReportSpec, Thresholds, compile_report
-from contactcenter.metrics.compiler import COVERAGE_COLUMNS, NULL_KEY, STRING_KEYS
+from contactcenter.metrics.compiler import HIDDEN_PREFIX, split_hidden, unsupported
+from contactcenter.metrics.keys import STRING_KEYS, decode
+from contactcenter.metrics.measures import measures_of
 from contactcenter.metrics.timezones import offset_segments, to_epoch, zone
+from contactcenter.units import DAY_S
 
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """A report as the user asks for it (the CLI's options, parsed)."""
+    """A report as the user asks for it (the options, parsed).
+
+    ``explicit``: the metrics were named by the user. When they were not (the default
+    selection), metrics that cannot be grouped by ``by`` (their fact has no such key)
+    are left out with a note instead of failing the report.
+    """
 
     metrics: tuple[Metric, ...]
     by: tuple[str, ...] = ()
@@ -28,6 +37,7 @@ class ReportRequest:
     start: str | None = None
     end: str | None = None
     queues: tuple[str, ...] = ()
+    explicit: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,80 +57,134 @@ class ReportResult:
         return rows
 
 
-def parse_when(value: str, *, option: str) -> dt.datetime:
+def parse_when(value: str, *, field: str) -> dt.datetime:
     """Read ``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM[:SS]`` (optionally with an offset)."""
     try:
         return dt.datetime.fromisoformat(value.strip())
     except ValueError:
         raise InputError(
-            f"{option}: cannot read {value!r} as a date or time; "
-            "use YYYY-MM-DD or 'YYYY-MM-DD HH:MM'"
+            f"{{field}}: cannot read {value!r} as a date or time; "
+            "use YYYY-MM-DD or 'YYYY-MM-DD HH:MM'",
+            field=field,
         ) from None
 
 
-def _data_profile(engine: Engine, request: ReportRequest) -> dict[str, Any]:
-    """Rows, first and last offered_at (epoch seconds) and the declared time zones of the
-    selection: ``zones`` (0, 1, or 2 for several), ``zone`` (one of them) and
-    ``absolute`` (rows with no declared zone). Only cheap aggregates: min/max of the
-    instant first, then one conversion each (not one per row), and min/max of the zone
-    rather than a distinct count."""
-    c = engine.contacts
-    if request.queues:
-        c = c.filter(c.queue.isin(list(request.queues)))
-    expr = c.aggregate(
-        n=c.count(),
-        lo=c.offered_at.min().epoch_seconds().floor().cast("int64"),
-        hi=c.offered_at.max().epoch_seconds().floor().cast("int64"),
-        zone_min=c.source_tz.min(),
-        zone=c.source_tz.max(),
-        with_zone=c.source_tz.count(),
-    )
-    row: dict[str, Any] = engine.execute(expr).to_pylist()[0]
-    with_zone = int(row.pop("with_zone") or 0)
-    zone_min = row.pop("zone_min")
-    row["absolute"] = int(row["n"] or 0) - with_zone
-    row["zones"] = 0 if not with_zone else 1 if zone_min == row["zone"] else 2
-    return row
+@dataclass
+class Profile:
+    """What the selected rows of the facts a report reads look like: row count, first
+    and last instant (epoch seconds), declared time zones: ``zones`` (0, 1, or 2 for
+    several), ``zone`` (one of them) and ``absolute`` (rows with no declared zone)."""
+
+    n: int = 0
+    lo: int | None = None
+    hi: int | None = None
+    zones: int = 0
+    zone: str | None = None
+    absolute: int = 0
+
+    def add(self, row: dict[str, Any], has_zone: bool) -> None:
+        """Merge one fact's aggregates."""
+        n = int(row["n"] or 0)
+        self.n += n
+        for attr, pick in (("lo", min), ("hi", max)):
+            value = row[attr]
+            if value is not None:
+                current = getattr(self, attr)
+                setattr(self, attr, int(value) if current is None else pick(current, int(value)))
+        if not n:
+            return
+        with_zone = int(row.get("with_zone") or 0) if has_zone else 0
+        self.absolute += n - with_zone
+        if with_zone:
+            found = {row["zone_min"], row["zone"]}
+            if self.zone is not None:
+                found.add(self.zone)
+            self.zones = max(self.zones, len(found))
+            self.zone = str(row["zone"])
+
+
+def _data_profile(engine: Engine, facts: list[str], queues: tuple[str, ...]) -> Profile:
+    """The :class:`Profile` of the facts. Only cheap aggregates: min/max of the instant
+    first, then one conversion each (not one per row), and min/max of the zone rather
+    than a distinct count."""
+    profile = Profile()
+    for fact in facts:
+        spec = table_spec(fact)
+        c = engine.table(fact)
+        if queues and "queue" in spec.keys:
+            c = c.filter(c[spec.keys["queue"]].isin(list(queues)))
+        time = c[spec.time]
+        aggs: dict[str, Any] = {
+            "n": c.count(),
+            "lo": time.min().epoch_seconds().floor().cast("int64"),
+            "hi": time.max().epoch_seconds().floor().cast("int64"),
+        }
+        has_zone = "source_tz" in spec.schema.names
+        if has_zone:
+            aggs.update(
+                zone_min=c.source_tz.min(), zone=c.source_tz.max(), with_zone=c.source_tz.count()
+            )
+        profile.add(engine.execute(c.aggregate(**aggs)).to_pylist()[0], has_zone)
+    return profile
 
 
 def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
     """Compute ``request`` on ``engine`` in one query and return finished rows."""
-    profile = _data_profile(engine, request)
     notes: list[str] = []
+    metrics = request.metrics
+    if not request.explicit:
+        dropped = [m for m in metrics if unsupported(m, request.by, request.queues)]
+        if dropped:
+            metrics = tuple(m for m in metrics if m not in dropped)
+            reasons = "; ".join(str(unsupported(m, request.by, request.queues)) for m in dropped)
+            notes.append(f"not shown: {reasons}")
+    facts = list(dict.fromkeys(f for m in metrics for f in m.facts))
+    profile = _data_profile(engine, facts, request.queues)
     if request.tz:
         tz = request.tz
         zone(tz)
-    elif profile["zones"] == 1 and not profile["absolute"]:
-        tz = str(profile["zone"])
+    elif profile.zones == 1 and not profile.absolute and profile.zone is not None:
+        tz = profile.zone
     else:
         tz = "UTC"
-        if profile["zones"]:
+        if profile.zones:
             notes.append(
                 "the data mixes sources with different time zones; times are shown in UTC "
                 "(choose one with --tz)"
             )
-    start = to_epoch(parse_when(request.start, option="--from"), tz) if request.start else None
-    end = to_epoch(parse_when(request.end, option="--to"), tz) if request.end else None
+    start = to_epoch(parse_when(request.start, field="start"), tz) if request.start else None
+    end = to_epoch(parse_when(request.end, field="end"), tz) if request.end else None
     if start is not None and end is not None and end <= start:
-        raise InputError(f"--to ({request.end}) must be after --from ({request.start})")
-    lo = int(profile["lo"] or 0) - 86400
-    hi = int(profile["hi"] or 0) + 86400
+        raise InputError(
+            f"{{field}} ({request.end}) must be after the start ({request.start})", field="end"
+        )
+    lo = (profile.lo or 0) - DAY_S
+    hi = (profile.hi or 0) + DAY_S
+    segments = tuple(offset_segments(tz, min(lo, start or lo), max(hi, end or hi)))
+    first = start if start is not None else (profile.lo or 0)
+    last = end - 1 if end is not None else (profile.hi or 0)
     spec = ReportSpec(
-        metrics=request.metrics,
+        metrics=metrics,
         by=request.by,
         interval_s=request.interval_s,
         thresholds=request.thresholds,
-        tz_segments=tuple(offset_segments(tz, lo, hi)),
+        tz_segments=segments,
         start_epoch=start,
         end_epoch=end,
         queues=request.queues,
         engine=engine.name,
+        period_range=(_local(first, segments), _local(last, segments)),
+        snapshot_at=end,
     )
-    raw = engine.execute(compile_report(engine.contacts, spec))
+    raw = engine.execute(compile_report(engine.table, spec))
     keys = tuple(GROUP_KEYS[k] for k in request.by)
-    table, coverage = finish(raw, keys)
-    notes.extend(_coverage_notes(coverage, request.metrics))
-    if profile["n"] == 0:
+    table, hidden = finish(raw, keys)
+    names = frozenset(m.name for m in metrics)
+    for fact in facts:
+        make = measures_of(fact).notes
+        if make is not None:
+            notes.extend(make(hidden.get(fact, {}), names))
+    if profile.n == 0:
         notes.append("the store holds no contacts for this selection")
     parameters = {
         "by": list(request.by),
@@ -131,80 +195,38 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         "queues": list(request.queues),
         "engine": engine.name,
     }
-    return ReportResult(table, keys, request.metrics, tz, tuple(notes), parameters)
+    return ReportResult(table, keys, metrics, tz, tuple(notes), parameters)
 
 
-def _fmt_epoch(values: pa.ChunkedArray, fmt: str) -> pa.ChunkedArray:
-    """Epoch seconds (the local wall clock counted as if UTC) as text in ``fmt``."""
-    seconds = values.cast(pa.int64()).cast(pa.timestamp("s"))
-    formatted: pa.ChunkedArray = pc.strftime(seconds, format=fmt)
-    return formatted
+def _local(epoch: int, segments: tuple[tuple[int, int], ...]) -> int:
+    offset = segments[0][1]
+    for since, off in segments:
+        if epoch >= since:
+            offset = off
+    return epoch + offset
 
 
-def _fmt_week(values: pa.ChunkedArray) -> pa.Array:
-    out: list[str | None] = []
-    for v in values.to_pylist():
-        if v is None:
-            out.append(None)
-            continue
-        year, week, _ = (dt.date(1970, 1, 1) + dt.timedelta(days=int(v))).isocalendar()
-        out.append(f"{year}-W{week:02d}")
-    return pa.array(out, pa.string())
+def with_keys(request: ReportRequest, by: tuple[str, ...]) -> ReportRequest:
+    """The same request grouped by ``by``."""
+    return replace(request, by=by)
 
 
-def finish(raw: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, dict[str, int]]:
+def finish(raw: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, dict[str, dict[str, int]]]:
     """Turn raw key values into their documented form, sort by the keys (nulls last), and
-    split off the hidden coverage columns (returned as totals)."""
-    for name in STRING_KEYS:
-        if name in keys:
-            col = raw.column(name)
-            raw = raw.set_column(
-                raw.column_names.index(name), name, pc.if_else(pc.equal(col, NULL_KEY), None, col)
-            )
+    split off the hidden columns (returned as totals per fact and name)."""
+    for name in keys:
+        if name in STRING_KEYS:  # the null sentinel back to null, before sorting
+            raw = raw.set_column(raw.column_names.index(name), name, decode(name, raw[name]))
     if keys:
         raw = raw.sort_by([(k, "ascending") for k in keys])
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    hidden: dict[str, dict[str, int]] = {}
     for name in raw.column_names:
-        if name in COVERAGE_COLUMNS:
+        if name.startswith(HIDDEN_PREFIX):
+            fact, label = split_hidden(name)
+            total = pc.sum(raw.column(name)).as_py()
+            hidden.setdefault(fact, {})[label] = int(total or 0)
             continue
-        col = raw.column(name)
-        if name == "interval_start":
-            col = _fmt_epoch(col, "%Y-%m-%d %H:%M:%S")
-        elif name == "day":
-            col = _fmt_epoch(pc.multiply(col.cast(pa.int64()), 86400), "%Y-%m-%d")
-        elif name == "week":
-            col = _fmt_week(col)
-        elif name == "month":
-            col = pa.array(
-                [None if v is None else f"{v // 100:04d}-{v % 100:02d}" for v in col.to_pylist()],
-                pa.string(),
-            )
-        elif name == "hour":
-            col = col.cast(pa.int32())
-        columns[name] = col
-    coverage = {
-        name: int(pc.sum(raw.column(name)).as_py() or 0)
-        for name in COVERAGE_COLUMNS
-        if name in raw.column_names
-    }
-    return pa.table(columns), coverage
-
-
-def _coverage_notes(coverage: dict[str, int], metrics: tuple[Metric, ...]) -> list[str]:
-    names = {m.name for m in metrics}
-    if "aht_s" not in names and not names & {"talk_s", "hold_s", "acw_s"}:
-        return []
-    total = coverage.get("_answered_total", 0)
-    if not total:
-        return []
-    parts = []
-    for part in ("talk_s", "hold_s", "acw_s"):
-        have = coverage.get(f"_answered_with_{part.removesuffix('_s')}", 0)
-        if have == 0:
-            parts.append(f"{part} is not recorded by the source")
-        elif have < total:
-            parts.append(f"{part} is recorded for {have} of {total} answered contacts")
-    if not parts:
-        return []
-    suffix = "; aht_s counts what is missing as 0" if "aht_s" in names else ""
-    return ["; ".join(parts) + suffix]
+        column = raw.column(name)
+        columns[name] = decode(name, column) if name in keys and name not in STRING_KEYS else column
+    return pa.table(columns), hidden

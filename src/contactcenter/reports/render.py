@@ -224,10 +224,11 @@ def write_report(
 
 
 def metric_rows(metrics: Sequence[Metric]) -> list[dict[str, str]]:
-    """The catalog as rows (name, kind, unit, formula, description)."""
+    """The catalog as rows (name, fact, kind, unit, formula, description)."""
     return [
         {
             "name": m.name,
+            "fact": ", ".join(m.facts),
             "kind": m.kind,
             "unit": m.unit,
             "formula": m.formula,
@@ -239,8 +240,11 @@ def metric_rows(metrics: Sequence[Metric]) -> list[dict[str, str]]:
 
 def metrics_markdown(metrics: Sequence[Metric]) -> str:
     """The catalog as a Markdown table (docs/metrics.md embeds it verbatim)."""
-    lines = ["| name | kind | unit | formula | description |", "|---|---|---|---|---|"]
-    for m in metrics:
-        cells = [m.name, m.kind, m.unit, m.formula, m.description]
+    lines = [
+        "| name | fact | kind | unit | formula | description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in metric_rows(metrics):
+        cells = [row[k] for k in ("name", "fact", "kind", "unit", "formula", "description")]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"

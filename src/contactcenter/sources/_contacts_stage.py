@@ -56,6 +56,7 @@ _SQL_TYPES = {
     "talk_s": "DOUBLE",
     "hold_s": "DOUBLE",
     "acw_s": "DOUBLE",
+    "talking": "BOOLEAN",
     "transferred": "BOOLEAN",
     "ring_no_answer": "INTEGER",
     "source_line": "BIGINT",
@@ -225,7 +226,8 @@ class ContactsStage:
         if extra:  # pragma: no cover - a bug, caught by the store's accounting check too
             raise AssertionError(f"contacts stage lost {extra} rows")
         if n_good:
-            self.session.upsert_contacts("_contacts_new")
+            self.session.write("contacts", "_contacts_new")
+            self._ring_outs()
         con.execute("DROP VIEW _contacts_new")
         con.execute("DROP TABLE _contacts_later")
         con.execute("DROP VIEW _contacts_checked")
@@ -233,6 +235,23 @@ class ContactsStage:
             con.execute(f"DROP VIEW _contacts_checked_{i}")
         if self._staged_text:
             con.execute(f"DROP TABLE {STAGE}")
+
+    def _ring_outs(self) -> None:
+        """A contacts file gives ring-outs as a count per contact, with no member: they
+        go to ``ring_outs`` with a null agent (a stored count is updated, also to 0)."""
+        con = self.session.con
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _contacts_rings AS
+               SELECT source, contact_id, CAST(NULL AS VARCHAR) AS agent_id, queue, channel,
+                      offered_at, ring_no_answer AS rings
+               FROM _contacts_new n
+               WHERE ring_no_answer > 0 OR EXISTS (
+                   SELECT 1 FROM ring_outs r
+                   WHERE r.source = n.source AND r.contact_id = n.contact_id
+                     AND r.agent_id IS NULL)"""
+        )
+        self.session.write("ring_outs", "_contacts_rings")
+        con.execute("DROP TABLE _contacts_rings")
 
     def _validate_sql(self, source_sql: str) -> str:
         def cast(c: str) -> str:
@@ -264,6 +283,10 @@ class ContactsStage:
         checks += [
             "WHEN transferred IS NOT NULL AND TRY_CAST(transferred AS BOOLEAN) IS NULL "
             "THEN 'transferred is not true/false'",
+            "WHEN talking IS NOT NULL AND TRY_CAST(talking AS BOOLEAN) IS NULL "
+            "THEN 'talking is not true/false'",
+            "WHEN coalesce(TRY_CAST(talking AS BOOLEAN), false) AND outcome <> 'answered' "
+            "THEN 'talking is true for a contact that is not answered'",
             "WHEN ring_no_answer IS NOT NULL AND NOT coalesce(TRY_CAST(ring_no_answer AS "
             "INTEGER) >= 0, false) THEN 'ring_no_answer is not a whole number >= 0'",
             "WHEN source_line IS NOT NULL AND TRY_CAST(source_line AS BIGINT) IS NULL "
@@ -289,6 +312,7 @@ class ContactsStage:
             "customer_id": "customer_id",
             "outcome": "outcome",
             "wait_s": wait,
+            "talking": "coalesce(TRY_CAST(talking AS BOOLEAN), false)",
             "transferred": "coalesce(TRY_CAST(transferred AS BOOLEAN), false)",
             "ring_no_answer": "coalesce(TRY_CAST(ring_no_answer AS INTEGER), 0)",
             "agent_id": "agent_id",

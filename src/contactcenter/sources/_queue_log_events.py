@@ -25,8 +25,8 @@ Contact rules (documented for users in docs/ingestion.md)
     * The first final event decides the outcome: COMPLETEAGENT, COMPLETECALLER, TRANSFER,
       BLINDTRANSFER, ATTENDEDTRANSFER -> answered; ABANDON, EXITWITHKEY -> abandoned;
       EXITWITHTIMEOUT, EXITEMPTY, WITHDRAW -> timed_out. Without a final event, a CONNECT
-      makes the contact answered (its end still unknown: ended_at and talk_s null);
-      without either it is in_progress.
+      makes the contact answered and ``talking`` (its end still unknown: ended_at and
+      talk_s null); without either it is in_progress.
     * wait_s is the event's own holdtime/waittime field (CONNECT data1; COMPLETE* data1;
       ABANDON, EXITWITHTIMEOUT, EXITEMPTY, WITHDRAW data3; EXITWITHKEY data4; TRANSFER*
       data3); when that field is missing or not a non-negative number, the difference of
@@ -480,8 +480,19 @@ class QueueLogLoader:
         outcomes = con.execute(
             "SELECT outcome, count(*) FROM _ql_contacts GROUP BY outcome ORDER BY outcome"
         ).fetchall()
-        self.session.upsert_contacts("_ql_contacts")
+        self.session.write("contacts", "_ql_contacts")
         con.execute("DROP TABLE _ql_contacts")
+        # ring-outs belong to the member the line names, not to whoever answered
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _ql_rings AS
+               SELECT source, contact_id, NULLIF(r.key, chr(0)) AS agent_id, queue, channel,
+                      offered_at, CAST(r.value AS INTEGER) AS rings
+               FROM (SELECT source, contact_id, queue, channel, offered_at,
+                            unnest(map_entries(rna_by)) AS r
+                     FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0)"""
+        )
+        self.session.write("ring_outs", "_ql_rings")
+        con.execute("DROP TABLE _ql_rings")
         con.execute("DROP TABLE _ql_segments")
         if outcomes:
             acc.notes.append(
@@ -571,6 +582,8 @@ g AS (
                FILTER (WHERE event IN {_sql_list(FINALS)}) AS f,
            count(*) FILTER (WHERE event IN {_sql_list(FINALS)}) AS n_finals,
            count(*) FILTER (WHERE event = 'RINGNOANSWER') AS rna,
+           histogram(CASE WHEN agent IN ('', 'NONE') THEN chr(0) ELSE agent END)
+               FILTER (WHERE event = 'RINGNOANSWER') AS rna_by,
            count(*) AS n_events,
            coalesce(bool_or(event IN {_XFER}), false) AS transferred
     FROM o GROUP BY source, callid, queue, seg
@@ -604,7 +617,7 @@ n AS (
     FROM d
 )
 SELECT
-    seg, n_finals, n_events, callid,
+    seg, n_finals, n_events, callid, rna_by,
     coalesce(wait_field IS NOT NULL AND wait_ts IS NOT NULL
              AND abs(wait_field - wait_ts) > 1, false) AS disagree,
     callid || '@' || queue || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
@@ -620,6 +633,7 @@ SELECT
     END AS answered_at,
     f.row.at AS ended_at,
     outcome,
+    outcome = 'answered' AND f IS NULL AS talking,
     wait_v AS wait_s,
     CASE WHEN outcome = 'answered' THEN talk_field END AS talk_s,
     CAST(NULL AS DOUBLE) AS hold_s,

@@ -199,6 +199,7 @@ def _row(
         "queue": qtype,
         "customer_id": None if customer.lstrip("0") == "" else customer,
         "offered_at": offered,
+        "talking": False,
         "transferred": False,
         "ring_no_answer": 0,
         "source_tz": tz_name,

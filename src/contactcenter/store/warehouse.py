@@ -311,10 +311,35 @@ class Store:
             shutil.rmtree(stale, ignore_errors=True)
 
     def ensure(self, spec: TableSpec) -> None:
-        """Create the table of ``spec`` if the store does not have it yet."""
-        if spec.name not in self._ensured:
-            self.con.execute(table_ddl(spec))
-            self._ensured.add(spec.name)
+        """Create the table of ``spec`` if the store does not have it yet, and add the
+        columns its declaration gained since the store was written (with their default,
+        or null)."""
+        if spec.name in self._ensured:
+            return
+        self.con.execute(table_ddl(spec))
+        have = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'main' AND table_name = ?",
+                [spec.name],
+            ).fetchall()
+        }
+        for f in spec.schema:
+            if f.name not in have:
+                default = spec.defaults.get(f.name)
+                value = (
+                    "NULL"
+                    if default is None
+                    else repr(default).upper()
+                    if isinstance(default, bool)
+                    else repr(default)
+                )
+                self.con.execute(
+                    f"ALTER TABLE {_q(spec.name)} ADD COLUMN {_q(f.name)} "
+                    f"{_DUCK_TYPES[f.type]} DEFAULT {value}"
+                )
+        self._ensured.add(spec.name)
 
     # ------------------------------------------------------------------ life cycle
     def close(self) -> None:

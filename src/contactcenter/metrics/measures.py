@@ -1,0 +1,127 @@
+"""How metrics read a fact: its flags, row conditions, derived values and notes.
+
+Metric definitions (:mod:`contactcenter.metrics.catalog`) are data: a count of a *flag*,
+the mean of a *value* over a flag, a ratio of flag counts. This module declares, per fact,
+what those names mean (:class:`Measures`), so that the compiler needs no per-fact code.
+
+* A fact may name a **partition** column with few values (contacts: ``outcome``). The
+  compiler aggregates per (group keys, partition value) first and combines the partial
+  aggregates second (docs/decisions/0003-report-speed.md), so every flag is declared as
+  *(partition values, row conditions)*: the row has one of the values and meets every
+  condition. A fact without a partition has flags of conditions only.
+* **Conditions** are named boolean expressions on a row, built with the report's
+  :class:`Context` (thresholds per channel and queue).
+* **Values** are columns of the fact, or sums of columns with nulls counted as 0
+  (``handle_s = talk_s + hold_s + acw_s``).
+* **Notes** turn hidden counts (computed with every report that reads the fact) into
+  what the reader must know (a component the source does not record, contacts left out).
+
+A fact with no declared measures can still be counted, summed and averaged: every row
+is in the flag ``all``, and ``of`` may name any numeric column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from contactcenter.facts import table_spec
+
+if TYPE_CHECKING:
+    from contactcenter.metrics.thresholds import Thresholds
+
+ALL = "all"
+"""The flag every fact has: every row."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What conditions may depend on besides the row: the report's thresholds."""
+
+    thresholds: Thresholds
+
+
+Condition = Callable[[ir.Table, Context], ir.BooleanValue]
+NoteMaker = Callable[[Mapping[str, int], frozenset[str]], list[str]]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A row flag: the row's partition value is one of ``partition`` (None: any row of
+    the fact) and it meets every condition in ``conditions``."""
+
+    partition: tuple[str, ...] | None = None
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A count computed with every report that reads the fact, for its notes: rows with
+    ``flag`` (and, when ``of`` is given, whose ``of`` is recorded)."""
+
+    flag: str
+    of: str | None = None
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The vocabulary metrics use for one fact (see the module docstring).
+
+    fact: the registered table.
+    partition: column the first aggregation level groups by, or None.
+    flags: flag name -> :class:`Flag`.
+    conditions: condition name -> expression builder.
+    summed: value name -> the columns it sums (nulls as 0).
+    target: level attribute of :class:`~contactcenter.metrics.thresholds.Level` that
+        ``interval_share`` metrics compare against (per row), or None.
+    hidden: hidden column name -> :class:`Hidden`, summed over the report for notes.
+    notes: (hidden totals, names of the report's metrics) -> notes for the reader.
+    """
+
+    fact: str
+    partition: str | None = None
+    flags: Mapping[str, Flag] = field(default_factory=dict)
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
+    summed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    target: str | None = None
+    hidden: Mapping[str, Hidden] = field(default_factory=dict)
+    notes: NoteMaker | None = None
+
+    def flag(self, name: str | None) -> Flag:
+        """The flag ``name`` (``None`` and ``all`` are every row)."""
+        if name is None or name == ALL:
+            return Flag()
+        return self.flags[name]
+
+    def has_flag(self, name: str | None) -> bool:
+        """Whether ``name`` is a flag of this fact."""
+        return name is None or name == ALL or name in self.flags
+
+    def has_value(self, name: str) -> bool:
+        """Whether ``name`` is a value metrics may aggregate (a numeric column or a sum)."""
+        if name in self.summed:
+            return True
+        schema = table_spec(self.fact).schema
+        if name not in schema.names:
+            return False
+        kind = schema.field(name).type
+        return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
+
+
+_MEASURES: dict[str, Measures] = {}
+
+
+def register_measures(measures: Measures) -> Measures:
+    """Declare how metrics read ``measures.fact`` (replaces an earlier declaration)."""
+    table_spec(measures.fact)  # the fact must be registered
+    _MEASURES[measures.fact] = measures
+    return measures
+
+
+def measures_of(fact: str) -> Measures:
+    """The measures of ``fact`` (a fact nobody declared has the default: flag ``all``)."""
+    return _MEASURES.get(fact) or Measures(fact=fact)
