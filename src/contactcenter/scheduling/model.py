@@ -47,8 +47,9 @@ from scipy.sparse import coo_matrix
 
 from contactcenter.errors import InputError
 from contactcenter.scheduling.config import ShiftConfig
-from contactcenter.scheduling.plan import DAY_S, Requirement
+from contactcenter.scheduling.plan import Requirement
 from contactcenter.scheduling.result import PlacedBreak, PlacedShift, ScheduleResult
+from contactcenter.units import DAY_S
 
 IntArray = npt.NDArray[np.int64]
 
@@ -337,7 +338,9 @@ def solve(
     coverage table's ``gap`` shows where).
     """
     if time_limit_s <= 0:
-        raise InputError(f"--time-limit must be greater than 0, got {time_limit_s} s")
+        raise InputError(
+            f"{{field}} must be greater than 0, got {time_limit_s} s", field="time_limit_s"
+        )
     started = time.monotonic()
     if workers is None:
         import os
