@@ -412,7 +412,7 @@ def test_simulate_plan_errors(forecast: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["simulate", "--plan", str(plan_csv)])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: --plan has queues ['sales', 'support']; choose one with --queue"
+        "error: --queue must name one of the plan's queues ['sales', 'support']"
     )
     result = runner.invoke(app, ["simulate", "--plan", str(plan_csv), "--queue", "x"])
     assert result.exit_code == 2
@@ -422,8 +422,8 @@ def test_simulate_plan_errors(forecast: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: --plan takes calls, AHT and agents from the file; leave out --agents"
+        "error: --agents comes from the plan, which gives calls, AHT and agents; leave it out"
     )
     result = runner.invoke(app, ["simulate", "--calls", "10", "--period", "30m"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: --aht is required (or give --plan FILE)")
+    assert result.stderr.startswith("error: --aht is required (or give a plan)")

@@ -299,7 +299,7 @@ def read_history(
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{{field}}: history file {str(p)!r} does not exist", field="path")
+        raise InputError(f"{{field}}: file {str(p)!r} does not exist", field="path")
     suffix = p.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
