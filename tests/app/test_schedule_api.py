@@ -61,6 +61,16 @@ def test_schedule_takes_tables_and_shift_data(shifts_yaml: Path) -> None:
     assert from_frame.coverage.column("required").to_pylist()[40] == 3  # ceil(2 x 1.25)
 
 
+def test_a_staffing_plan_goes_into_schedule(forecast_csv: Path, shifts_yaml: Path) -> None:
+    from contactcenter.app.staffing import plan
+
+    staffing = plan(forecast=forecast_csv)
+    by_result = schedule(plan=staffing, shifts=shifts_yaml, workers=1)
+    by_table = schedule(plan=staffing.table, shifts=shifts_yaml, workers=1)
+    assert by_result.table.equals(by_table.table)
+    assert by_result.coverage.column("required").to_pylist()[32] == 14 + 49  # 08:00: sales and support pooled
+
+
 def test_an_unmeetable_requirement_is_a_partial_roster() -> None:
     frame = office_plan()
     frame.loc[4, "agents"] = 3.0  # 02:00, when no shift can start

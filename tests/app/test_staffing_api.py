@@ -209,6 +209,18 @@ def test_simulate_errors_carry_the_field(options: dict[str, Any], field: str) ->
     assert info.value.field == field
 
 
+def test_results_feed_the_next_step(history_csv: Path, forecast_csv: Path) -> None:
+    """A Forecast goes into plan, a StaffingPlan into simulate, as their tables do."""
+    from contactcenter.app.forecast import forecast
+
+    rows = forecast(history=history_csv, horizon=1, folds=1, method="seasonal_naive")
+    assert plan(forecast=rows).table.equals(plan(forecast=rows.table).table)
+    staffing = plan(forecast=forecast_csv)
+    by_result = simulate(plan=staffing, queue="sales", seed=1)
+    by_table = simulate(plan=staffing.table, queue="sales", seed=1)
+    assert by_result.as_dict() == by_table.as_dict()
+
+
 def test_simulate_plan_errors_carry_the_field(forecast_csv: Path) -> None:
     table = plan(forecast=forecast_csv).table
     with pytest.raises(InputError) as info:

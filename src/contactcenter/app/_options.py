@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from contactcenter.errors import ContactCenterError, InputError
 from contactcenter.standards import default_threshold_s
 from contactcenter.units import DAY_S, check_interval, parse_duration
@@ -227,6 +229,18 @@ def column_map(value: Mapping[str, str] | Sequence[str] | None, field: str) -> d
             )
         out[name.strip()] = column.strip()
     return out
+
+
+def tabular(value: Any) -> Any:
+    """An input given as the result of another function (a ``Forecast``, a
+    ``StaffingPlan``) as its table; any other value (a path, a table, a read plan) as it
+    is."""
+    from contactcenter.staffing.plan_file import PlanFile
+
+    if isinstance(value, str | Path | pa.Table | PlanFile):
+        return value
+    table = getattr(value, "table", None)
+    return table if isinstance(table, pa.Table) else value
 
 
 def flag(value: Any, field: str) -> bool:

@@ -2,8 +2,8 @@
 
 The keywords are the options of ``contactcenter schedule`` (docs/cli.md): ``--use`` is
 ``use``, ``--time-limit`` is ``time_limit``. The plan may be the file ``plan`` writes
-(CSV or Parquet), a pyarrow Table or a pandas DataFrame; the shift templates a YAML
-file, the same structure as a dict, or a parsed
+(CSV or Parquet), a pyarrow Table, a pandas DataFrame or a ``StaffingPlan``; the shift
+templates a YAML file, the same structure as a dict, or a parsed
 :class:`~contactcenter.scheduling.ShiftConfig`. A requirement the templates cannot meet
 is not an error: the roster's status is ``partial`` and its coverage shows the gap.
 Every bad value is an :class:`~contactcenter.errors.InputError` whose ``field`` is the
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -33,6 +33,9 @@ from contactcenter.scheduling import (
 )
 from contactcenter.scheduling.plan import REQUIREMENT_COLUMNS
 from contactcenter.staffing.plan_file import PlanFile, read_plan
+
+if TYPE_CHECKING:
+    from contactcenter.app.staffing import StaffingPlan
 
 SCHEDULE_FORMATS = ("csv", "json", "table", "xlsx")
 """The formats a :class:`Roster` is written in (csv: the shifts)."""
@@ -127,7 +130,7 @@ def _config(shifts: str | Path | Mapping[str, Any] | ShiftConfig) -> ShiftConfig
 
 def schedule(
     *,
-    plan: str | Path | pa.Table | pd.DataFrame | PlanFile,
+    plan: str | Path | pa.Table | pd.DataFrame | PlanFile | StaffingPlan,
     shifts: str | Path | Mapping[str, Any] | ShiftConfig,
     use: str = "agents",
     queue: str | None = None,
@@ -144,7 +147,7 @@ def schedule(
     limit_s = opt.positive_duration(time_limit, "time_limit")
     n_workers = opt.whole(workers, "workers", 1) if workers is not None else None
     config = _config(shifts)
-    plan_file = read_plan(plan, field="plan")
+    plan_file = read_plan(opt.tabular(plan), field="plan")
     requirement = requirement_from_plan(
         plan_file, interval_s=config.interval_s, use=use, queue=queue
     )

@@ -42,6 +42,7 @@ from contactcenter.standards import DEFAULT_TARGET
 if TYPE_CHECKING:
     import pandas as pd
 
+    from contactcenter.app.forecast import Forecast
     from contactcenter.simulation import SimulationResult
     from contactcenter.staffing.plan_file import PlanFile
 
@@ -315,7 +316,7 @@ class StaffingPlan:
 
 def plan(
     *,
-    forecast: str | Path | pa.Table | pd.DataFrame,
+    forecast: str | Path | pa.Table | pd.DataFrame | Forecast,
     interval: Duration = "30m",
     threshold: Duration | None = None,
     target: Number = DEFAULT_TARGET,
@@ -328,8 +329,8 @@ def plan(
     sl_definition: str = "offered",
 ) -> StaffingPlan:
     """Agents for every row of a forecast (the file ``contactcenter forecast`` writes, a
-    CSV with interval_start, queue, calls, aht_s and optionally patience_s; or such a
-    table), with the predicted KPIs.
+    CSV with interval_start, queue, calls, aht_s and optionally patience_s; such a table;
+    or a :class:`~contactcenter.app.forecast.Forecast`), with the predicted KPIs.
 
     ``interval`` is the length of one row's interval. Rows with a ``patience_s`` use
     Erlang A, the others ``patience`` if given, else Erlang C. The targets and defaults
@@ -347,7 +348,7 @@ def plan(
     asa_s = opt.optional_duration(asa_target, "asa_target")
     ab_cap = opt.fraction(max_abandon, "max_abandon", closed_top=True)
     definition = opt.choice(sl_definition, "sl_definition", SL_DEFINITIONS)
-    rows = read_forecast(forecast, field="forecast")
+    rows = read_forecast(opt.tabular(forecast), field="forecast")
     table = _plan_table(
         rows,
         interval_s=interval_s,
@@ -517,7 +518,7 @@ def simulate(
     period: Duration | None = None,
     aht: Duration | Sequence[Duration] | None = None,
     agents: Number | None = None,
-    plan: str | Path | pa.Table | pd.DataFrame | PlanFile | None = None,
+    plan: str | Path | pa.Table | pd.DataFrame | PlanFile | StaffingPlan | None = None,
     interval: Duration = "30m",
     patience: Duration | None = None,
     threshold: Duration | None = None,
@@ -534,7 +535,8 @@ def simulate(
 
     Either ``calls`` (expected arrivals per period), ``period``, ``aht`` and ``agents``
     for ``periods`` periods, or ``plan``: one queue (``queue``, or the only one) of a
-    staffing plan (the file ``plan`` writes, or such a table), whose rows are
+    staffing plan (the file ``plan`` writes, such a table or a :class:`StaffingPlan`),
+    whose rows are
     ``interval`` apart, each with its Poisson arrivals, AHT and agents. ``patience`` is
     the mean of exponential patience (none: nobody abandons); ``service`` exponential
     or lognormal handle times with coefficient of variation ``service_cv``;
@@ -575,7 +577,8 @@ def simulate(
                 field=given[0],
             )
         interval_s = opt.positive_duration(interval, "interval")
-        series = queue_series(read_plan(plan, field="plan"), queue=queue, interval_s=interval_s)
+        plan_rows = read_plan(opt.tabular(plan), field="plan")
+        series = queue_series(plan_rows, queue=queue, interval_s=interval_s)
         run = run_queue(
             calls_per_interval=series.calls,
             interval_s=interval_s,
