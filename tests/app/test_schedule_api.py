@@ -68,7 +68,9 @@ def test_a_staffing_plan_goes_into_schedule(forecast_csv: Path, shifts_yaml: Pat
     by_result = schedule(plan=staffing, shifts=shifts_yaml, workers=1)
     by_table = schedule(plan=staffing.table, shifts=shifts_yaml, workers=1)
     assert by_result.table.equals(by_table.table)
-    assert by_result.coverage.column("required").to_pylist()[32] == 14 + 49  # 08:00: sales and support pooled
+    assert (
+        by_result.coverage.column("required").to_pylist()[32] == 14 + 49
+    )  # 08:00: sales and support pooled
 
 
 def test_an_unmeetable_requirement_is_a_partial_roster() -> None:

@@ -437,6 +437,9 @@ def test_an_unwritable_output_is_exit_1_and_leaves_nothing(forecast: Path, tmp_p
         app, ["plan", "--forecast", str(forecast), "--format", "csv", "--output", str(out)]
     )
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: --output: cannot write ")
+    assert (
+        result.stderr.strip()
+        == f"error: --output: cannot write {out}: {blocker} is a file, not a folder"
+    )
     assert result.stderr.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "forecast.csv"]

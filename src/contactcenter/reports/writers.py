@@ -216,6 +216,9 @@ def write_file(path: str | Path, data: str | bytes, *, field: str = "output") ->
             raise
     except OSError as exc:
         reason = exc.strerror or str(exc)
+        blocking = next((p for p in target.parents if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            reason = f"{blocking} is a file, not a folder"
         raise ResourceError(f"{{field}}: cannot write {target}: {reason}", field=field) from None
     return target
 
