@@ -68,6 +68,11 @@ def test_column_maps_holidays_and_a_constant_aht(tmp_path: Path) -> None:
     )
     first_day = closed.table.to_pandas().iloc[:24]
     assert (first_day["calls"] == 0).all()  # 2024-02-05, a holiday, is closed
+    as_text = forecast(**options, column={"interval_start": "DateTime"}, holidays=["2024-02-05"])
+    assert as_text.table.equals(closed.table)
+    with pytest.raises(InputError) as info:
+        forecast(**options, column={"interval_start": "DateTime"}, holidays=["5 Feb"])
+    assert info.value.field == "holidays"
     assert not closed.has_aht
 
 

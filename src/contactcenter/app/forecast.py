@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from contactcenter.app import _options as opt
 from contactcenter.app._options import Duration, Number
+from contactcenter.errors import InputError
 from contactcenter.forecasting import (
     ALL_METHODS,
     AUTO,
@@ -46,7 +47,7 @@ BACKTEST_FORMATS = ("table", "csv", "json")
 
 HistorySource: TypeAlias = str | Path | pd.DataFrame | pa.Table | History
 """A history: a CSV or Parquet file, a table, or an already read History."""
-Holidays: TypeAlias = str | Path | Iterable[dt.date] | None
+Holidays: TypeAlias = str | Path | Iterable[dt.date | str] | None
 """Holidays: a file of dates, a country code of the holidays package (US, IL, DE-BY), or
 the dates themselves."""
 
@@ -68,11 +69,24 @@ def _history(
         return history_from_frame(frame, columns=columns or None, queue=queue)
 
 
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(
+            f"{{field}} must be dates (YYYY-MM-DD), got {value!r}", field="holidays"
+        ) from None
+
+
 def _holidays(spec: Holidays, hist: History, horizon_days: int) -> frozenset[dt.date]:
     if spec is None:
         return frozenset()
     if not isinstance(spec, str | Path):
-        return frozenset(spec)
+        return frozenset(_date(day) for day in spec)
     first = pd.Timestamp(hist.frame["interval_start"].min()).year
     last = (hist.last_day + pd.Timedelta(days=horizon_days + 31)).year
     with opt.renamed(spec="holidays"):
