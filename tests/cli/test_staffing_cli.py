@@ -412,7 +412,7 @@ def test_simulate_plan_errors(forecast: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["simulate", "--plan", str(plan_csv)])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: --plan has queues ['sales', 'support']; choose one with --queue"
+        "error: --queue must name one of the plan's queues ['sales', 'support']"
     )
     result = runner.invoke(app, ["simulate", "--plan", str(plan_csv), "--queue", "x"])
     assert result.exit_code == 2
@@ -422,8 +422,24 @@ def test_simulate_plan_errors(forecast: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: --plan takes calls, AHT and agents from the file; leave out --agents"
+        "error: --agents comes from the plan, which gives calls, AHT and agents; leave it out"
     )
     result = runner.invoke(app, ["simulate", "--calls", "10", "--period", "30m"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: --aht is required (or give --plan FILE)")
+    assert result.stderr.startswith("error: --aht is required (or give a plan)")
+
+
+def test_an_unwritable_output_is_exit_1_and_leaves_nothing(forecast: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    out = blocker / "plan.csv"  # a folder that is a file: cannot be created
+    result = runner.invoke(
+        app, ["plan", "--forecast", str(forecast), "--format", "csv", "--output", str(out)]
+    )
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip()
+        == f"error: --output: cannot write {out}: {blocker} is a file, not a folder"
+    )
+    assert result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "forecast.csv"]

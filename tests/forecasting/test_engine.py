@@ -141,10 +141,18 @@ def test_backtest_needs_enough_history() -> None:
 
 def test_unknown_method_and_bad_options() -> None:
     h = history(np.ones((35, SLOTS)), interval_s=INTERVAL_S)
-    with pytest.raises(InputError, match="--method 'arima' is not known"):
+    with pytest.raises(InputError, match="method 'arima' is not known") as info:
         forecast(h, interval_s=INTERVAL_S, horizon_days=7, method="arima")
-    with pytest.raises(InputError, match="--horizon must be at least 1 day"):
+    assert info.value.field == "method"
+    with pytest.raises(InputError, match="candidates 'arima' is not known") as info:
+        forecast(h, interval_s=INTERVAL_S, horizon_days=7, candidates=["profile", "arima"])
+    assert info.value.field == "candidates"
+    with pytest.raises(InputError, match="horizon_days must be at least 1 day") as info:
         forecast(h, interval_s=INTERVAL_S, horizon_days=0)
+    assert info.value.field == "horizon_days"
+    with pytest.raises(InputError, match="methods 'arima' is not known") as info:
+        backtest(h, interval_s=INTERVAL_S, horizon_days=7, methods=["arima"])
+    assert info.value.field == "methods"
 
 
 def test_mstl_needs_the_optional_package(monkeypatch: pytest.MonkeyPatch) -> None:

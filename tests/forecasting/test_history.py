@@ -89,7 +89,10 @@ def test_reads_parquet_with_queues_and_aht(tmp_path: Path) -> None:
             "interval_start,calls\n2024-01-01 08:00,\n",
             ["h.csv:2", "not a number"],
         ),
-        ("start,calls\n2024-01-01 08:00,1\n", ["missing column 'interval_start'", "--column"]),
+        (
+            "start,calls\n2024-01-01 08:00,1\n",
+            ["missing column 'interval_start'", "interval_start=YOUR"],
+        ),
     ],
 )
 def test_bad_rows_are_named_with_the_fix(tmp_path: Path, text: str, fragments: list[str]) -> None:

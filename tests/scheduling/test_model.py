@@ -340,6 +340,23 @@ def brute_force(req: Requirement, cfg: ShiftConfig) -> float:
     return best
 
 
+def test_float_noise_in_the_bound_is_not_an_optimality_gap() -> None:
+    """The groups' bounds add up to 13.999999999999998 for an optimum of 14."""
+    req = requirement({8 + i: n for i, n in enumerate([0, 1, 0, 3, 2, 1])})
+    cfg = config(
+        [
+            {"name": "a", "start": {"earliest": "08:00", "latest": "10:00", "step": "2h"},
+             "length": "3h", "cost": "2"},
+            {"name": "b", "start": {"earliest": "08:00", "latest": "12:00", "step": "2h"},
+             "length": "3h", "cost": "6"},
+        ]
+    )  # fmt: skip
+    res = run(req, cfg)
+    assert res.objective == 14.0
+    assert res.optimality_gap == 0.0
+    assert res.status == "optimal"
+
+
 @PROPERTY
 @given(
     needs=st.lists(st.integers(0, 3), min_size=6, max_size=6),

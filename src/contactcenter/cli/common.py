@@ -62,6 +62,33 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def command_errors(**flags: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """:func:`user_errors` for a command whose flags differ from :data:`FLAGS` for some
+    fields (``simulate --start`` is the keyword ``start``, which ``report`` spells
+    ``--from``): ``@command_errors(start="--start")``."""
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return fn(*args, **kwargs)
+            except ContactCenterError as exc:
+                label = flags.get(exc.field) if exc.field else None
+                line = exc.render(label) if label else error_line(exc)
+                status = EXIT_ENVIRONMENT if isinstance(exc, ResourceError) else EXIT_USAGE
+                raise fail(line, status) from None
+
+        return wrapper
+
+    return decorate
+
+
+def require_file(output_format: str, output: object | None) -> None:
+    """Exit 2 when a format that writes a file (xlsx) has no ``--output``."""
+    if output_format == "xlsx" and output is None:
+        raise fail("--format xlsx needs --output FILE.xlsx")
+
+
 def duration_option(value: str | None, option: str) -> float | None:
     """Parse an optional duration option (plain seconds or 20s/30m/4h)."""
     if value is None:

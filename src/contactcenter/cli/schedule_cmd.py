@@ -1,4 +1,5 @@
-"""CLI command ``schedule``: shifts with breaks that cover a staffing plan (OR-Tools CP-SAT).
+"""CLI command ``schedule``: options in, one call of :mod:`contactcenter.app.schedule`,
+the roster out (OR-Tools CP-SAT shifts with breaks that cover a staffing plan).
 
 Reads the plan written by ``contactcenter plan`` (interval_start, queue, agents,
 gross_agents, ...) and a YAML shift file; writes the roster (csv: one row per group of
@@ -9,40 +10,19 @@ interval, not an error. Bad input is one ``error: ...`` line on stderr (exit 2).
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
-from contactcenter.cli.common import user_errors
-from contactcenter.errors import InputError
-from contactcenter.scheduling import ScheduleResult, load_shifts, read_plan, solve
-from contactcenter.scheduling.plan import REQUIREMENT_COLUMNS
-from contactcenter.units import parse_duration
+from contactcenter.app import schedule as api
+from contactcenter.app._options import choice
+from contactcenter.cli.common import require_file, user_errors
+from contactcenter.reports import writers
+from contactcenter.scheduling import ScheduleResult
 
-FORMATS = ("csv", "json", "table", "xlsx")
-
-
-def _choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise InputError(f"{option} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
-def _workers(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not math.isfinite(number) or number != int(number) or number < 1:
-        raise InputError(f"--workers must be a whole number >= 1, got {value!r}")
-    return int(number)
+FORMATS = api.SCHEDULE_FORMATS
 
 
 def coverage_sections(result: ScheduleResult) -> list[Any]:
@@ -92,20 +72,6 @@ def coverage_sections(result: ScheduleResult) -> list[Any]:
     ]
 
 
-def _emit_text(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-
-
-def _coverage_frame(result: ScheduleResult) -> pd.DataFrame:
-    cov = result.coverage.copy()
-    cov["interval_start"] = cov["interval_start"].dt.strftime("%Y-%m-%d %H:%M:%S")
-    return cov
-
-
 def register(app: typer.Typer) -> None:
     """Add ``schedule`` to ``app``."""
 
@@ -142,15 +108,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Shifts and breaks that cover the plan at least paid cost (best partial if short)."""
-        fmt = _choice(output_format, "--format", FORMATS)
-        _choice(use, "--use", REQUIREMENT_COLUMNS)
-        limit_s = parse_duration(time_limit, field="--time-limit")
-        if limit_s <= 0:
-            raise InputError(f"--time-limit must be greater than 0, got {time_limit!r}")
-        n_workers = _workers(workers)
-        config = load_shifts(shifts)
-        req = read_plan(plan, interval_s=config.interval_s, use=use, queue=queue)
-        result = solve(req, config, time_limit_s=limit_s, workers=n_workers)
+        fmt = choice(output_format, "format", FORMATS)
+        require_file(fmt, output)
+        result = api.schedule(
+            plan=plan,
+            shifts=shifts,
+            use=use,
+            queue=queue,
+            time_limit=time_limit,
+            workers=workers,
+        )
         if result.status == "partial":
             print(
                 f"partial: {result.uncovered_agent_intervals} agent-intervals cannot be "
@@ -158,39 +125,13 @@ def register(app: typer.Typer) -> None:
                 file=sys.stderr,
             )
         if coverage is not None:
-            coverage.parent.mkdir(parents=True, exist_ok=True)
-            _coverage_frame(result).to_csv(coverage, index=False)
+            result.write_coverage(coverage)
         if html is not None:
-            from contactcenter.reports.html import write_html
+            from contactcenter.reports.html import render_html
 
-            write_html(html, "Shift schedule", coverage_sections(result))
-        if fmt == "csv":
-            _emit_text(result.shifts_frame().to_csv(index=False), output)
-        elif fmt == "json":
-            _emit_text(json.dumps(result.to_dict(), indent=2) + "\n", output)
-        elif fmt == "xlsx":
-            if output is None:
-                raise InputError("--format xlsx needs --output FILE.xlsx")
-            summary = result.summary()
-            by_day = pd.DataFrame(summary.pop("by_day"))
-            output.parent.mkdir(parents=True, exist_ok=True)
-            with pd.ExcelWriter(output, engine="xlsxwriter") as writer:
-                pd.DataFrame(
-                    {"metric": list(summary), "value": [str(v) for v in summary.values()]}
-                ).to_excel(writer, sheet_name="summary", index=False)
-                result.shifts_frame().to_excel(writer, sheet_name="shifts", index=False)
-                _coverage_frame(result).to_excel(writer, sheet_name="coverage", index=False)
-                by_day.to_excel(writer, sheet_name="by_day", index=False)
+            page = render_html("Shift schedule", coverage_sections(result.result))
+            writers.write_file(html, page, field="html")
+        if output is None:
+            sys.stdout.write(result.to_text(fmt))
         else:
-            summary = result.summary()
-            by_day = pd.DataFrame(summary.pop("by_day"))
-            lines = [f"{k}: {v}" for k, v in summary.items()]
-            text = "\n".join(lines) + "\n\n"
-            text += result.shifts_frame().to_string(index=False) + "\n\n"
-            text += by_day.to_string(index=False) + "\n"
-            short = _coverage_frame(result)
-            short = short[short["gap"] > 0]
-            if not short.empty:
-                text += "\nintervals short of the requirement:\n"
-                text += short.to_string(index=False) + "\n"
-            _emit_text(text, output)
+            result.write(output, format=fmt)

@@ -144,16 +144,17 @@ def load_holidays(spec: str | Path | None, years: Iterable[int]) -> frozenset[dt
     supported = holidays_pkg.list_supported_countries()
     if country.upper() not in supported:
         raise InputError(
-            f"--holidays {text!r} is neither an existing file nor a country code of the "
+            f"{{field}} {text!r} is neither an existing file nor a country code of the "
             "holidays package; give a file of dates (one YYYY-MM-DD per line) or a code "
-            "such as US, GB, IL, DE-BY"
+            "such as US, GB, IL, DE-BY",
+            field="spec",
         )
     try:
         table = holidays_pkg.country_holidays(
             country.upper(), subdiv=subdiv or None, years=sorted(set(years))
         )
     except NotImplementedError as exc:
-        raise InputError(f"--holidays {text!r}: {exc}") from None
+        raise InputError(f"{{field}} {text!r}: {exc}", field="spec") from None
     return frozenset(table.keys())
 
 

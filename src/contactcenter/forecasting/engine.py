@@ -37,7 +37,7 @@ from scipy.optimize import nnls
 from scipy.stats import norm
 
 from contactcenter.errors import InputError
-from contactcenter.forecasting.history import DAY_S, History, SeriesGrid, to_grid
+from contactcenter.forecasting.history import History, SeriesGrid, to_grid
 from contactcenter.forecasting.methods import (
     CORE_METHODS,
     Context,
@@ -45,6 +45,7 @@ from contactcenter.forecasting.methods import (
     forecast_aht,
     get_method,
 )
+from contactcenter.units import DAY_S
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -183,9 +184,9 @@ class OriginResult:
         return self.intervals[method].bounds(self.points[method])
 
 
-def _check_methods(methods: Sequence[str], mean_k: int) -> None:
+def _check_methods(methods: Sequence[str], mean_k: int, *, field: str) -> None:
     for m in methods:
-        get_method(m, mean_k=mean_k)
+        get_method(m, mean_k=mean_k, field=field)
 
 
 def evaluate_origin(
@@ -235,7 +236,7 @@ def evaluate_origin(
         )
     pool = [m for m in (choose_from or methods) if m in fns]
     if not pool:
-        raise InputError("no candidate methods to choose from")
+        raise InputError("{field} names none of the methods run", field="choose_from")
     if n_folds:
         wapes = [(inner[m].wape if inner[m].actual > 0 else np.inf) for m in pool]
         chosen = pool[int(np.argmin(wapes))]
@@ -273,13 +274,19 @@ def _timestamps(first: pd.Timestamp, days: int, interval_s: int) -> pd.DatetimeI
 
 def _validate(horizon_days: int, level: float, folds: int, step_days: int) -> None:
     if horizon_days < 1:
-        raise InputError(f"--horizon must be at least 1 day, got {horizon_days} days")
+        raise InputError(
+            f"{{field}} must be at least 1 day, got {horizon_days} days", field="horizon_days"
+        )
     if not 0 < level < 1:
-        raise InputError(f"interval level must be in (0, 1), got {level}")
+        raise InputError(
+            f"{{field}} (of the intervals) must be in (0, 1), got {level}", field="level"
+        )
     if folds < 0:
-        raise InputError(f"--folds must be >= 0, got {folds}")
+        raise InputError(f"{{field}} must be >= 0, got {folds}", field="folds")
     if step_days < 1:
-        raise InputError(f"fold step must be at least 1 day, got {step_days}")
+        raise InputError(
+            f"{{field}} (between folds) must be at least 1 day, got {step_days}", field="step_days"
+        )
 
 
 def forecast(
@@ -306,8 +313,8 @@ def forecast(
     _validate(horizon_days, level, folds, step_days)
     methods = list(candidates) if method == AUTO else [method]
     if not methods:
-        raise InputError("no candidate methods given for --method auto")
-    _check_methods(methods, mean_k)
+        raise InputError("{field} is empty; method auto needs at least one", field="candidates")
+    _check_methods(methods, mean_k, field="candidates" if method == AUTO else "method")
     grids = to_grid(history, interval_s)
     frames = []
     chosen_by_queue: dict[str, str] = {}
@@ -410,11 +417,13 @@ def backtest(
     """
     _validate(horizon_days, level, folds, step_days)
     if folds < 1:
-        raise InputError(f"--folds must be >= 1 for a backtest, got {folds}")
+        raise InputError(f"{{field}} must be >= 1 for a backtest, got {folds}", field="folds")
     wanted = list(dict.fromkeys(methods))
     plain = [m for m in wanted if m != AUTO]
     needed = list(dict.fromkeys(plain + (list(candidates) if AUTO in wanted else [])))
-    _check_methods(needed, mean_k)
+    _check_methods(plain, mean_k, field="methods")
+    if AUTO in wanted:
+        _check_methods(candidates, mean_k, field="candidates")
     grids: list[SeriesGrid] = to_grid(history, interval_s)
     pooled: dict[tuple[str, str], Score] = {}
     n_used: dict[tuple[str, str], int] = {}
@@ -428,7 +437,8 @@ def backtest(
                     raise InputError(
                         f"queue {grid.queue!r}: {grid.n_days} days of history cannot hold out "
                         f"{horizon_days} days and keep {min_train_days} for training; "
-                        "shorten --horizon or give more history"
+                        "shorten {field} or give more history",
+                        field="horizon_days",
                     )
                 break
             res = evaluate_origin(

@@ -32,10 +32,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from contactcenter.errors import FormatError, InputError
+from contactcenter.units import DAY_S, check_interval
 
 FloatArray = npt.NDArray[np.float64]
 
-DAY_S = 86_400
 CANONICAL = ("interval_start", "calls", "queue", "aht_s")
 DEFAULT_QUEUE = "all"
 
@@ -105,8 +105,9 @@ def _resolve_columns(
     unknown = [k for k in mapping if k not in CANONICAL]
     if unknown:
         raise InputError(
-            f"column mapping names unknown fields {unknown}; allowed: {list(CANONICAL)} "
-            "(use interval_start=YOUR_COLUMN)"
+            f"{{field}} names unknown fields {unknown}; allowed: {list(CANONICAL)} "
+            "(map a field to a column of the file: interval_start=YOUR_COLUMN)",
+            field="columns",
         )
     lower = {str(c).lower(): str(c) for c in frame.columns}
     resolved: dict[str, str] = {}
@@ -118,6 +119,7 @@ def _resolve_columns(
                     None,
                     f"column {mapping[name]!r} (mapped to {name}) is not in the file; "
                     f"columns are {[str(c) for c in frame.columns]}",
+                    field="columns",
                 )
             resolved[name] = mapping[name]
         elif name in lower:
@@ -128,7 +130,8 @@ def _resolve_columns(
                 source,
                 None,
                 f"missing column {required!r}; columns are {[str(c) for c in frame.columns]}; "
-                f"rename it or map it (--column {required}=YOUR_COLUMN)",
+                f"rename a column or map one to it ({required}=YOUR_COLUMN)",
+                field="columns",
             )
     return resolved
 
@@ -270,12 +273,12 @@ def history_from_frame(
         last_row[key] = i
     detected = _detect_bin(out["interval_start"], out["queue"])
     if bin_s is not None:
-        if bin_s <= 0 or DAY_S % bin_s:
-            raise InputError(f"bin length must divide a day (86400 s), got {bin_s} s")
+        check_interval(bin_s, field="bin_s")
         if detected % bin_s:
             raise InputError(
                 f"{source}: rows start {detected} s apart, which is not a multiple of the "
-                f"declared bin of {bin_s} s; leave the bin length out to detect it"
+                f"declared bin of {bin_s} s; leave {{field}} out to detect it",
+                field="bin_s",
             )
         detected = bin_s
     has_aht = bool(np.isfinite(aht).any())
@@ -296,7 +299,7 @@ def read_history(
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"history file {str(p)!r} does not exist")
+        raise InputError(f"{{field}}: file {str(p)!r} does not exist", field="path")
     suffix = p.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
@@ -319,14 +322,12 @@ def to_grid(history: History, interval_s: int) -> list[SeriesGrid]:
     Raises InputError if ``interval_s`` is shorter than the history's bins or does not
     divide a day.
     """
-    if interval_s <= 0 or DAY_S % interval_s:
-        raise InputError(
-            f"--interval must divide a day (86400 s), got {interval_s} s; use e.g. 15m, 30m, 1h"
-        )
+    check_interval(interval_s, field="interval_s")
     if interval_s < history.bin_s:
         raise InputError(
-            f"--interval {interval_s} s is shorter than the history's bins of "
-            f"{history.bin_s} s; forecast at {history.bin_s} s or coarser"
+            f"{{field}} {interval_s} s is shorter than the history's bins of "
+            f"{history.bin_s} s; forecast at {history.bin_s} s or coarser",
+            field="interval_s",
         )
     last_day = history.last_day
     grids: list[SeriesGrid] = []

@@ -122,7 +122,9 @@ def seasonal_naive(ctx: Context) -> FloatArray:
 def seasonal_mean(ctx: Context, k: int = 4) -> FloatArray:
     """Mean of the last ``k`` open, non-holiday days with the same weekday, slot by slot."""
     if k < 1:
-        raise InputError(f"the number of weeks to average must be >= 1, got {k}")
+        raise InputError(
+            f"{{field}} (the number of weeks to average) must be >= 1, got {k}", field="k"
+        )
     out = np.zeros((ctx.horizon, ctx.slots))
     by_weekday: dict[int, FloatArray] = {}
     for w in range(7):
@@ -326,8 +328,9 @@ OPTIONAL_METHODS = ("mstl",)
 ALL_METHODS = CORE_METHODS + OPTIONAL_METHODS
 
 
-def get_method(name: str, *, mean_k: int = 4) -> MethodFn:
-    """The method function for ``name`` (one of :data:`ALL_METHODS`)."""
+def get_method(name: str, *, mean_k: int = 4, field: str = "name") -> MethodFn:
+    """The method function for ``name`` (one of :data:`ALL_METHODS`); an unknown name is
+    an InputError about ``field`` (the parameter the name came from)."""
     if name == "seasonal_naive":
         return seasonal_naive
     if name == "seasonal_mean":
@@ -341,7 +344,7 @@ def get_method(name: str, *, mean_k: int = 4) -> MethodFn:
 
         return mstl
     raise InputError(
-        f"--method {name!r} is not known; choose auto or one of {', '.join(ALL_METHODS)}"
+        f"{{field}} {name!r} is not known; choose one of {', '.join(ALL_METHODS)}", field=field
     )
 
 

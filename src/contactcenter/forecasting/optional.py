@@ -30,7 +30,7 @@ def _statsforecast_models() -> Any:
     except ImportError:
         raise InputError(
             "method 'mstl' needs the optional statsforecast package, which is not installed; "
-            "install it with `pip install statsforecast` or choose another --method"
+            "install it with `pip install statsforecast` or choose another method"
         ) from None
 
 

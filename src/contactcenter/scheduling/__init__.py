@@ -29,7 +29,12 @@ from contactcenter.scheduling.model import (
     lp_bound,
     solve,
 )
-from contactcenter.scheduling.plan import Requirement, read_plan, requirement_from_frame
+from contactcenter.scheduling.plan import (
+    Requirement,
+    read_plan,
+    requirement_from_frame,
+    requirement_from_plan,
+)
 from contactcenter.scheduling.result import PlacedBreak, PlacedShift, ScheduleResult
 
 __all__ = [
@@ -48,5 +53,6 @@ __all__ = [
     "parse_shifts",
     "read_plan",
     "requirement_from_frame",
+    "requirement_from_plan",
     "solve",
 ]

@@ -34,10 +34,9 @@ from typing import Any
 
 import yaml
 
-from contactcenter.errors import ConfigError
-from contactcenter.units import format_duration, parse_duration
+from contactcenter.errors import ConfigError, InputError
+from contactcenter.units import DAY_S, check_interval, format_duration, parse_duration
 
-DAY_S = 86_400
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -309,8 +308,12 @@ def parse_shifts(data: Any, *, source: str = "<shifts>") -> ShiftConfig:
     if "interval" not in top:
         raise where.error("", "missing key 'interval' (the scheduling grid, e.g. interval: 15m)")
     interval_s = _duration(top["interval"], "interval", where, None)
-    if interval_s <= 0 or DAY_S % interval_s:
-        raise where.error("interval", f"{top['interval']!r} must divide a day (e.g. 15m, 30m)")
+    try:
+        check_interval(interval_s, field="interval")
+    except InputError:
+        raise where.error(
+            "interval", f"{top['interval']!r} must divide a day (e.g. 15m, 30m)"
+        ) from None
     raw_templates = top.get("templates")
     if not isinstance(raw_templates, list) or not raw_templates:
         raise where.error("templates", "give at least one shift template as a list")
@@ -351,7 +354,7 @@ def load_shifts(path: str | Path) -> ShiftConfig:
     """Read and validate a shift file (see the module docstring for the format)."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"shift file {str(p)!r} does not exist")
+        raise ConfigError(f"{{field}}: shift file {str(p)!r} does not exist", field="path")
     try:
         data = yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
     except yaml.YAMLError as exc:

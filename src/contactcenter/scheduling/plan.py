@@ -1,7 +1,8 @@
 """The staffing plan as a requirement on the scheduling grid.
 
-A plan file (CSV or Parquet, as written by ``contactcenter plan``) has one row per interval
-and queue with at least ``interval_start`` and the column to cover: ``agents`` (default) or
+A plan file (CSV or Parquet, as written by ``contactcenter plan``; read by
+:func:`contactcenter.staffing.plan_file.read_plan`) has one row per interval and queue with
+at least ``interval_start`` and the column to cover: ``agents`` (default) or
 ``gross_agents`` (agents divided by ``1 - shrinkage``). Other columns are ignored.
 
 * Queues are pooled: the requirement of an interval is the sum over the plan's queues
@@ -21,15 +22,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from contactcenter.errors import FormatError, InputError
+from contactcenter.staffing.plan_file import PlanFile
+from contactcenter.staffing.plan_file import read_plan as read_plan_file
+from contactcenter.units import DAY_S
 
 IntArray = npt.NDArray[np.int64]
-DAY_S = 86_400
 REQUIREMENT_COLUMNS = ("agents", "gross_agents")
 
 
@@ -76,7 +80,9 @@ def requirement_from_frame(
 ) -> Requirement:
     """Turn a plan table into a :class:`Requirement` on a grid of ``interval_s`` seconds."""
     if use not in REQUIREMENT_COLUMNS:
-        raise InputError(f"--use must be one of {', '.join(REQUIREMENT_COLUMNS)}, got {use!r}")
+        raise InputError(
+            f"{{field}} must be one of {', '.join(REQUIREMENT_COLUMNS)}, got {use!r}", field="use"
+        )
     cols = {str(c).lower(): str(c) for c in frame.columns}
     if "interval_start" not in cols:
         raise FormatError(
@@ -84,17 +90,23 @@ def requirement_from_frame(
         )
     if use not in cols:
         other = [c for c in REQUIREMENT_COLUMNS if c in cols]
-        hint = f" (it has {other[0]}: pass --use {other[0]})" if other else ""
-        raise FormatError(source, None, f"missing column {use!r}, the requirement to cover{hint}")
+        hint = f" (it has {other[0]}: cover that one instead)" if other else ""
+        raise FormatError(
+            source, None, f"missing column {use!r}, the requirement to cover{hint}", field="use"
+        )
     if frame.empty:
         raise FormatError(source, None, "the plan has no rows")
     if queue is not None:
         if "queue" not in cols:
-            raise InputError(f"{source}: --queue {queue!r} given but the plan has no queue column")
+            raise InputError(
+                f"{{field}} {queue!r} is given but {source} has no queue column", field="queue"
+            )
         mask = frame[cols["queue"]].astype(str) == queue
         if not mask.any():
             known = sorted(frame[cols["queue"]].astype(str).unique())
-            raise InputError(f"{source}: queue {queue!r} is not in the plan; queues: {known}")
+            raise InputError(
+                f"{{field}} {queue!r} is not in the plan {source}; it has {known}", field="queue"
+            )
         frame = frame[mask]
     raw_t = frame[cols["interval_start"]]
     starts = pd.to_datetime(raw_t, errors="coerce", format="mixed")
@@ -165,23 +177,26 @@ def requirement_from_frame(
     return Requirement(first_day=first_day, interval_s=interval_s, required=required, source=source)
 
 
-def read_plan(
-    path: str | Path, *, interval_s: int, use: str = "agents", queue: str | None = None
+def requirement_from_plan(
+    plan: PlanFile, *, interval_s: int, use: str = "agents", queue: str | None = None
 ) -> Requirement:
-    """Read a plan file (CSV or Parquet) as a :class:`Requirement` on an ``interval_s`` grid."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"plan file {str(p)!r} does not exist")
-    try:
-        if p.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(p)
-            is_csv = False
-        else:
-            frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
-            is_csv = True
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise FormatError(str(p), None, f"cannot read the plan as CSV or Parquet: {exc}") from None
-    frame = frame.reset_index(drop=True)
+    """A plan as read by :func:`contactcenter.staffing.plan_file.read_plan` as a
+    :class:`Requirement` on an ``interval_s`` grid (errors name the plan's lines)."""
     return requirement_from_frame(
-        frame, interval_s=interval_s, use=use, queue=queue, source=str(p), _is_csv=is_csv
+        plan.frame(),
+        interval_s=interval_s,
+        use=use,
+        queue=queue,
+        source=plan.source,
+        _is_csv=plan.is_csv,
+    )
+
+
+def read_plan(
+    path: str | Path | Any, *, interval_s: int, use: str = "agents", queue: str | None = None
+) -> Requirement:
+    """Read a plan (a CSV or Parquet file, a pyarrow Table or a pandas DataFrame) as a
+    :class:`Requirement` on an ``interval_s`` grid."""
+    return requirement_from_plan(
+        read_plan_file(path, field="path"), interval_s=interval_s, use=use, queue=queue
     )

@@ -127,46 +127,52 @@ def simulate(
     """
     calls = np.atleast_1d(np.asarray(calls_per_interval, dtype=np.float64))
     if calls.ndim != 1 or calls.size == 0 or not np.all(np.isfinite(calls)) or (calls < 0).any():
-        raise InputError("calls_per_interval must be one or more counts >= 0")
+        raise InputError("{field} must be one or more counts >= 0", field="calls_per_interval")
     if not (interval_s > 0 and math.isfinite(interval_s)):
-        raise InputError(f"interval_s must be > 0, got {interval_s:g}")
+        raise InputError(f"{{field}} must be > 0, got {interval_s:g}", field="interval_s")
     agents_arr = np.asarray(agents_per_interval, dtype=np.float64)
     if agents_arr.ndim > 1 or agents_arr.size not in (1, calls.size):
         raise InputError(
-            f"agents_per_interval must be one number or one per interval ({calls.size}), "
-            f"got {agents_arr.size}"
+            f"{{field}} must be one number or one per interval ({calls.size}), "
+            f"got {agents_arr.size}",
+            field="agents_per_interval",
         )
     agents_arr = np.broadcast_to(agents_arr.reshape(-1), calls.shape).copy()
     if (agents_arr < 0).any() or not np.all(agents_arr == np.round(agents_arr)):
-        raise InputError("agents must be whole numbers >= 0")
+        raise InputError("{field}: agents must be whole numbers >= 0", field="agents_per_interval")
     agents_i = agents_arr.astype(np.int64)
     if concurrency < 1:
-        raise InputError(f"concurrency must be >= 1, got {concurrency}")
+        raise InputError(f"{{field}} must be >= 1, got {concurrency}", field="concurrency")
     levels = [float(aht_s)] if isinstance(aht_s, int | float) else [float(v) for v in aht_s]
     if len(levels) == 1:
         levels = levels * concurrency
     if len(levels) != concurrency:
-        raise InputError(f"aht_s must give 1 or {concurrency} handle times, got {len(levels)}")
+        raise InputError(
+            f"{{field}} must give 1 or {concurrency} handle times, got {len(levels)}", field="aht_s"
+        )
     if service != "empirical" and not all(v > 0 and math.isfinite(v) for v in levels):
-        raise InputError(f"aht_s must be > 0, got {aht_s!r}")
+        raise InputError(f"{{field}} must be > 0, got {aht_s!r}", field="aht_s")
     if service not in ("exponential", "lognormal", "empirical"):
-        raise InputError(f"service must be exponential, lognormal or empirical, got {service!r}")
+        raise InputError(
+            f"{{field}} must be exponential, lognormal or empirical, got {service!r}",
+            field="service",
+        )
     if service == "lognormal" and not service_cv > 0:
-        raise InputError(f"service_cv must be > 0, got {service_cv:g}")
+        raise InputError(f"{{field}} must be > 0, got {service_cv:g}", field="service_cv")
     svc_samples = None
     if service == "empirical":
         if service_samples_s is None:
-            raise InputError("service='empirical' needs service_samples_s")
+            raise InputError("{field} is needed by service='empirical'", field="service_samples_s")
         svc_samples = np.asarray(service_samples_s, dtype=np.float64)
         if svc_samples.size == 0 or not np.all(svc_samples > 0):
-            raise InputError("service_samples_s must be handle times > 0")
+            raise InputError("{field} must be handle times > 0", field="service_samples_s")
     pat_samples = None
     if patience_samples_s is not None:
         pat_samples = np.asarray(patience_samples_s, dtype=np.float64)
         if pat_samples.size == 0 or (pat_samples < 0).any():
-            raise InputError("patience_samples_s must be times >= 0")
+            raise InputError("{field} must be times >= 0", field="patience_samples_s")
     elif patience_s is not None and not (patience_s > 0):
-        raise InputError(f"patience_s must be > 0, got {patience_s:g}")
+        raise InputError(f"{{field}} must be > 0, got {patience_s:g}", field="patience_s")
 
     rng = np.random.default_rng(seed)
     counts = rng.poisson(calls)
@@ -186,9 +192,13 @@ def simulate(
     if interval_aht_s is not None:
         per_interval = np.asarray(interval_aht_s, dtype=np.float64)
         if per_interval.shape != calls.shape or not np.all(per_interval > 0):
-            raise InputError("interval_aht_s must give one handle time > 0 per interval")
+            raise InputError(
+                "{field} must give one handle time > 0 per interval", field="interval_aht_s"
+            )
         if concurrency != 1 or service == "empirical":
-            raise InputError("interval_aht_s applies to voice with a modelled service time")
+            raise InputError(
+                "{field} applies to voice with a modelled service time", field="interval_aht_s"
+            )
         which = np.minimum((arrival // interval_s).astype(np.int64), calls.size - 1)
         base = base * per_interval[which]
         scale = np.ones(1)

@@ -41,6 +41,7 @@ from contactcenter.errors import InputError
 from contactcenter.staffing import _core
 from contactcenter.staffing.erlang import check_sl_definition
 from contactcenter.staffing.inverse import RTOL, check_fraction
+from contactcenter.standards import DEFAULT_TARGET, DEFAULT_THRESHOLD_S
 
 
 @dataclass(frozen=True)
@@ -82,20 +83,23 @@ class ChatMetrics:
 def _aht_levels(aht_s: float | Sequence[float], concurrency: int | None) -> list[float]:
     levels = [float(aht_s)] if isinstance(aht_s, int | float) else [float(v) for v in aht_s]
     if not levels:
-        raise InputError("aht_s must give at least one handle time")
+        raise InputError("{field} must give at least one handle time", field="aht_s")
     for value in levels:
         if not (value > 0 and math.isfinite(value)):
-            raise InputError(f"aht_s must be > 0, got {value:g}")
+            raise InputError(f"{{field}} must be > 0, got {value:g}", field="aht_s")
     if concurrency is None:
         concurrency = len(levels)
     if concurrency < 1:
-        raise InputError(f"concurrency must be a whole number >= 1, got {concurrency}")
+        raise InputError(
+            f"{{field}} must be a whole number >= 1, got {concurrency}", field="concurrency"
+        )
     if len(levels) == 1:
         levels = levels * concurrency
     if len(levels) != concurrency:
         raise InputError(
-            f"aht_s must give 1 or {concurrency} handle times (one per concurrency level), "
-            f"got {len(levels)}"
+            f"{{field}} must give 1 or {concurrency} handle times (one per concurrency level), "
+            f"got {len(levels)}",
+            field="aht_s",
         )
     return levels
 
@@ -107,7 +111,7 @@ def chat(
     aht_s: float | Sequence[float],
     concurrency: int | None = None,
     patience_s: float | None = None,
-    threshold_s: float = 90.0,
+    threshold_s: float = DEFAULT_THRESHOLD_S["chat"],
     sl_definition: str = "offered",
 ) -> ChatMetrics:
     """Performance of ``agents`` chat agents with up to ``concurrency`` conversations each.
@@ -124,17 +128,17 @@ def chat(
     levels = _aht_levels(aht_s, concurrency)
     k = len(levels)
     if isinstance(agents, bool) or int(agents) != agents or agents < 1:
-        raise InputError(f"agents must be a whole number >= 1, got {agents}")
+        raise InputError(f"{{field}} must be a whole number >= 1, got {agents}", field="agents")
     n = int(agents)
     lam = float(arrival_rate_per_s)
     if not (lam >= 0 and math.isfinite(lam)):
-        raise InputError(f"arrival_rate_per_s must be >= 0, got {lam:g}")
+        raise InputError(f"{{field}} must be >= 0, got {lam:g}", field="arrival_rate_per_s")
     if not (threshold_s >= 0 and math.isfinite(threshold_s)):
-        raise InputError(f"threshold_s must be >= 0, got {threshold_s:g}")
+        raise InputError(f"{{field}} must be >= 0, got {threshold_s:g}", field="threshold_s")
     theta = 0.0
     if patience_s is not None and math.isfinite(patience_s):
         if not patience_s > 0:
-            raise InputError(f"patience_s must be > 0, got {patience_s:g}")
+            raise InputError(f"{{field}} must be > 0, got {patience_s:g}", field="patience_s")
         theta = 1.0 / patience_s
     per_agent = np.array([0.0] + [j / levels[j - 1] for j in range(1, k + 1)])
     c = n * k
@@ -209,8 +213,8 @@ def chat_required_agents(
     aht_s: float | Sequence[float],
     concurrency: int | None = None,
     patience_s: float | None = None,
-    threshold_s: float = 90.0,
-    target_sl: float | None = 0.8,
+    threshold_s: float = DEFAULT_THRESHOLD_S["chat"],
+    target_sl: float | None = DEFAULT_TARGET,
     max_asa_s: float | None = None,
     max_abandon: float | None = None,
     max_occupancy: float | None = None,
@@ -226,7 +230,7 @@ def chat_required_agents(
     cap = check_fraction(max_occupancy, "max_occupancy", closed_top=True)
     ab_cap = check_fraction(max_abandon, "max_abandon", closed_top=True)
     if max_asa_s is not None and not max_asa_s > 0:
-        raise InputError(f"max_asa_s must be > 0, got {max_asa_s:g}")
+        raise InputError(f"{{field}} must be > 0, got {max_asa_s:g}", field="max_asa_s")
     levels = _aht_levels(aht_s, concurrency)
     k = len(levels)
     lam = float(arrival_rate_per_s)

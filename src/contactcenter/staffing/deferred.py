@@ -36,6 +36,7 @@ import numpy.typing as npt
 from contactcenter.errors import InputError
 from contactcenter.staffing._core import FloatArray, IntArray
 from contactcenter.staffing.inverse import RTOL, check_fraction
+from contactcenter.standards import DEFAULT_TARGET, DEFAULT_THRESHOLD_S
 
 
 @dataclass(frozen=True)
@@ -119,16 +120,20 @@ def _check(
 ) -> FloatArray:
     arr = np.asarray(items, dtype=np.float64)
     if arr.ndim != 1 or not np.all(np.isfinite(arr)) or (arr < 0).any():
-        raise InputError("items must be a list of counts >= 0, one per interval")
+        raise InputError("{field} must be a list of counts >= 0, one per interval", field="items")
     for name, value in (("aht_s", aht_s), ("interval_s", interval_s)):
         if not (value > 0 and math.isfinite(value)):
-            raise InputError(f"{name} must be > 0, got {value:g}")
+            raise InputError(f"{{field}} must be > 0, got {value:g}", field=name)
     if not (threshold_s >= 0 and math.isfinite(threshold_s)):
-        raise InputError(f"threshold_s must be >= 0, got {threshold_s:g}")
+        raise InputError(f"{{field}} must be >= 0, got {threshold_s:g}", field="threshold_s")
     if not initial_backlog >= 0:
-        raise InputError(f"initial_backlog must be >= 0, got {initial_backlog:g}")
+        raise InputError(
+            f"{{field}} must be >= 0, got {initial_backlog:g}", field="initial_backlog"
+        )
     if steps_per_interval < 1:
-        raise InputError(f"steps_per_interval must be >= 1, got {steps_per_interval}")
+        raise InputError(
+            f"{{field}} must be >= 1, got {steps_per_interval}", field="steps_per_interval"
+        )
     return arr
 
 
@@ -163,7 +168,7 @@ def deferred_evaluate(
     agents: npt.ArrayLike,
     aht_s: float,
     interval_s: float,
-    threshold_s: float = 14_400.0,
+    threshold_s: float = DEFAULT_THRESHOLD_S["email"],
     initial_backlog: float = 0.0,
     steps_per_interval: int = 30,
 ) -> DeferredResult:
@@ -177,7 +182,7 @@ def deferred_evaluate(
     arr = _check(items, aht_s, interval_s, threshold_s, initial_backlog, steps_per_interval)
     n = np.asarray(agents, dtype=np.float64)
     if n.shape != arr.shape or (n < 0).any() or not np.all(n == np.round(n)):
-        raise InputError("agents must be whole numbers >= 0, one per interval")
+        raise InputError("{field} must be whole numbers >= 0, one per interval", field="agents")
     grid = _Grid(arr, aht_s, interval_s, threshold_s, initial_backlog, steps_per_interval)
     d = np.zeros(grid.w.shape[0])
     d[0] = 0.0
@@ -193,8 +198,8 @@ def deferred_plan(
     items: npt.ArrayLike,
     aht_s: float,
     interval_s: float,
-    threshold_s: float = 14_400.0,
-    target: float = 0.8,
+    threshold_s: float = DEFAULT_THRESHOLD_S["email"],
+    target: float = DEFAULT_TARGET,
     initial_backlog: float = 0.0,
     steps_per_interval: int = 30,
 ) -> DeferredResult:

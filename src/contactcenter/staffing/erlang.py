@@ -21,6 +21,7 @@ import numpy.typing as npt
 from contactcenter.errors import InputError
 from contactcenter.staffing import _core
 from contactcenter.staffing._core import FloatArray, IntArray
+from contactcenter.standards import DEFAULT_THRESHOLD_S
 
 SlDefinition = Literal["offered", "answered", "virtual"]
 SL_DEFINITIONS: tuple[str, ...] = get_args(SlDefinition)
@@ -72,9 +73,9 @@ def _as_array(value: npt.ArrayLike, name: str) -> FloatArray:
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {value!r}") from None
+        raise InputError(f"{{field}} must be a number, got {value!r}", field=name) from None
     if np.isnan(arr).any():
-        raise InputError(f"{name} must be a number, got NaN")
+        raise InputError("{field} must be a number, got NaN", field=name)
     return arr
 
 
@@ -90,7 +91,7 @@ def check_positive(value: npt.ArrayLike, name: str) -> FloatArray:
     arr = _as_array(value, name)
     bad = ~(np.isfinite(arr) & (arr > 0))
     if bad.any():
-        raise InputError(f"{name} must be > 0, got {arr[bad].flat[0]:g}")
+        raise InputError(f"{{field}} must be > 0, got {arr[bad].flat[0]:g}", field=name)
     return arr
 
 
@@ -102,7 +103,7 @@ def check_non_negative(value: npt.ArrayLike, name: str) -> FloatArray:
     arr = _as_array(value, name)
     bad = ~(np.isfinite(arr) & (arr >= 0))
     if bad.any():
-        raise InputError(f"{name} must be >= 0, got {arr[bad].flat[0]:g}")
+        raise InputError(f"{{field}} must be >= 0, got {arr[bad].flat[0]:g}", field=name)
     return arr
 
 
@@ -111,7 +112,9 @@ def check_agents(value: npt.ArrayLike, name: str = "agents", minimum: int = 1) -
     arr = _as_array(value, name)
     bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (arr < minimum)
     if bad.any():
-        raise InputError(f"{name} must be a whole number >= {minimum}, got {arr[bad].flat[0]:g}")
+        raise InputError(
+            f"{{field}} must be a whole number >= {minimum}, got {arr[bad].flat[0]:g}", field=name
+        )
     return arr.astype(np.int64)
 
 
@@ -123,7 +126,7 @@ def patience_rate(patience_s: npt.ArrayLike | None) -> FloatArray:
     finite = np.isfinite(arr)
     bad = finite & ~(arr > 0)
     if bad.any():
-        raise InputError(f"patience_s must be > 0, got {arr[bad].flat[0]:g}")
+        raise InputError(f"{{field}} must be > 0, got {arr[bad].flat[0]:g}", field="patience_s")
     with np.errstate(divide="ignore"):
         return np.where(finite, 1.0 / np.where(finite, arr, 1.0), 0.0)
 
@@ -132,7 +135,8 @@ def check_sl_definition(sl_definition: str) -> SlDefinition:
     """Return ``sl_definition`` if it is one of offered, answered, virtual."""
     if sl_definition not in SL_DEFINITIONS:
         raise InputError(
-            f"sl_definition must be one of {', '.join(SL_DEFINITIONS)}, got {sl_definition!r}"
+            f"{{field}} must be one of {', '.join(SL_DEFINITIONS)}, got {sl_definition!r}",
+            field="sl_definition",
         )
     return sl_definition  # type: ignore[return-value]
 
@@ -231,7 +235,7 @@ def erlang_c(
     agents: npt.ArrayLike,
     load_erl: npt.ArrayLike,
     aht_s: npt.ArrayLike,
-    threshold_s: npt.ArrayLike = 20.0,
+    threshold_s: npt.ArrayLike = DEFAULT_THRESHOLD_S["voice"],
 ) -> QueueMetrics:
     """The M/M/n queue with infinitely patient callers (Erlang C).
 
@@ -267,7 +271,7 @@ def erlang_a(
     load_erl: npt.ArrayLike,
     aht_s: npt.ArrayLike,
     patience_s: npt.ArrayLike,
-    threshold_s: npt.ArrayLike = 20.0,
+    threshold_s: npt.ArrayLike = DEFAULT_THRESHOLD_S["voice"],
     sl_definition: str = "offered",
 ) -> QueueMetrics:
     """The M/M/n+M queue: Erlang C plus exponential patience (Palm's Erlang A).
@@ -317,7 +321,7 @@ def queue_metrics(
     agents: npt.ArrayLike,
     load_erl: npt.ArrayLike,
     aht_s: npt.ArrayLike,
-    threshold_s: npt.ArrayLike = 20.0,
+    threshold_s: npt.ArrayLike = DEFAULT_THRESHOLD_S["voice"],
     patience_s: npt.ArrayLike | None = None,
     sl_definition: str = "offered",
 ) -> QueueMetrics:
@@ -341,7 +345,7 @@ def service_level(
     agents: npt.ArrayLike,
     load_erl: npt.ArrayLike,
     aht_s: npt.ArrayLike,
-    threshold_s: npt.ArrayLike = 20.0,
+    threshold_s: npt.ArrayLike = DEFAULT_THRESHOLD_S["voice"],
     patience_s: npt.ArrayLike | None = None,
     sl_definition: str = "offered",
 ) -> FloatArray:

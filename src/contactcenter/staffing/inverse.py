@@ -27,6 +27,7 @@ from contactcenter.staffing.erlang import (
     evaluate_flat,
     patience_rate,
 )
+from contactcenter.standards import DEFAULT_TARGET, DEFAULT_THRESHOLD_S
 
 RTOL = 1e-9
 _CHUNK = 16_384  # rows per chunk in the Erlang C climb (fits the CPU cache)
@@ -46,7 +47,7 @@ def check_fraction(value: float | None, name: str, *, closed_top: bool = False) 
     ok = 0.0 < value <= 1.0 if closed_top else 0.0 < value < 1.0
     if not ok or math.isnan(value):
         allowed = "(0, 1]" if closed_top else "(0, 1)"
-        raise InputError(f"{name} must be in {allowed}, got {value:g}")
+        raise InputError(f"{{field}} must be in {allowed}, got {value:g}", field=name)
     return float(value)
 
 
@@ -61,7 +62,7 @@ def gross_agents(*, agents: npt.ArrayLike, shrinkage: float) -> IntArray:
     20
     """
     if not 0.0 <= shrinkage < 1.0 or math.isnan(shrinkage):
-        raise InputError(f"shrinkage must be in [0, 1), got {shrinkage:g}")
+        raise InputError(f"{{field}} must be in [0, 1), got {shrinkage:g}", field="shrinkage")
     net = check_non_negative(agents, "agents")
     return ceil_tolerant(net / (1.0 - shrinkage))
 
@@ -83,8 +84,8 @@ def required_agents(
     *,
     load_erl: npt.ArrayLike,
     aht_s: npt.ArrayLike,
-    threshold_s: npt.ArrayLike = 20.0,
-    target_sl: float | None = 0.8,
+    threshold_s: npt.ArrayLike = DEFAULT_THRESHOLD_S["voice"],
+    target_sl: float | None = DEFAULT_TARGET,
     patience_s: npt.ArrayLike | None = None,
     max_asa_s: float | None = None,
     max_abandon: float | None = None,
@@ -114,7 +115,7 @@ def required_agents(
     cap = check_fraction(max_occupancy, "max_occupancy", closed_top=True)
     ab_cap = check_fraction(max_abandon, "max_abandon", closed_top=True)
     if max_asa_s is not None and not max_asa_s > 0:
-        raise InputError(f"max_asa_s must be > 0, got {max_asa_s:g}")
+        raise InputError(f"{{field}} must be > 0, got {max_asa_s:g}", field="max_asa_s")
     a = check_non_negative(load_erl, "load_erl")
     h = check_positive(aht_s, "aht_s")
     t = check_non_negative(threshold_s, "threshold_s")

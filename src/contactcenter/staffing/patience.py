@@ -50,7 +50,9 @@ def _filter(
     wait_s: npt.ArrayLike, outcome: npt.ArrayLike, short_abandon_s: float
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     if not short_abandon_s >= 0:
-        raise InputError(f"short_abandon_s must be >= 0, got {short_abandon_s:g}")
+        raise InputError(
+            f"{{field}} must be >= 0, got {short_abandon_s:g}", field="short_abandon_s"
+        )
     wait = np.asarray(wait_s, dtype=np.float64)
     out = np.asarray(outcome, dtype=object)
     if wait.shape != out.shape or wait.ndim != 1:
@@ -60,7 +62,7 @@ def _filter(
     if short_abandon_s > 0:
         keep &= ~(abandoned & (wait < short_abandon_s))
     if (wait[keep] < 0).any():
-        raise InputError("wait_s must be >= 0")
+        raise InputError("{field} must be >= 0", field="wait_s")
     return wait, abandoned, keep
 
 

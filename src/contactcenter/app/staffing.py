@@ -1,0 +1,647 @@
+"""``staff``, ``plan`` and ``simulate``: how many agents, per interval, and what they deliver.
+
+The keywords are the options of ``contactcenter staff``, ``plan`` and ``simulate``
+(docs/cli.md): ``--max-occupancy`` is ``max_occupancy``, ``--sl-definition`` is
+``sl_definition``. Numbers may be given as numbers or text, durations as seconds or text
+(``"30m"``). Every bad value is an :class:`~contactcenter.errors.InputError` whose
+``field`` is the keyword. Models and definitions: docs/staffing.md.
+
+>>> from contactcenter import staff
+>>> staff(calls=100, period="30m", aht="3m", max_occupancy=0.85).agents
+14
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from contactcenter.app import _options as opt
+from contactcenter.app._options import Duration, Number
+from contactcenter.errors import InputError
+from contactcenter.reports import writers
+from contactcenter.staffing import (
+    SL_DEFINITIONS,
+    chat,
+    chat_required_agents,
+    gross_agents,
+    queue_metrics,
+    required_agents,
+)
+from contactcenter.standards import DEFAULT_TARGET
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from contactcenter.app.forecast import Forecast
+    from contactcenter.simulation import SimulationResult
+    from contactcenter.staffing.plan_file import PlanFile
+
+PLAN_FORMATS = ("csv", "json", "table", "xlsx")
+"""The formats a :class:`StaffingPlan` is written in."""
+SERVICE_KINDS = ("exponential", "lognormal")
+"""Handle-time distributions ``simulate`` offers."""
+
+
+def _clean(value: Any) -> Any:
+    """A JSON-safe number: numpy scalars as Python numbers, inf and NaN as None."""
+    return writers.plain(value)
+
+
+# --------------------------------------------------------------------------- staff
+@dataclass(frozen=True)
+class Staffing:
+    """The answer of :func:`staff` for one queue.
+
+    model: ``erlang_c``, ``erlang_a`` (with a patience) or ``chat`` (concurrency > 1).
+    calls: contacts offered in the period; period_s: its length; aht_s: the handle time,
+    or one per concurrency level (chat). threshold_s: the answer threshold T of the
+    service level; sl_definition: offered, answered or virtual. concurrency: contacts an
+    agent holds at once. load_erl: offered load in Erlangs (chat: conversation-Erlangs
+    at full concurrency). agents: productive agents (found, or given); gross_agents:
+    agents to schedule, ceil(agents / (1 - shrinkage)). service_level, p_wait, asa_s (mean
+    wait of all arrivals, None when the queue is unstable), occupancy: the predicted KPIs,
+    None when nothing is offered. mean_open_per_agent: conversations an agent holds on
+    average (chat only). patience_s and p_abandon: with a patience only. target: the
+    service-level target met (None when ``agents`` was given and only evaluated).
+    """
+
+    model: str
+    calls: float
+    period_s: float
+    aht_s: float | tuple[float, ...]
+    threshold_s: float
+    sl_definition: str
+    concurrency: int
+    load_erl: float
+    agents: int
+    gross_agents: int
+    service_level: float | None
+    p_wait: float | None
+    asa_s: float | None
+    occupancy: float | None
+    shrinkage: float
+    mean_open_per_agent: float | None = None
+    patience_s: float | None = None
+    p_abandon: float | None = None
+    target: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``contactcenter staff --format json`` (same keys, same order)."""
+        out: dict[str, Any] = {
+            "model": self.model,
+            "calls": self.calls,
+            "period_s": self.period_s,
+            "aht_s": list(self.aht_s) if isinstance(self.aht_s, tuple) else self.aht_s,
+            "threshold_s": self.threshold_s,
+            "sl_definition": self.sl_definition,
+        }
+        if self.model == "chat":
+            out["concurrency"] = self.concurrency
+        out.update(
+            load_erl=self.load_erl,
+            agents=self.agents,
+            gross_agents=self.gross_agents,
+            service_level=self.service_level,
+            p_wait=self.p_wait,
+            asa_s=self.asa_s,
+            occupancy=self.occupancy,
+        )
+        if self.model == "chat":
+            out["mean_open_per_agent"] = self.mean_open_per_agent
+        if self.patience_s is not None:
+            out["patience_s"] = self.patience_s
+            out["p_abandon"] = self.p_abandon
+        out["shrinkage"] = self.shrinkage
+        if self.target is not None:
+            out["target"] = self.target
+        return out
+
+    def to_text(self, format: str = "json") -> str:
+        """The answer as ``json`` or as a ``table`` for people."""
+        if opt.choice(format, "format", ("json", "table")) == "json":
+            return writers.json_text(self.as_dict())
+        return writers.render(self.people(), width=120)
+
+    def people(self) -> Any:
+        """The answer as a rich table for people."""
+        return writers.pairs_table(self.as_dict(), title=f"staffing ({self.model})")
+
+
+def staff(
+    *,
+    calls: Number,
+    period: Duration,
+    aht: Duration | Sequence[Duration],
+    threshold: Duration | None = None,
+    target: Number = DEFAULT_TARGET,
+    patience: Duration | None = None,
+    agents: Number | None = None,
+    max_occupancy: Number | None = None,
+    shrinkage: Number = 0.0,
+    asa_target: Duration | None = None,
+    max_abandon: Number | None = None,
+    concurrency: Number = 1,
+    sl_definition: str = "offered",
+) -> Staffing:
+    """Agents needed for ``calls`` contacts in ``period`` with handle time ``aht`` (or, with
+    ``agents``, what that staffing delivers).
+
+    Without ``agents``: the fewest agents meeting every target given together: service
+    level ``target`` at ``threshold`` (always), mean wait ``asa_target``, P(abandon)
+    ``max_abandon`` and occupancy ``max_occupancy`` (when given). ``patience`` (mean
+    patience) switches Erlang C to Erlang A; ``concurrency`` > 1 uses the chat model, where
+    ``aht`` may give one handle time per concurrency level (``"5m,6m,7m"`` or a list).
+    ``threshold`` defaults to 20 s, 90 s for chat (:mod:`contactcenter.standards`);
+    ``shrinkage`` turns agents into ``gross_agents``.
+    """
+    n_calls = opt.non_negative(calls, "calls")
+    period_s = opt.positive_duration(period, "period")
+    k = opt.whole(concurrency, "concurrency", 1)
+    levels = opt.aht_levels(aht, "aht", k)
+    threshold_s = opt.threshold(threshold, "threshold", concurrency=k)
+    target_sl = opt.fraction(target, "target", closed_top=False)
+    patience_s = opt.optional_duration(patience, "patience")
+    cap = opt.fraction(max_occupancy, "max_occupancy", closed_top=True)
+    shrink = opt.share(shrinkage, "shrinkage")
+    asa_s = opt.optional_duration(asa_target, "asa_target")
+    ab_cap = opt.fraction(max_abandon, "max_abandon", closed_top=True)
+    definition = opt.choice(sl_definition, "sl_definition", SL_DEFINITIONS)
+    n_agents = opt.whole(agents, "agents", 1) if agents is not None else None
+
+    lam = n_calls / period_s
+    common: dict[str, Any] = {
+        "calls": n_calls,
+        "period_s": period_s,
+        "aht_s": levels[0] if len(levels) == 1 else tuple(levels),
+        "threshold_s": threshold_s,
+        "sl_definition": definition,
+        "concurrency": k,
+        "shrinkage": shrink,
+        "patience_s": patience_s,
+        "target": target_sl if n_agents is None else None,
+    }
+    if k > 1:
+        if n_agents is None:
+            m = chat_required_agents(
+                arrival_rate_per_s=lam,
+                aht_s=levels,
+                concurrency=k,
+                patience_s=patience_s,
+                threshold_s=threshold_s,
+                target_sl=target_sl,
+                max_asa_s=asa_s,
+                max_abandon=ab_cap,
+                max_occupancy=cap,
+                sl_definition=definition,
+            )
+        else:
+            m = chat(
+                agents=n_agents,
+                arrival_rate_per_s=lam,
+                aht_s=levels,
+                concurrency=k,
+                patience_s=patience_s,
+                threshold_s=threshold_s,
+                sl_definition=definition,
+            )
+        values = m.as_dict()
+        n_final = int(values["agents"])
+        return Staffing(
+            model="chat",
+            load_erl=_clean(values["load_erl"]),
+            agents=n_final,
+            gross_agents=int(gross_agents(agents=n_final, shrinkage=shrink)),
+            service_level=_clean(values["service_level"]),
+            p_wait=_clean(values["p_wait"]),
+            asa_s=_clean(values["asa_s"]),
+            occupancy=_clean(values["occupancy"]),
+            mean_open_per_agent=_clean(values["mean_open_per_agent"]),
+            p_abandon=None if n_final == 0 or patience_s is None else _clean(values["p_abandon"]),
+            **common,
+        )
+    load = lam * levels[0]
+    if n_agents is None:
+        req = required_agents(
+            load_erl=load,
+            aht_s=levels[0],
+            threshold_s=threshold_s,
+            target_sl=target_sl,
+            patience_s=patience_s,
+            max_asa_s=asa_s,
+            max_abandon=ab_cap,
+            max_occupancy=cap,
+            sl_definition=definition,
+        )
+        n_final = int(req.agents)
+        row = req.metrics.row()
+    else:
+        n_final = n_agents
+        row = queue_metrics(
+            agents=n_agents,
+            load_erl=load,
+            aht_s=levels[0],
+            threshold_s=threshold_s,
+            patience_s=patience_s,
+            sl_definition=definition,
+        ).row()
+    empty = n_final == 0  # no calls: every ratio is undefined
+    return Staffing(
+        model="erlang_a" if patience_s is not None else "erlang_c",
+        load_erl=_clean(load),
+        agents=n_final,
+        gross_agents=int(gross_agents(agents=n_final, shrinkage=shrink)),
+        service_level=None if empty else _clean(row["service_level"]),
+        p_wait=None if empty else _clean(row["p_wait"]),
+        asa_s=None if empty else _clean(row["asa_s"]),
+        occupancy=None if empty else _clean(row["occupancy"]),
+        p_abandon=None if empty or patience_s is None else _clean(row["p_abandon"]),
+        **common,
+    )
+
+
+# --------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class StaffingPlan:
+    """The answer of :func:`plan`: agents per interval and queue with the predicted KPIs.
+
+    table: one row per forecast row with the columns of the plan file
+    (:data:`contactcenter.staffing.plan_file.PLAN_COLUMNS`): the forecast's
+    interval_start, queue, calls, aht_s (and patience_s when there is one), then load_erl,
+    agents, gross_agents, service_level, p_wait, asa_s, occupancy, p_abandon (0 for rows
+    without patience; the ratios are null where nothing is offered). interval_s,
+    threshold_s: the interval length and answer threshold used.
+    """
+
+    table: pa.Table
+    interval_s: float
+    threshold_s: float
+
+    def as_dict(self) -> list[dict[str, Any]]:
+        """The JSON of ``contactcenter plan --format json``: a list with one object per
+        row (the command has always printed a list, not an object)."""
+        return writers.records(self.table)
+
+    def to_text(self, format: str = "csv") -> str:
+        """The plan as ``csv``, ``json`` or a ``table`` for people."""
+        fmt = opt.choice(format, "format", ("csv", "json", "table"))
+        if fmt == "csv":
+            return writers.csv_text(self.table, dialect="arrow")
+        if fmt == "json":
+            return writers.json_text(self.as_dict(), indent=None)
+        return writers.render(self.people(), width=200)
+
+    def people(self) -> Any:
+        """The plan as a rich table for people."""
+        return writers.people_table(self.table, title="staffing plan")
+
+    def write(self, path: str | Path, *, format: str | None = None) -> Path:
+        """Write the plan to ``path`` (whole or not at all) as ``format`` (csv, json,
+        table, xlsx; default: from the file's suffix). A CSV is the plan file that
+        ``simulate`` and ``schedule`` read."""
+        fmt = opt.file_format(path, PLAN_FORMATS, format)
+        if fmt == "xlsx":
+            return writers.write_file(path, writers.xlsx_bytes({"plan": self.table}))
+        return writers.write_file(path, self.to_text(fmt))
+
+
+def plan(
+    *,
+    forecast: str | Path | pa.Table | pd.DataFrame | Forecast,
+    interval: Duration = "30m",
+    threshold: Duration | None = None,
+    target: Number = DEFAULT_TARGET,
+    patience: Duration | None = None,
+    max_occupancy: Number | None = None,
+    shrinkage: Number = 0.0,
+    asa_target: Duration | None = None,
+    max_abandon: Number | None = None,
+    concurrency: Number = 1,
+    sl_definition: str = "offered",
+) -> StaffingPlan:
+    """Agents for every row of a forecast (the file ``contactcenter forecast`` writes, a
+    CSV with interval_start, queue, calls, aht_s and optionally patience_s; such a table;
+    or a :class:`~contactcenter.app.forecast.Forecast`), with the predicted KPIs.
+
+    ``interval`` is the length of one row's interval. Rows with a ``patience_s`` use
+    Erlang A, the others ``patience`` if given, else Erlang C. The targets and defaults
+    are those of :func:`staff`. A bad cell is a FormatError naming the file and line.
+    """
+    from contactcenter.forecasting.files import read_forecast
+
+    k = opt.whole(concurrency, "concurrency", 1)
+    threshold_s = opt.threshold(threshold, "threshold", concurrency=k)
+    interval_s = opt.positive_duration(interval, "interval")
+    target_sl = opt.fraction(target, "target", closed_top=False)
+    patience_s = opt.optional_duration(patience, "patience")
+    cap = opt.fraction(max_occupancy, "max_occupancy", closed_top=True)
+    shrink = opt.share(shrinkage, "shrinkage")
+    asa_s = opt.optional_duration(asa_target, "asa_target")
+    ab_cap = opt.fraction(max_abandon, "max_abandon", closed_top=True)
+    definition = opt.choice(sl_definition, "sl_definition", SL_DEFINITIONS)
+    rows = read_forecast(opt.tabular(forecast), field="forecast")
+    table = _plan_table(
+        rows,
+        interval_s=interval_s,
+        threshold_s=threshold_s,
+        target_sl=target_sl,
+        patience_s=patience_s,
+        cap=cap,
+        shrink=shrink,
+        asa_s=asa_s,
+        ab_cap=ab_cap,
+        k=k,
+        definition=definition,
+    )
+    return StaffingPlan(table=table, interval_s=interval_s, threshold_s=threshold_s)
+
+
+def _plan_table(
+    table: pa.Table,
+    *,
+    interval_s: float,
+    threshold_s: float,
+    target_sl: float | None,
+    patience_s: float | None,
+    cap: float | None,
+    shrink: float,
+    asa_s: float | None,
+    ab_cap: float | None,
+    k: int,
+    definition: str,
+) -> pa.Table:
+    """The plan's rows: the forecast's columns plus the staffing columns."""
+    n_rows = table.num_rows
+    calls = table.column("calls").to_numpy(zero_copy_only=False).astype(np.float64)
+    aht_raw = table.column("aht_s").to_numpy(zero_copy_only=False).astype(np.float64)
+    aht = np.where(aht_raw > 0, aht_raw, 1.0)  # rows without calls need no AHT
+    has_patience = "patience_s" in table.column_names
+    patience = np.full(n_rows, np.nan if patience_s is None else patience_s)
+    if has_patience:
+        given = table.column("patience_s").to_numpy(zero_copy_only=False).astype(np.float64)
+        patience = np.where(np.isnan(given), patience, given)
+    load = calls / interval_s * aht
+    if k > 1:
+        results = [
+            chat_required_agents(
+                arrival_rate_per_s=calls[i] / interval_s,
+                aht_s=float(aht[i]),
+                concurrency=k,
+                patience_s=None if math.isnan(patience[i]) else float(patience[i]),
+                threshold_s=threshold_s,
+                target_sl=target_sl,
+                max_asa_s=asa_s,
+                max_abandon=ab_cap,
+                max_occupancy=cap,
+                sl_definition=definition,
+            ).as_dict()
+            for i in range(n_rows)
+        ]
+        agents = np.array([int(r["agents"]) for r in results], dtype=np.int64)
+        metric = {
+            key: np.array([float(r[key]) for r in results])
+            for key in ("service_level", "p_wait", "asa_s", "occupancy", "p_abandon")
+        }
+    else:
+        req = required_agents(
+            load_erl=load,
+            aht_s=aht,
+            threshold_s=threshold_s,
+            target_sl=target_sl,
+            patience_s=patience,
+            max_asa_s=asa_s,
+            max_abandon=ab_cap,
+            max_occupancy=cap,
+            sl_definition=definition,
+        )
+        agents = req.agents
+        metric = {
+            "service_level": req.metrics.service_level,
+            "p_wait": req.metrics.p_wait,
+            "asa_s": req.metrics.asa_s,
+            "occupancy": req.metrics.occupancy,
+            "p_abandon": req.metrics.p_abandon,
+        }
+    columns: dict[str, Any] = {
+        "interval_start": table.column("interval_start"),
+        "queue": table.column("queue"),
+        "calls": pa.array(calls),
+        "aht_s": pa.array(aht_raw, mask=np.isnan(aht_raw)),
+    }
+    if has_patience or patience_s is not None:
+        columns["patience_s"] = pa.array(patience, mask=np.isnan(patience))
+    columns["load_erl"] = pa.array(load)
+    columns["agents"] = pa.array(agents)
+    columns["gross_agents"] = pa.array(gross_agents(agents=agents, shrinkage=shrink))
+    undefined = agents == 0  # nothing offered: every ratio is null
+    for key, values in metric.items():
+        values = np.asarray(values, dtype=np.float64)
+        columns[key] = pa.array(values, mask=undefined | ~np.isfinite(values))
+    return pa.table(columns)
+
+
+# --------------------------------------------------------------------------- simulate
+@dataclass(frozen=True)
+class Simulation:
+    """The answer of :func:`simulate`: the run's KPIs, with the KPI engine's definitions
+    (:mod:`contactcenter.simulation.output`).
+
+    offered, answered, abandoned: contacts; threshold_s: T; service_level: answered within
+    T / offered; p_wait: share that waited; asa_s: mean wait of answered contacts;
+    p_abandon: abandoned / offered; occupancy: busy / on-duty agent time; mean_wait_s:
+    mean wait of all arrivals (the models' ASA); contacts: rows of the contacts table;
+    seed, start: the run's seed and first instant; output: where the contacts were
+    written (None when not). The ratios are None when nothing was offered. queue and
+    channel name the contacts; run is the simulator's own result.
+    """
+
+    offered: int
+    answered: int
+    abandoned: int
+    threshold_s: float
+    service_level: float | None
+    p_wait: float | None
+    asa_s: float | None
+    p_abandon: float | None
+    occupancy: float | None
+    mean_wait_s: float | None
+    contacts: int
+    seed: int
+    start: dt.datetime
+    queue: str
+    channel: str
+    output: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict, repr=False)
+    run: SimulationResult | None = field(default=None, repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``contactcenter simulate --format json`` (same keys, same order)."""
+        out = {key: _clean(value) for key, value in self.summary.items()}
+        out["seed"] = self.seed
+        out["start"] = self.start.isoformat()
+        if self.output is not None:
+            out["output"] = self.output
+        return out
+
+    @functools.cached_property
+    def table(self) -> pa.Table:
+        """The simulated contacts as canonical ``contacts`` rows (what the store loads)."""
+        from contactcenter.simulation import to_contacts
+
+        if self.run is None:
+            raise InputError("{field}: this result has no run to turn into contacts", field="run")
+        return to_contacts(self.run, start=self.start, queue=self.queue, channel=self.channel)
+
+    def to_text(self, format: str = "json") -> str:
+        """The KPIs as ``json`` or as a ``table`` for people."""
+        if opt.choice(format, "format", ("json", "table")) == "json":
+            return writers.json_text(self.as_dict())
+        return writers.render(self.people(), width=120)
+
+    def people(self) -> Any:
+        """The KPIs as a rich table for people."""
+        return writers.pairs_table(self.as_dict(), title="simulation")
+
+
+def simulate(
+    *,
+    calls: Number | None = None,
+    period: Duration | None = None,
+    aht: Duration | Sequence[Duration] | None = None,
+    agents: Number | None = None,
+    plan: str | Path | pa.Table | pd.DataFrame | PlanFile | StaffingPlan | None = None,
+    interval: Duration = "30m",
+    patience: Duration | None = None,
+    threshold: Duration | None = None,
+    periods: Number = 1,
+    seed: Number = 0,
+    service: str = "exponential",
+    service_cv: Number = 1.0,
+    concurrency: Number = 1,
+    start: str | dt.datetime | None = None,
+    queue: str | None = None,
+    output: str | Path | None = None,
+) -> Simulation:
+    """Simulate a queue (seeded: same inputs, same run) and summarize it.
+
+    Either ``calls`` (expected arrivals per period), ``period``, ``aht`` and ``agents``
+    for ``periods`` periods, or ``plan``: one queue (``queue``, or the only one) of a
+    staffing plan (the file ``plan`` writes, such a table or a :class:`StaffingPlan`),
+    whose rows are
+    ``interval`` apart, each with its Poisson arrivals, AHT and agents. ``patience`` is
+    the mean of exponential patience (none: nobody abandons); ``service`` exponential
+    or lognormal handle times with coefficient of variation ``service_cv``;
+    ``concurrency`` > 1 simulates chat. ``start`` is the first instant (default
+    2025-01-06T08:00Z, or the plan's first interval; naive times are UTC). ``output``
+    writes the canonical contacts there as Parquet (whole or not at all).
+    """
+    from contactcenter.simulation import DEFAULT_START, summarize
+    from contactcenter.simulation import simulate as run_queue
+
+    k = opt.whole(concurrency, "concurrency", 1)
+    patience_s = opt.optional_duration(patience, "patience")
+    threshold_s = opt.threshold(threshold, "threshold", concurrency=k)
+    seed_value = opt.whole(seed, "seed", 0)
+    kind = opt.choice(service, "service", SERVICE_KINDS)
+    cv = opt.positive(service_cv, "service_cv")
+    first = opt.instant(start, "start") if start is not None else None
+    common: dict[str, Any] = {
+        "patience_s": patience_s,
+        "service": kind,
+        "service_cv": cv,
+        "seed": seed_value,
+    }
+    if plan is not None:
+        from contactcenter.staffing.plan_file import queue_series, read_plan
+
+        given = [
+            name
+            for name, value in (
+                ("calls", calls), ("period", period), ("aht", aht),
+                ("agents", agents), ("concurrency", None if k == 1 else concurrency),
+            )
+            if value is not None
+        ]  # fmt: skip
+        if given:
+            raise InputError(
+                "{field} comes from the plan, which gives calls, AHT and agents; leave it out",
+                field=given[0],
+            )
+        interval_s = opt.positive_duration(interval, "interval")
+        plan_rows = read_plan(opt.tabular(plan), field="plan")
+        series = queue_series(plan_rows, queue=queue, interval_s=interval_s)
+        run = run_queue(
+            calls_per_interval=series.calls,
+            interval_s=interval_s,
+            agents_per_interval=series.agents,
+            aht_s=float(np.mean(series.aht_s)),
+            interval_aht_s=series.aht_s,
+            **common,
+        )
+        queue_name = series.queue
+        first = first or series.start
+    else:
+        described = {"calls": calls, "period": period, "aht": aht, "agents": agents}
+        missing = [name for name, value in described.items() if value is None]
+        if missing:
+            raise InputError(
+                "{field} is required (or give a plan): calls, period, aht and agents "
+                "describe the queue",
+                field=missing[0],
+            )
+        assert calls is not None
+        assert period is not None
+        assert aht is not None
+        assert agents is not None
+        n_calls = opt.non_negative(calls, "calls")
+        period_s = opt.positive_duration(period, "period")
+        levels = opt.aht_levels(aht, "aht", k)
+        n_agents = opt.whole(agents, "agents", 1)
+        n_periods = opt.whole(periods, "periods", 1)
+        run = run_queue(
+            calls_per_interval=np.full(n_periods, n_calls),
+            interval_s=period_s,
+            agents_per_interval=n_agents,
+            aht_s=levels,
+            concurrency=k,
+            **common,
+        )
+        queue_name = queue or "simulated"
+        first = first or DEFAULT_START
+    summary = summarize(run, threshold_s=threshold_s)
+    result = Simulation(
+        offered=int(summary["offered"]),
+        answered=int(summary["answered"]),
+        abandoned=int(summary["abandoned"]),
+        threshold_s=float(summary["threshold_s"]),
+        service_level=_clean(summary["service_level"]),
+        p_wait=_clean(summary["p_wait"]),
+        asa_s=_clean(summary["asa_s"]),
+        p_abandon=_clean(summary["p_abandon"]),
+        occupancy=_clean(summary["occupancy"]),
+        mean_wait_s=_clean(summary["mean_wait_s"]),
+        contacts=int(summary["contacts"]),
+        seed=seed_value,
+        start=first,
+        queue=queue_name,
+        channel="chat" if k > 1 else "voice",
+        output=None if output is None else str(output),
+        summary=summary,
+        run=run,
+    )
+    if output is not None:
+        import pyarrow.parquet as pq
+
+        buffer = io.BytesIO()
+        pq.write_table(result.table, buffer)
+        writers.write_file(output, buffer.getvalue(), field="output")
+    return result
