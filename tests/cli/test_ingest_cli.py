@@ -84,7 +84,7 @@ def test_second_load_of_the_same_file_inserts_nothing(tmp_path: Path, log: Path)
     ("args", "message"),
     [
         (["--format", "nope"], "error: --format: unknown format 'nope'; allowed: queue_log,"),
-        (["--format", "csv"], "error: --format csv needs --mapping FILE.yaml"),
+        (["--format", "csv"], "error: format csv needs --mapping FILE.yaml"),
         (["--format", "technion"], "error: {file}:1: not a Technion call file"),
         (["--format", "queue_log_csv"], "error: {file}:1: not a queue_log table export"),
         (["--format", "technion", "--source-tz", "Nowhere"], "error: --source-tz: unknown"),

@@ -285,7 +285,7 @@ def test_a_file_of_another_format_is_refused_and_the_store_unchanged(
 
 
 def test_source_tz_is_refused_for_utc_epochs(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="--source-tz does not apply"):
+    with pytest.raises(InputError, match="source_tz does not apply"):
         load(store, "queue_log", write(tmp_path / "ql", lines(*CALLS)), source_tz="UTC")
 
 

@@ -33,7 +33,7 @@ FORMATS: dict[str, str] = {
 def loader(fmt: str) -> LoadFn:
     """Return the ``load`` function of format ``fmt``."""
     if fmt not in FORMATS:
-        raise InputError(f"--format: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+        raise InputError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}", field="format")
     module = importlib.import_module(FORMATS[fmt])
     fn: LoadFn = module.load
     return fn
@@ -46,10 +46,10 @@ def ingest(
     load = loader(fmt)
     paths = [Path(f) for f in files]
     if not paths:
-        raise InputError("ingest: give at least one FILE")
+        raise InputError("give at least one file to load", field="files")
     for p in paths:
         if not p.is_file():
-            raise InputError(f"FILE: {p} does not exist or is not a file")
+            raise InputError(f"{p} does not exist or is not a file", field="files")
     with store.load(fmt=fmt, files=[str(p) for p in paths]) as session:
         load(session, paths, options or IngestOptions())
     return store.last_report

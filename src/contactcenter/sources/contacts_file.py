@@ -133,8 +133,9 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     """Load canonical contacts files (see the module docstring)."""
     if options.source_tz:
         raise InputError(
-            "--source-tz does not apply to --format contacts: its timestamps are UTC "
-            "(or carry their own offset)"
+            "{field} does not apply to format contacts: its timestamps are UTC "
+            "(or carry their own offset)",
+            field="source_tz",
         )
     stage = ContactsStage(session, files, default_source=SOURCE, source_override=options.source)
     staged = 0

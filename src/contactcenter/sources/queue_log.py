@@ -162,7 +162,8 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     """Load raw queue_log files (see the module docstring for the rules)."""
     if options.source_tz:
         raise InputError(
-            "--source-tz does not apply to --format queue_log: its times are UTC epochs"
+            "{field} does not apply to format queue_log: its times are UTC epochs",
+            field="source_tz",
         )
     with QueueLogLoader(session, options.source or SOURCE, files) as loader:
         stream(loader, files, options.progress)

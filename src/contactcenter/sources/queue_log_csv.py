@@ -227,7 +227,9 @@ def _zone(name: str | None) -> str | None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"--source-tz: unknown time zone {name!r} (use an IANA name)") from exc
+        raise InputError(
+            f"unknown time zone {name!r} (use an IANA name)", field="source_tz"
+        ) from exc
     return name
 
 
@@ -240,7 +242,7 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
         if reader.naive_as_utc:
             session.account.notes.append(
                 f"{reader.naive_as_utc} rows had times without a zone; they were read as UTC "
-                "(give --source-tz if the server wrote local time)"
+                "(give the server's zone as source_tz if it wrote local time)"
             )
         loader.finish()
 

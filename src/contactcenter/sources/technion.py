@@ -136,8 +136,8 @@ class _Converter:
             self.tz = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InputError(
-                f"--source-tz: unknown time zone {tz_name!r} (use an IANA name such as "
-                f"{DEFAULT_TZ})"
+                f"unknown time zone {tz_name!r} (use an IANA name such as {DEFAULT_TZ})",
+                field="source_tz",
             ) from exc
 
     def utc(self, day: dt.date, seconds: int) -> dt.datetime:
