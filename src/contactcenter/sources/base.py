@@ -27,12 +27,15 @@ class IngestOptions:
     source_tz: IANA time zone of naive local timestamps (technion default Asia/Jerusalem).
     mapping: YAML column mapping for the generic ``csv`` format.
     source: override of the ``source`` name written into canonical rows.
+    delimiter: field separator of ``queue_log_csv`` files: ``","``, ``";"``, ``"\\t"``
+        (or ``"tab"``), or ``"auto"``/None to detect it from each file's header line.
     progress: called as progress(file, bytes_done, bytes_total) while reading.
     """
 
     source_tz: str | None = None
     mapping: Path | None = None
     source: str | None = None
+    delimiter: str | None = None
     progress: Callable[[str, int, int], None] | None = None
 
 
