@@ -222,7 +222,8 @@ def test_every_line_is_accounted_for_with_reasons_and_line_numbers(
         f"{T}|c1|sales|NONE|enterqueue||+1|1",  # 12 rejected: not a verb
         f"{T + 3}|c1|sales|NONE|ABANDON|1|1|3",  # 13 used
     )
-    # 14: not UTF-8; 15: an unknown verb, on a last line without its newline
+    # 14: not UTF-8 (replaced, then too few fields); 15: an unknown verb, on a last line
+    # without its newline
     tail = b"\xff\xfe|bad\n" + f"{T + 4}|c9|q|NONE|X1|".encode()
     path = write(tmp_path / "ql", text.encode() + tail)
     report = load(store, "queue_log", path)
@@ -242,8 +243,9 @@ def test_every_line_is_accounted_for_with_reasons_and_line_numbers(
         (10, "call event without a queue"),
         (11, "agent event without an agent"),
         (12, "event is not a queue_log verb (A-Z, 0-9, _)"),
-        (14, "not valid UTF-8"),
+        (14, "too few fields (need time|callid|queue|agent|event)"),
     }
+    assert "1 line had bytes that are not UTF-8; replaced by U+FFFD: ql:14" in report.notes
     assert report.lines_used == 2  # line 1 and the ABANDON on line 13
     assert report.rejects_file == str(store.rejects_path)
     assert all(r["file"] == "ql" for r in rejects(store))

@@ -7,9 +7,11 @@ formats a "line" in the load report is a CSV record; its number is the physical 
 it starts.
 
 Each record is returned with its text (for the rejects file) and, when it cannot be read,
-an error instead of its fields: ``not valid UTF-8`` (bytes that do not decode) or the csv
-module's own message (for example a field over :data:`FIELD_SIZE_LIMIT` characters). The
-reader goes on after such a record.
+an error instead of its fields: the csv module's own message (for example a field over
+:data:`FIELD_SIZE_LIMIT` characters). The reader goes on after such a record. Bytes that
+are not UTF-8 (with a UTF-8 encoding) are replaced by U+FFFD in the fields and the text,
+and the record is flagged (:attr:`Record.bad_utf8`) so the format can count it in the
+load's notes.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from contactcenter.errors import InputError
 
 FIELD_SIZE_LIMIT = 1 << 20
 """Largest field accepted (characters); a longer one makes its record an error."""
-
-R_UTF8 = "not valid UTF-8"
 
 SEPARATORS = (",", ";", "\t")
 """The field separators a header line is tried with, in this order."""
@@ -45,12 +45,14 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 
 @dataclass(frozen=True)
 class Record:
-    """One CSV record: its first physical line, its fields (None on error), its text."""
+    """One CSV record: its first physical line, its fields (None on error), its text, and
+    whether it had bytes that are not UTF-8 (replaced by U+FFFD)."""
 
     line_no: int
     fields: list[str] | None
     text: str
     error: str | None = None
+    bad_utf8: bool = False
 
     @property
     def blank(self) -> bool:
@@ -119,12 +121,18 @@ def iter_records(
                 continue
             text = lines.take()
             if _SURROGATE.search(text):
-                clean = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                yield Record(start, None, clean, R_UTF8)
+                yield Record(start, [_replace(f) for f in fields], _replace(text), bad_utf8=True)
                 continue
             yield Record(start, fields, text)
     if progress is not None:
         progress(path.name, size, size)
+
+
+def _replace(text: str) -> str:
+    """``text`` read with surrogateescape, its undecodable bytes replaced by U+FFFD."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def separator_option(value: str | None) -> str | None:

@@ -54,6 +54,7 @@ import yaml
 from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.sources._contacts_stage import COLUMNS, ContactsStage
 from contactcenter.sources._csv import iter_records
+from contactcenter.sources._text import LinePlaces, not_utf8_note
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
 
@@ -315,8 +316,13 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
         derive_wait="wait_s" not in mapping.fields,
     )
     staged = 0
+    not_utf8 = LinePlaces()
     for index, path in enumerate(files):
-        staged += _load_file(session, stage, index, path, mapping, tz, tz_name, options)
+        staged += _load_file(session, stage, index, path, mapping, tz, tz_name, options, not_utf8)
+    encoding = "UTF-8" if mapping.encoding == "utf-8-sig" else mapping.encoding
+    note = not_utf8_note(not_utf8, encoding)
+    if note:
+        session.account.notes.append(note)
     stage.finish(rows_read=staged)
 
 
@@ -329,6 +335,7 @@ def _load_file(
     tz: ZoneInfo | None,
     tz_name: str | None,
     options: IngestOptions,
+    not_utf8: LinePlaces,
 ) -> int:
     acc = session.account
     reader: _RowReader | None = None
@@ -342,6 +349,8 @@ def _load_file(
     )
     for rec in records:
         acc.read += 1
+        if rec.bad_utf8:
+            not_utf8.add(path.name, rec.line_no)
         if rec.fields is not None and rec.blank:
             acc.ignore(I_BLANK)
             continue

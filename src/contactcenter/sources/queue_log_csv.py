@@ -55,7 +55,7 @@ from contactcenter.sources._csv import (
     split_line,
 )
 from contactcenter.sources._queue_log_events import BATCH_COLUMNS, QueueLogLoader
-from contactcenter.sources._text import reject_text
+from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.sources.queue_log import I_BLANK, R_TIME, SOURCE
 from contactcenter.store import LoadSession
@@ -303,10 +303,14 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     """Load queue_log table exports (see the module docstring for the layouts and rules)."""
     reader = _Reader(_zone(options.source_tz))
     given = separator_option(options.delimiter)
+    not_utf8 = LinePlaces()
     with QueueLogLoader(session, options.source or SOURCE, files) as loader:
         for index, path in enumerate(files):
             sep = separator(path, given)
-            _load_file(loader, reader, index, path, sep, options)
+            _load_file(loader, reader, index, path, sep, options, not_utf8)
+        note = not_utf8_note(not_utf8)
+        if note:
+            session.account.notes.append(note)
         if reader.naive_as_utc:
             session.account.notes.append(
                 f"{reader.naive_as_utc} rows had times without a zone; they were read as UTC "
@@ -322,11 +326,14 @@ def _load_file(
     path: Path,
     sep: str,
     options: IngestOptions,
+    not_utf8: LinePlaces,
 ) -> None:
     acc = loader.session.account
     layout: _Layout | None = None
     batch = _Batch()
     for rec in iter_records(path, delimiter=sep, progress=options.progress):
+        if rec.bad_utf8:
+            not_utf8.add(path.name, rec.line_no)
         if rec.fields is not None and rec.blank:
             acc.read += 1
             acc.ignore(I_BLANK)
