@@ -157,7 +157,10 @@ def test_freepbx_fixture_duplicates_blanks_order_and_names(real_data: Path, stor
     }
     assert members == {"Agent Alfa", "Agent Bravo Charlie Delta", "Agent Echo"}
     # lines out of order whose ENTERQUEUE is not in the fixture wait for it
-    assert any("6 call events of 2 call/queue pairs" in n for n in report.notes)
+    (waiting,) = [n for n in report.notes if "6 call events of 2 call/queue pairs" in n]
+    name = FIXTURE.name
+    assert waiting.endswith(", ".join(f"{name}:{i}" for i in (16, 17, 18, 20, 21, 22)))
+    assert "later load" in waiting
 
 
 def _rfssa_per_day() -> dict[str, float]:
