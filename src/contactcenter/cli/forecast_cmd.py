@@ -188,62 +188,67 @@ def forecast_frame(result: ForecastResult, *, open_only: bool, aht_s: float | No
 def backtest_sections(result: BacktestResult, scores: pd.DataFrame) -> list[Any]:
     """Report sections: WAPE per fold and method, the latest fold against the actuals, and
     the score table."""
-    import plotly.graph_objects as go
+    from contactcenter.reports.html import Band, Chart, Series, Table, Text
 
-    from contactcenter.reports.html import Chart, Table, Text
-
+    level = round(result.level * 100)
     sections: list[Any] = [
         Text(
             f"Rolling-origin backtest: {result.horizon_days}-day horizon at "
             f"{result.interval_s // 60}-minute intervals; fold 0 holds out the last "
             f"{result.horizon_days} days. WAPE = sum|actual - forecast| / sum actual; "
-            f"coverage = share of open intervals inside the {round(result.level * 100)} % "
-            "interval."
+            f"coverage = share of open intervals inside the {level} % interval."
         )
     ]
+
+    def values(frame: pd.DataFrame, column: str) -> list[float | None]:
+        return [None if pd.isna(v) else float(v) for v in frame[column]]
+
     for queue in scores["queue"].unique():
         folds = result.by_fold[result.by_fold["queue"] == queue]
-        fig = go.Figure()
-        for method in folds["method"].unique():
-            part = folds[folds["method"] == method]
-            fig.add_bar(x=part["origin"], y=part["wape"] * 100, name=method)
-        fig.update_layout(
-            barmode="group", yaxis_title="WAPE %", xaxis_title="fold origin", height=380
+        origins = sorted(folds["origin"].unique())
+        wape = folds.pivot_table(index="origin", columns="method", values="wape", aggfunc="first")
+        wape = wape.reindex(origins)
+        sections.append(
+            Chart(
+                f"WAPE by fold, queue {queue}",
+                [pd.Timestamp(o).to_pydatetime() for o in origins],
+                [Series(str(m), values(wape, m)) for m in folds["method"].unique()],
+                bars="group",
+                percent=True,
+                x_time=False,
+                x_label="fold origin (first forecast day)",
+                y_label="WAPE",
+            )
         )
-        sections.append(Chart(f"WAPE by fold, queue {queue}", fig))
         detail = result.detail[result.detail["queue"] == queue]
         q_scores = scores[scores["queue"] == queue]
         best = q_scores.sort_values("wape").iloc[0]["method"]
         shown = AUTO if AUTO in set(detail["method"]) else best
-        part = detail[detail["method"] == shown]
-        fig2 = go.Figure()
-        fig2.add_scatter(
-            x=part["interval_start"],
-            y=part["calls_hi"],
-            mode="lines",
-            line={"width": 0},
-            name=f"{round(result.level * 100)} % high",
-            showlegend=False,
+        part = detail[detail["method"] == shown].sort_values("interval_start")
+        sections.append(
+            Chart(
+                f"Latest fold, queue {queue}: {shown} against the actuals",
+                [pd.Timestamp(t).to_pydatetime() for t in part["interval_start"]],
+                [
+                    Series(str(shown), values(part, "calls"), kind="line", color="#4c78a8"),
+                    Series(
+                        "actual", values(part, "actual"), kind="line", color="#222222", width=1.2
+                    ),
+                ],
+                bands=[
+                    Band(
+                        f"{level} % interval",
+                        values(part, "calls_lo"),
+                        values(part, "calls_hi"),
+                        color="#4c78a8",
+                    )
+                ],
+                x_step=result.interval_s,
+                x_label="interval start",
+                y_label="calls per interval",
+                height=400,
+            )
         )
-        fig2.add_scatter(
-            x=part["interval_start"],
-            y=part["calls_lo"],
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor="rgba(31,119,180,0.2)",
-            name=f"{round(result.level * 100)} % interval",
-        )
-        fig2.add_scatter(x=part["interval_start"], y=part["calls"], mode="lines", name=shown)
-        fig2.add_scatter(
-            x=part["interval_start"],
-            y=part["actual"],
-            mode="lines",
-            name="actual",
-            line={"color": "black", "width": 1},
-        )
-        fig2.update_layout(yaxis_title="calls per interval", height=420)
-        sections.append(Chart(f"Latest fold, queue {queue}: {shown} against the actuals", fig2))
     sections.append(
         Table(
             "Scores pooled over the folds",

@@ -47,37 +47,31 @@ def _workers(value: str | None) -> int | None:
 
 def coverage_sections(result: ScheduleResult) -> list[Any]:
     """HTML report sections: the summary, a coverage chart and the shift table."""
-    import plotly.graph_objects as go
-
-    from contactcenter.reports.html import Chart, Table, Text
+    from contactcenter.reports.html import Chart, Series, Table, Text
 
     cov = result.coverage
     summary = result.summary()
-    fig = go.Figure()
-    fig.add_scatter(
-        x=cov["interval_start"],
-        y=cov["scheduled"],
-        mode="lines",
-        line={"shape": "hv"},
-        fill="tozeroy",
-        name="scheduled (working, not on break)",
+    gap = [float(g) if g > 0 else None for g in cov["gap"]]
+    chart = Chart(
+        "Coverage: required and scheduled agents per interval",
+        [pd.Timestamp(t).to_pydatetime() for t in cov["interval_start"]],
+        [
+            Series(
+                "scheduled (working, not on break)",
+                [float(v) for v in cov["scheduled"]],
+                kind="step",
+                fill=True,
+                color="#4c78a8",
+            ),
+            Series("required", [float(v) for v in cov["required"]], kind="step", color="#222222"),
+            Series("short (required - scheduled)", gap, color="#dc143c"),
+        ],
+        x_step=result.interval_s,
+        integer=True,
+        x_label="interval start",
+        y_label="agents",
+        height=420,
     )
-    fig.add_scatter(
-        x=cov["interval_start"],
-        y=cov["required"],
-        mode="lines",
-        line={"shape": "hv", "color": "black"},
-        name="required",
-    )
-    short = cov[cov["gap"] > 0]
-    if not short.empty:
-        fig.add_bar(
-            x=short["interval_start"],
-            y=short["gap"],
-            name="short (required - scheduled)",
-            marker_color="crimson",
-        )
-    fig.update_layout(yaxis_title="agents", height=420)
     text = (
         f"Status {summary['status']}: {summary['paid_hours']} paid hours in "
         f"{summary['shift_count']} shifts; {summary['uncovered_agent_intervals']} agent-"
@@ -87,7 +81,7 @@ def coverage_sections(result: ScheduleResult) -> list[Any]:
     shifts = result.shifts_frame()
     return [
         Text(text),
-        Chart("Coverage: required and scheduled agents per interval", fig),
+        chart,
         Table("Shifts", list(shifts.columns), shifts.astype(str).values.tolist()),
     ]
 
