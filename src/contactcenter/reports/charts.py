@@ -7,14 +7,17 @@ with a subset of tick labels that do not overlap, and values on hover (SVG ``<ti
 tooltips over each x slot, up to :data:`MAX_HOVER` slots).
 
 Shapes, for readers and tests: each series is a ``<g class="bars"|"line"|"step"
-data-name=...>``; a bar is one ``<rect>`` per non-null value (zero-height for 0), in x
-order; a line is one ``<path>`` (a gap where a value is null) with ``<circle>`` markers
-when there are few points; a band is ``<g class="band">`` with one ``<path>``; a
-reference line is ``<g class="rule">``.
+data-name=...>``; a bar is one ``<rect>`` per non-null value, in x order (a 0 is a
+zero-height rect in stacks, a :data:`ZERO_PX` sliver with ``class="zero"`` otherwise); a
+line is one ``<path>`` (a gap where a value is null or an interval is missing) with
+``<circle>`` markers when there are few points; a band is ``<g class="band">`` with one
+``<path>``; a reference line is ``<g class="rule">``; the hover targets are
+``<g class="hover">``, one ``<rect>`` with a ``<title>`` per x value.
 
 Times are drawn on a time axis (gaps in the data stay gaps): a bar covers its interval
 ``[x, x + x_step)``; lines are drawn at the middle of the interval when the chart also
-has bars, at ``x`` otherwise. Any other x values are categories, one slot each.
+has bars or steps (or ``x_slots``), at ``x`` otherwise. Any other x values are
+categories, one slot each.
 """
 
 from __future__ import annotations
