@@ -85,7 +85,7 @@ def generation_sql(rows: int, seed: int, layout: str = "store") -> str:
     5 minutes, hold on a third of answered calls, after-call work recorded for 90 %.
 
     ``layout`` "store" writes the rows in offered_at order, as the store's loads do
-    (``LoadSession.upsert_contacts``); "random" leaves them in generation order, which is
+    (``LoadSession.write``); "random" leaves them in generation order, which is
     random in time: the worst case, for comparison.
     """
     u = lambda k: _u(k, seed)  # noqa: E731

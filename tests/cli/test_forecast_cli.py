@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -142,7 +144,14 @@ def test_backtest_table_json_and_chart(history_csv: Path, tmp_path: Path) -> Non
     assert "auto chose:" in res.stdout
     text = html.read_text("utf-8")
     assert "WAPE by fold" in text
-    assert "plotly" in text
+    svgs = [ET.fromstring(m) for m in re.findall(r"<svg\b.*?</svg>", text, flags=re.S)]
+    assert len(svgs) == 4  # per queue: WAPE by fold, latest fold
+    wape = [g for g in svgs[0].iter("g") if g.get("class") == "bars"]
+    assert {g.get("data-name") for g in wape} >= {"seasonal_naive", "profile", "auto"}
+    assert all(len(list(g.iter("rect"))) == 2 for g in wape)  # one bar per fold
+    latest = {g.get("data-name"): g for g in svgs[1].iter("g") if g.get("data-name")}
+    assert {"actual", "80 % interval"} <= set(latest)
+    assert latest["80 % interval"].get("class") == "band"
     res = runner.invoke(
         app, [*args, "--inner-folds", "1", "--methods", "seasonal_mean,profile", "--format", "json"]
     )

@@ -85,7 +85,7 @@ def test_second_load_of_the_same_file_inserts_nothing(tmp_path: Path, log: Path)
     ("args", "message"),
     [
         (["--format", "nope"], "error: --format: unknown format 'nope'; allowed: queue_log,"),
-        (["--format", "csv"], "error: --format csv needs --mapping FILE.yaml"),
+        (["--format", "csv"], "error: format csv needs --mapping FILE.yaml"),
         (["--format", "technion"], "error: {file}:1: not a Technion call file"),
         (["--format", "queue_log_csv"], "error: {file}:1: not a queue_log table export"),
         (["--format", "technion", "--source-tz", "Nowhere"], "error: --source-tz: unknown"),
@@ -156,3 +156,28 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, tmp_pa
         assert update is not None
         update("f", 5, 10)
         update("f", 10, 10)
+
+
+def _tab_export(tmp_path: Path) -> Path:
+    head = "time\tcallid\tqueuename\tagent\tevent\tdata1\tdata2\tdata3\tdata4\tdata5\n"
+    body = "".join(
+        "\t".join((f.split("|") + [""] * 10)[:10]) + "\n" for f in CALLS[:4]
+    )  # time|callid|queue|agent|event|data1..: the realtime columns in the same order
+    return write(tmp_path / "export.tsv", head + body)
+
+
+def test_delimiter_option_forces_the_separator(tmp_path: Path) -> None:
+    tsv = _tab_export(tmp_path)
+    db = str(tmp_path / "s.duckdb")
+    code, out, err = invoke("--db", db, "--format", "queue_log_csv", "--delimiter", "tab", str(tsv))
+    assert code == 0, err
+    assert "contacts                 1 inserted" in out
+    code, _, err = invoke("--db", db, "--format", "queue_log_csv", "--delimiter", ";", str(tsv))
+    assert code == 2
+    assert err.startswith(f"error: --delimiter ';': {tsv}:1: ")
+    assert "split at tab it is the Asterisk realtime header" in err
+    code, _, err = invoke("--db", db, "--format", "queue_log", "--delimiter", ",", str(tsv))
+    assert (code, err.split(":")[0:2]) == (
+        2,
+        ["error", " --delimiter does not apply to format queue_log"],
+    )

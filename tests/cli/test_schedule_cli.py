@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import openpyxl
@@ -112,6 +114,8 @@ def test_an_infeasible_plan_is_a_partial_roster_not_an_error(tmp_path: Path, shi
             "csv",
             "--coverage",
             str(cov),
+            "--html",
+            str(tmp_path / "roster.html"),
             "--workers",
             "1",
         ],
@@ -124,6 +128,16 @@ def test_an_infeasible_plan_is_a_partial_roster_not_an_error(tmp_path: Path, shi
     assert coverage.loc["2024-03-04 02:00:00", "gap"] == 3
     assert coverage.loc["2024-03-04 02:15:00", "gap"] == 3
     assert coverage.loc["2024-03-04 10:00:00", "gap"] <= 0
+    # the chart: the two step lines, a bar for each short interval, a hover slot for each
+    text = (tmp_path / "roster.html").read_text("utf-8")
+    (svg,) = [ET.fromstring(m) for m in re.findall(r"<svg\b.*?</svg>", text, flags=re.S)]
+    groups = {g.get("data-name"): g for g in svg.iter("g") if g.get("data-name")}
+    assert groups["required"].get("class") == "step"
+    assert groups["scheduled (working, not on break)"].get("class") == "step"
+    short = list(groups["short (required - scheduled)"].iter("rect"))
+    assert len(short) == int((coverage["gap"] > 0).sum()) == 2
+    hover = next(g for g in svg.iter("g") if g.get("class") == "hover")
+    assert len(list(hover.iter("rect"))) == len(coverage)
 
 
 def test_gross_agents_table_xlsx_and_html(tmp_path: Path, shifts: Path) -> None:

@@ -75,7 +75,7 @@ def test_spark_engine_reads_a_store(spark_engine_factory: Any, tmp_path: Path) -
     rows = sample_rows(200, seed=3)
     with Store(db) as store, store.load(fmt="test", files=["x"]) as session:
         session.account.read = session.account.used = len(rows)
-        session.upsert_contacts(contacts_table(rows))
+        session.write("contacts", contacts_table(rows))
     request = ReportRequest(metrics=catalog(), by=("queue",))
     duck = open_engine("duckdb", db=db)
     try:

@@ -222,7 +222,8 @@ def test_every_line_is_accounted_for_with_reasons_and_line_numbers(
         f"{T}|c1|sales|NONE|enterqueue||+1|1",  # 12 rejected: not a verb
         f"{T + 3}|c1|sales|NONE|ABANDON|1|1|3",  # 13 used
     )
-    # 14: not UTF-8; 15: an unknown verb, on a last line without its newline
+    # 14: not UTF-8 (replaced, then too few fields); 15: an unknown verb, on a last line
+    # without its newline
     tail = b"\xff\xfe|bad\n" + f"{T + 4}|c9|q|NONE|X1|".encode()
     path = write(tmp_path / "ql", text.encode() + tail)
     report = load(store, "queue_log", path)
@@ -242,8 +243,9 @@ def test_every_line_is_accounted_for_with_reasons_and_line_numbers(
         (10, "call event without a queue"),
         (11, "agent event without an agent"),
         (12, "event is not a queue_log verb (A-Z, 0-9, _)"),
-        (14, "not valid UTF-8"),
+        (14, "too few fields (need time|callid|queue|agent|event)"),
     }
+    assert "1 line had bytes that are not UTF-8; replaced by U+FFFD: ql:14" in report.notes
     assert report.lines_used == 2  # line 1 and the ABANDON on line 13
     assert report.rejects_file == str(store.rejects_path)
     assert all(r["file"] == "ql" for r in rejects(store))
@@ -285,7 +287,7 @@ def test_a_file_of_another_format_is_refused_and_the_store_unchanged(
 
 
 def test_source_tz_is_refused_for_utc_epochs(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="--source-tz does not apply"):
+    with pytest.raises(InputError, match="source_tz does not apply"):
         load(store, "queue_log", write(tmp_path / "ql", lines(*CALLS)), source_tz="UTC")
 
 
@@ -422,3 +424,65 @@ def test_the_same_file_given_twice_in_one_load(store: Store, tmp_path: Path) -> 
     got = contacts(store)
     assert got[f"c1@sales@{T}"]["ring_no_answer"] == 1
     assert {k: v["outcome"] for k, v in got.items()} == {k: v[0] for k, v in EXPECTED.items()}
+
+
+def _attended_transfer(n: int, t: int) -> list[str]:
+    """Asterisk issue 759: caller c{n} is answered in queue 1501 by PJSIP/7009, who dials
+    queue 1509 (consultation call k{n}) and transfers the caller there. The transfer is
+    logged under the consultation's id in 1501; the caller's CONNECT and COMPLETEAGENT in
+    1509 are logged under the caller's id, with no ENTERQUEUE of the caller in 1509."""
+    return [
+        f"{t}|c{n}|1501|NONE|DID|4955550100",
+        f"{t}|c{n}|1501|NONE|ENTERQUEUE||9035550100|1",
+        f"{t + 12}|c{n}|1501|PJSIP/7009|CONNECT|12|b{n}|11",
+        f"{t + 131}|k{n}|1509|NONE|DID|",
+        f"{t + 131}|k{n}|1509|NONE|ENTERQUEUE||7009|1",
+        f"{t + 132}|k{n}|1501|PJSIP/7009|ATTENDEDTRANSFER|APP|Queue|12|120|1",
+        f"{t + 138}|c{n}|1509|PJSIP/7051|CONNECT|7|m{n}|6",
+        f"{t + 311}|c{n}|1509|PJSIP/7051|COMPLETEAGENT|7|173|1",
+    ]
+
+
+def test_an_attended_transfer_continued_under_another_call_id_is_noted(
+    store: Store, tmp_path: Path
+) -> None:
+    cut = f"{T + 400}|z1|1501|NONE|ABANDON|1|1|30"  # its ENTERQUEUE is in an older file
+    path = write(tmp_path / "queue_log", lines(*_attended_transfer(1, T), cut))
+    report = load(store, "queue_log", path)
+    (xfer,) = [n for n in report.notes if "attended transfer" in n]
+    assert xfer.startswith("3 call events of 2 call/queue pairs are attended transfers ")
+    assert "Asterisk issue 759" in xfer
+    assert xfer.endswith(": queue_log:6, queue_log:7, queue_log:8")
+    assert "when it arrives" not in xfer
+    assert "used if" not in xfer
+    (rotation,) = [n for n in report.notes if "ENTERQUEUE" in n and n != xfer]
+    assert rotation.startswith("1 call events of 1 call/queue pairs have no ENTERQUEUE")
+    assert "used if their ENTERQUEUE arrives in a later load" in rotation
+    assert "queue_log:6" not in rotation
+    # what the contacts are, as derived today: the caller's first contact has no end and the
+    # consultation's entry in 1509 stays in progress (the note says why)
+    got = contacts(store)
+    assert (got[f"c1@1501@{T}"]["outcome"], got[f"c1@1501@{T}"]["ended_at"]) == ("answered", None)
+    assert got[f"k1@1509@{T + 131}"]["outcome"] == "in_progress"
+
+
+def test_attended_transfer_note_lists_the_first_ten_lines(store: Store, tmp_path: Path) -> None:
+    log = [line for n in range(4) for line in _attended_transfer(n, T + 1000 * n)]
+    report = load(store, "queue_log", write(tmp_path / "ql", lines(*log)))
+    (xfer,) = [n for n in report.notes if "attended transfer" in n]
+    assert xfer.startswith("12 call events of 8 call/queue pairs are attended transfers ")
+    first = [8 * n + k for n in range(4) for k in (6, 7, 8)][:10]
+    assert xfer.endswith(": " + ", ".join(f"ql:{i}" for i in first) + " and 2 more")
+    assert not [n for n in report.notes if "later load" in n]
+
+
+def test_an_orphan_transfer_without_the_pattern_is_a_rotation_cut(
+    store: Store, tmp_path: Path
+) -> None:
+    # the call's ENTERQUEUE and CONNECT are in an older file: a real cut, not issue 759
+    log = lines(f"{T + 50}|r1|1501|PJSIP/7009|ATTENDEDTRANSFER|APP|Queue|12|38|1")
+    report = load(store, "queue_log", write(tmp_path / "ql", log))
+    assert not [n for n in report.notes if "attended transfer" in n]
+    (rotation,) = [n for n in report.notes if "ENTERQUEUE" in n]
+    assert rotation.startswith("1 call events of 1 call/queue pairs have no ENTERQUEUE")
+    assert rotation.endswith("used if their ENTERQUEUE arrives in a later load: ql:1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,3 +192,116 @@ def test_raw_file_and_realtime_export_of_the_same_events_are_one_source(
     # derived from them are the same contacts
     assert _outcomes(store) == before
     assert report.contacts_inserted == 0
+
+
+# ------------------------------------------------------------------ separators
+def _mysql_client_tsv(raw_lines: list[str]) -> str:
+    """The raw lines as `mysql -B -e 'SELECT * FROM queue_log'` prints them: tab-separated,
+    no quoting, a header of column names, local datetimes (server in UTC-5)."""
+    import datetime as dt
+
+    out = ["\t".join(["id", "time", "callid", "queuename", "serverid", "agent", "event"]
+                     + [f"data{i}" for i in range(1, 6)])]  # fmt: skip
+    for i, line in enumerate(raw_lines, start=1):
+        f = line.split("|")
+        local = dt.datetime.fromtimestamp(int(f[0]), dt.UTC) - dt.timedelta(hours=5)
+        data = (f[5:] + [""] * 5)[:5]
+        out.append("\t".join([str(i), local.strftime("%Y-%m-%d %H:%M:%S"), f[1], f[2], "",
+                              f[3], f[4], *data]))  # fmt: skip
+    return "\n".join(out) + "\n"
+
+
+def _excel_semicolon_csv(raw_lines: list[str]) -> str:
+    """The raw lines as a spreadsheet in a comma-decimal locale saves them: a BOM,
+    ';'-separated, every field quoted, CRLF line ends."""
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w.writerow(REALTIME_HEADER)
+    for i, line in enumerate(raw_lines, start=1):
+        f = line.split("|")
+        w.writerow([i, f[0], *f[1:5], *(f[5:] + [""] * 5)[:5]])
+    return "\ufeff" + out.getvalue()
+
+
+EXPORTS = {
+    "comma": (_realtime_csv, {}),
+    "semicolon": (_excel_semicolon_csv, {}),
+    "tab (mysql client)": (_mysql_client_tsv, {"source_tz": "America/Bogota"}),
+}
+
+
+@pytest.mark.parametrize("kind", list(EXPORTS))
+@pytest.mark.parametrize("delimiter", [None, "auto", "given"])
+def test_comma_semicolon_and_tab_exports_give_the_same_contacts(
+    store: Store, tmp_path: Path, kind: str, delimiter: str | None
+) -> None:
+    make, options = EXPORTS[kind]
+    path = write(tmp_path / "queue_log.csv", make(CALLS + AGENT_LINES))
+    if delimiter == "given":
+        delimiter = {"comma": ",", "semicolon": ";", "tab (mysql client)": "tab"}[kind]
+    report = load(store, "queue_log_csv", path, delimiter=delimiter, **options)
+    assert _outcomes(store) == EXPECTED_OUTCOMES
+    assert (report.ignored, report.lines_rejected) == ({"header": 1}, 0)
+    assert report.agent_events_inserted == len(AGENT_LINES)
+    assert contacts(store)[f"c1@sales@{T}"]["customer_id"] == "+15550001"
+
+
+def test_each_file_gets_its_own_separator(store: Store, tmp_path: Path) -> None:
+    a = write(tmp_path / "a.csv", _excel_semicolon_csv(CALLS[:8]))
+    b = write(tmp_path / "b.csv", _realtime_csv(CALLS[8:]))
+    load(store, "queue_log_csv", a, b)
+    assert _outcomes(store) == EXPECTED_OUTCOMES
+
+
+@pytest.mark.parametrize(
+    ("export", "given", "found"),
+    [(_realtime_csv, ";", "','"), (_mysql_client_tsv, ",", "tab"), (_realtime_csv, "\t", "','")],
+)
+def test_a_forced_wrong_separator_is_named_with_the_header(
+    store: Store, tmp_path: Path, export: Any, given: str, found: str
+) -> None:
+    from contactcenter.cli.common import error_line
+
+    path = write(tmp_path / "ql.csv", export(CALLS[:2]))
+    header = path.read_text().splitlines()[0]
+    with pytest.raises(InputError) as err:
+        load(store, "queue_log_csv", path, delimiter=given)
+    assert err.value.field == "delimiter"
+    message = str(err.value)
+    shown = "tab" if given == "\t" else repr(given)
+    assert message.startswith(f"delimiter {shown}: {path}:1: ")
+    assert f"split at {found} it is the Asterisk realtime header" in message
+    assert repr(header[:40])[1:-1] in message  # what the header looks like
+    assert "the header must name" not in message  # the header is fine: the separator is not
+    assert error_line(err.value).startswith(f"--delimiter {shown}: {path}:1: ")
+
+
+def test_a_header_no_separator_fits_names_the_separators(store: Store, tmp_path: Path) -> None:
+    piped = write(tmp_path / "ql.csv", "time|callid|queuename|agent|event|data\n1|2|3|4|5|6\n")
+    with pytest.raises(FormatError) as err:
+        load(store, "queue_log_csv", piped)
+    assert "separated by ',', ';' or a tab" in str(err.value)
+    assert "'time|callid|queuename|agent|event|data'" in str(err.value)
+    with pytest.raises(FormatError) as err:
+        load(store, "queue_log_csv", piped, delimiter=";")
+    assert "split at ';' the first line is 1 field" in str(err.value)
+
+
+@pytest.mark.parametrize("fmt", ["queue_log", "technion", "contacts"])
+def test_delimiter_is_refused_where_it_does_not_apply(
+    store: Store, tmp_path: Path, fmt: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        load(store, fmt, write(tmp_path / "x", "x\n"), delimiter=";")
+    assert err.value.field == "delimiter"
+    assert str(err.value).startswith(f"delimiter does not apply to format {fmt}")
+
+
+@pytest.mark.parametrize("value", ["|", "", "semicolon", ",,"])
+def test_unknown_delimiter_values_are_user_errors(store: Store, tmp_path: Path, value: str) -> None:
+    path = write(tmp_path / "ql.csv", _realtime_csv(CALLS[:2]))
+    with pytest.raises(InputError) as err:
+        load(store, "queue_log_csv", path, delimiter=value)
+    assert err.value.field == "delimiter"
+    assert f"got {value!r}" in str(err.value)
+    assert "',', ';', tab or auto" in str(err.value)

@@ -95,6 +95,30 @@ def test_pbxware_ring_no_answer_is_in_milliseconds(real_data: Path, store: Store
     assert total_rna == 360
 
 
+@pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_pbxware_saved_with_another_separator_reads_the_same(
+    real_data: Path, tmp_path: Path, delimiter: str, name: str
+) -> None:
+    with Store(tmp_path / "comma.duckdb") as s:
+        comma = load(s, "queue_log_csv", PBX)
+        expected = [{k: v for k, v in c.items() if k != "source_file"}
+                    for c in contacts(s).values()]  # fmt: skip
+    with PBX.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    other = tmp_path / f"pbxware_{name}.csv"
+    with other.open("w", newline="") as fh:
+        csv.writer(fh, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    with Store(tmp_path / f"{name}.duckdb") as s:
+        report = load(s, "queue_log_csv", other)
+        got = [{k: v for k, v in c.items() if k != "source_file"} for c in contacts(s).values()]
+    assert got == expected
+    assert (report.lines_read, report.lines_used, report.ignored) == (
+        comma.lines_read,
+        comma.lines_used,
+        comma.ignored,
+    )
+
+
 def test_pbxware_twice_changes_nothing(real_data: Path, store: Store) -> None:
     load(store, "queue_log_csv", PBX)
     before = snapshot(store)
@@ -133,7 +157,10 @@ def test_freepbx_fixture_duplicates_blanks_order_and_names(real_data: Path, stor
     }
     assert members == {"Agent Alfa", "Agent Bravo Charlie Delta", "Agent Echo"}
     # lines out of order whose ENTERQUEUE is not in the fixture wait for it
-    assert any("6 call events of 2 call/queue pairs" in n for n in report.notes)
+    (waiting,) = [n for n in report.notes if "6 call events of 2 call/queue pairs" in n]
+    name = FIXTURE.name
+    assert waiting.endswith(", ".join(f"{name}:{i}" for i in (16, 17, 18, 20, 21, 22)))
+    assert "later load" in waiting
 
 
 def _rfssa_per_day() -> dict[str, float]:

@@ -38,7 +38,7 @@ def test_load_is_journaled_and_rejects_go_beside_the_store(tmp_path: Path) -> No
             session.account.used = 3
             session.account.ignore("blank line")
             session.account.reject("a.log", 4, "bad epoch", "x|y")
-            session.upsert_contacts(rows(3))
+            session.write("contacts", rows(3))
         report = store.last_report
         assert (
             report.lines_read,
@@ -61,13 +61,13 @@ def test_failed_load_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     with Store(tmp_path / "s.duckdb") as store:
         with store.load(fmt="test", files=["a"]) as session:
             session.account.read = session.account.used = 2
-            session.upsert_contacts(rows(2))
+            session.write("contacts", rows(2))
         with (
             pytest.raises(RuntimeError, match="boom"),
             store.load(fmt="test", files=["b"]) as session,
         ):
             session.account.read = session.account.used = 5
-            session.upsert_contacts(rows(5, outcome="abandoned"))
+            session.write("contacts", rows(5, outcome="abandoned"))
             session.account.reject("b", 1, "r", "t")
             raise RuntimeError("boom")
         assert count(store, "contacts") == 2
@@ -86,7 +86,7 @@ def test_unaccounted_lines_abort_the_load(tmp_path: Path) -> None:
         ):
             session.account.read = 3
             session.account.used = 2
-            session.upsert_contacts(rows(2))
+            session.write("contacts", rows(2))
         assert count(store, "contacts") == 0
         assert count(store, "loads") == 0
 
@@ -96,12 +96,12 @@ def test_loading_the_same_contacts_twice_changes_nothing(tmp_path: Path) -> None
         for _ in range(2):
             with store.load(fmt="t", files=["a"]) as session:
                 session.account.read = session.account.used = 3
-                session.upsert_contacts(rows(3))
+                session.write("contacts", rows(3))
         assert count(store, "contacts") == 3
         assert (store.last_report.contacts_inserted, store.last_report.contacts_updated) == (0, 0)
         with store.load(fmt="t", files=["a"]) as session:
             session.account.read = session.account.used = 3
-            session.upsert_contacts(rows(3, outcome="abandoned"))
+            session.write("contacts", rows(3, outcome="abandoned"))
         assert (store.last_report.contacts_inserted, store.last_report.contacts_updated) == (0, 3)
 
 
@@ -113,7 +113,7 @@ def test_duplicate_keys_within_one_load_are_refused(tmp_path: Path) -> None:
         store.load(fmt="t", files=["a"]) as session,
     ):
         session.account.read = session.account.used = 2
-        session.upsert_contacts(table)
+        session.write("contacts", table)
 
 
 def test_contacts_with_unknown_columns_are_refused(tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_contacts_with_unknown_columns_are_refused(tmp_path: Path) -> None:
         pytest.raises(InputError, match="surprise"),
         store.load(fmt="t", files=["a"]) as session,
     ):
-        session.upsert_contacts(table)
+        session.write("contacts", table)
 
 
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
@@ -155,7 +155,7 @@ def test_contacts_are_stored_in_offered_at_order(tmp_path: Path) -> None:
 
     with Store(tmp_path / "s.duckdb") as store:
         with store.load(fmt="test", files=["a"]) as session:
-            session.upsert_contacts(table)
+            session.write("contacts", table)
         assert stored_order(store) == sorted(stored_order(store))
         assert len(stored_order(store)) == len(minutes)
         # a later load completes the in-progress contacts: the changed rows go in sorted
@@ -165,7 +165,7 @@ def test_contacts_are_stored_in_offered_at_order(tmp_path: Path) -> None:
             pa.array(["answered"] * len(minutes)),
         )
         with store.load(fmt="test", files=["b"]) as session:
-            session.upsert_contacts(finished)
+            session.write("contacts", finished)
         assert store.last_report.contacts_updated == len(minutes) // 2
         changed = stored_order(store)[len(minutes) // 2 :]
         assert changed == sorted(changed)

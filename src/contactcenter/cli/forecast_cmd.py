@@ -9,18 +9,16 @@ and an HTML chart. Every bad value is one ``error: ...`` line on stderr (exit 2)
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 import typer
 
 from contactcenter.app import forecast as api
 from contactcenter.app._options import choice
 from contactcenter.cli.common import require_file, user_errors
-from contactcenter.forecasting import ALL_METHODS, AUTO, BacktestResult
+from contactcenter.forecasting import ALL_METHODS, AUTO
 from contactcenter.reports import writers
 
 FORMATS_FORECAST = api.FORECAST_FORMATS
@@ -45,95 +43,6 @@ ColumnOpt = Annotated[
 ]
 QueueOpt = Annotated[str | None, typer.Option("--queue", help="Queue name when the file has none.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", help="Write here instead of stdout.")]
-
-
-def _clean(value: Any) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat(sep=" ")
-    return value
-
-
-# --------------------------------------------------------------------------- charts
-def backtest_sections(result: BacktestResult, scores: pd.DataFrame) -> list[Any]:
-    """Report sections: WAPE per fold and method, the latest fold against the actuals, and
-    the score table."""
-    import plotly.graph_objects as go
-
-    from contactcenter.reports.html import Chart, Table, Text
-
-    sections: list[Any] = [
-        Text(
-            f"Rolling-origin backtest: {result.horizon_days}-day horizon at "
-            f"{result.interval_s // 60}-minute intervals; fold 0 holds out the last "
-            f"{result.horizon_days} days. WAPE = sum|actual - forecast| / sum actual; "
-            f"coverage = share of open intervals inside the {round(result.level * 100)} % "
-            "interval."
-        )
-    ]
-    for queue in scores["queue"].unique():
-        folds = result.by_fold[result.by_fold["queue"] == queue]
-        fig = go.Figure()
-        for method in folds["method"].unique():
-            part = folds[folds["method"] == method]
-            fig.add_bar(x=part["origin"], y=part["wape"] * 100, name=method)
-        fig.update_layout(
-            barmode="group", yaxis_title="WAPE %", xaxis_title="fold origin", height=380
-        )
-        sections.append(Chart(f"WAPE by fold, queue {queue}", fig))
-        detail = result.detail[result.detail["queue"] == queue]
-        q_scores = scores[scores["queue"] == queue]
-        best = q_scores.sort_values("wape").iloc[0]["method"]
-        shown = AUTO if AUTO in set(detail["method"]) else best
-        part = detail[detail["method"] == shown]
-        fig2 = go.Figure()
-        fig2.add_scatter(
-            x=part["interval_start"],
-            y=part["calls_hi"],
-            mode="lines",
-            line={"width": 0},
-            name=f"{round(result.level * 100)} % high",
-            showlegend=False,
-        )
-        fig2.add_scatter(
-            x=part["interval_start"],
-            y=part["calls_lo"],
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor="rgba(31,119,180,0.2)",
-            name=f"{round(result.level * 100)} % interval",
-        )
-        fig2.add_scatter(x=part["interval_start"], y=part["calls"], mode="lines", name=shown)
-        fig2.add_scatter(
-            x=part["interval_start"],
-            y=part["actual"],
-            mode="lines",
-            name="actual",
-            line={"color": "black", "width": 1},
-        )
-        fig2.update_layout(yaxis_title="calls per interval", height=420)
-        sections.append(Chart(f"Latest fold, queue {queue}: {shown} against the actuals", fig2))
-    sections.append(
-        Table(
-            "Scores pooled over the folds",
-            list(scores.columns),
-            [[_fmt(v) for v in row] for row in scores.itertuples(index=False)],
-        )
-    )
-    return sections
-
-
-def _fmt(value: Any) -> str:
-    value = _clean(value)
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
 
 
 # --------------------------------------------------------------------------- commands
@@ -248,8 +157,9 @@ def register(app: typer.Typer) -> None:
             queue=queue,
         )
         if html is not None:
+            from contactcenter.reports import planning
             from contactcenter.reports.html import render_html
 
-            sections = backtest_sections(result.result, result.scores())
+            sections = planning.backtest_sections(result.result, result.scores())
             writers.write_file(html, render_html("Forecast backtest", sections), field="html")
         writers.write_text(result.to_text(fmt), output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -107,6 +108,12 @@ def ingest_command(
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."
     ),
+    delimiter: str | None = typer.Option(
+        None,
+        "--delimiter",
+        help="Field separator of queue_log_csv files: ',', ';', tab (or '\\t') or auto "
+        "(default: detected from each file's header line).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the load report as JSON."),
 ) -> None:
     """Load FILE... of one format into the store, in one transaction, and report every line.
@@ -116,12 +123,12 @@ def ingest_command(
     nothing. A file that is not in the declared format stops the load (exit status 2) and
     leaves the store as it was.
     """
-    options = IngestOptions(source_tz=source_tz, mapping=mapping, source=source)
+    options = IngestOptions(
+        source_tz=source_tz, mapping=mapping, source=source, delimiter=delimiter
+    )
     with _progress(files) as progress, Store(db) as store:
         if progress is not None:
-            options = IngestOptions(
-                source_tz=source_tz, mapping=mapping, source=source, progress=progress
-            )
+            options = dataclasses.replace(options, progress=progress)
         report = ingest(store, fmt=fmt, files=files, options=options)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -20,56 +20,8 @@ from contactcenter.app import schedule as api
 from contactcenter.app._options import choice
 from contactcenter.cli.common import require_file, user_errors
 from contactcenter.reports import writers
-from contactcenter.scheduling import ScheduleResult
 
 FORMATS = api.SCHEDULE_FORMATS
-
-
-def coverage_sections(result: ScheduleResult) -> list[Any]:
-    """HTML report sections: the summary, a coverage chart and the shift table."""
-    import plotly.graph_objects as go
-
-    from contactcenter.reports.html import Chart, Table, Text
-
-    cov = result.coverage
-    summary = result.summary()
-    fig = go.Figure()
-    fig.add_scatter(
-        x=cov["interval_start"],
-        y=cov["scheduled"],
-        mode="lines",
-        line={"shape": "hv"},
-        fill="tozeroy",
-        name="scheduled (working, not on break)",
-    )
-    fig.add_scatter(
-        x=cov["interval_start"],
-        y=cov["required"],
-        mode="lines",
-        line={"shape": "hv", "color": "black"},
-        name="required",
-    )
-    short = cov[cov["gap"] > 0]
-    if not short.empty:
-        fig.add_bar(
-            x=short["interval_start"],
-            y=short["gap"],
-            name="short (required - scheduled)",
-            marker_color="crimson",
-        )
-    fig.update_layout(yaxis_title="agents", height=420)
-    text = (
-        f"Status {summary['status']}: {summary['paid_hours']} paid hours in "
-        f"{summary['shift_count']} shifts; {summary['uncovered_agent_intervals']} agent-"
-        f"intervals short and {summary['over_agent_intervals']} over; optimality gap "
-        f"{summary['optimality_gap']:.4%}. An agent on a break is never counted as scheduled."
-    )
-    shifts = result.shifts_frame()
-    return [
-        Text(text),
-        Chart("Coverage: required and scheduled agents per interval", fig),
-        Table("Shifts", list(shifts.columns), shifts.astype(str).values.tolist()),
-    ]
 
 
 def register(app: typer.Typer) -> None:
@@ -127,9 +79,10 @@ def register(app: typer.Typer) -> None:
         if coverage is not None:
             result.write_coverage(coverage)
         if html is not None:
+            from contactcenter.reports import planning
             from contactcenter.reports.html import render_html
 
-            page = render_html("Shift schedule", coverage_sections(result.result))
+            page = render_html("Shift schedule", planning.coverage_sections(result.result))
             writers.write_file(html, page, field="html")
         if output is None:
             sys.stdout.write(result.to_text(fmt))

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
 import pyarrow.parquet as pq
 import xlsxwriter
 from rich.console import Console
@@ -22,7 +21,16 @@ from rich.table import Table as RichTable
 
 from contactcenter.errors import InputError
 from contactcenter.metrics import Metric
-from contactcenter.reports.html import Chart, Section, Table, Text, write_html
+from contactcenter.reports.html import (
+    Chart,
+    LegendItem,
+    Rule,
+    Section,
+    Series,
+    Table,
+    Text,
+    write_html,
+)
 from contactcenter.reports.query import ReportResult
 
 FORMATS = ("table", "csv", "json", "xlsx", "parquet", "html")
@@ -141,31 +149,130 @@ def write_xlsx(result: ReportResult, path: Path) -> None:
         book.close()
 
 
+SL_MET = "#2e9e5b"
+SL_MISSED = "#e0703a"
+VOLUME = (("answered", "#4c78a8"), ("abandoned", "#e45756"), ("timed_out", "#eeca3b"))
+"""Stacked volume series and their colours."""
+
+MAX_CHART_GROUPS = 12
+"""Charts are drawn for at most this many groups (e.g. queues of --by queue,interval)."""
+
+
+def _percent(x: float) -> str:
+    return f"{x * 100:.4g}%"
+
+
+def interval_charts(
+    rows: Sequence[dict[str, Any]],
+    *,
+    target: float,
+    interval_s: float | None,
+    tz: str,
+    suffix: str = "",
+) -> list[Section]:
+    """The charts of one series of interval rows: service level against the target (bars
+    green when met), volume (answered, abandoned, timed out, stacked) and abandon rate.
+    A chart whose metric is not in the rows is left out."""
+    rows = [r for r in rows if r.get("interval_start") is not None]
+    if not rows:
+        return []
+    x = [r["interval_start"] for r in rows]
+    x_label = f"interval start ({tz})"
+    out: list[Section] = []
+    if "service_level" in rows[0]:
+        levels = [r["service_level"] for r in rows]
+        colours = [SL_MET if v is not None and v >= target else SL_MISSED for v in levels]
+        out.append(
+            Chart(
+                "Service level per interval against the target" + suffix,
+                x,
+                [Series("service level", levels, colors=colours)],
+                rules=[Rule(target, f"target {_percent(target)}")],
+                legend=[
+                    LegendItem(f"target met (≥ {_percent(target)})", SL_MET),
+                    LegendItem("below target", SL_MISSED),
+                ],
+                percent=True,
+                y_max=1.0,
+                x_step=interval_s,
+                x_label=x_label,
+                y_label="service level",
+            )
+        )
+    volume = [(name, colour) for name, colour in VOLUME if name in rows[0]]
+    if volume:
+        out.append(
+            Chart(
+                "Volume per interval" + suffix,
+                x,
+                [Series(name, [r[name] for r in rows], color=c) for name, c in volume],
+                bars="stack",
+                integer=True,
+                x_step=interval_s,
+                x_label=x_label,
+                y_label="contacts",
+            )
+        )
+    if "abandon_rate" in rows[0]:
+        out.append(
+            Chart(
+                "Abandon rate per interval" + suffix,
+                x,
+                [
+                    Series(
+                        "abandon rate",
+                        [r["abandon_rate"] for r in rows],
+                        kind="line",
+                        color="#e45756",
+                    )
+                ],
+                percent=True,
+                x_step=interval_s,
+                x_slots=True,
+                x_label=x_label,
+                y_label="abandon rate",
+            )
+        )
+    return out
+
+
 def html_sections(
     result: ReportResult, by_interval: ReportResult | None, *, target: float
 ) -> list[Section]:
-    """Charts (SL per interval against the target, volume, abandon rate), then the table."""
+    """Charts (SL per interval against the target, volume, abandon rate), then the table.
+
+    The charts are drawn from ``by_interval`` when given (the same report by interval),
+    else from ``result`` when it is by interval; when ``result`` is also by other keys
+    (``--by queue,interval``), each group gets its charts, up to
+    :data:`MAX_CHART_GROUPS` groups."""
     sections: list[Section] = []
     source = by_interval if by_interval is not None else result
     if "interval_start" in source.table.column_names:
-        rows = source.rows()
-        x = [r["interval_start"] for r in rows]
-        sl = go.Figure()
-        levels = [r.get("service_level") for r in rows]
-        colours = ["#2e9e5b" if v is not None and v >= target else "#e0703a" for v in levels]
-        sl.add_bar(x=x, y=levels, name="service level", marker_color=colours)
-        sl.add_hline(y=target, line_dash="dash", annotation_text=f"target {target:.0%}")
-        sl.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.05], height=380)
-        sections.append(Chart("Service level per interval against the target", sl))
-        vol = go.Figure()
-        for name in ("answered", "abandoned", "timed_out"):
-            vol.add_bar(x=x, y=[r.get(name) for r in rows], name=name)
-        vol.update_layout(barmode="stack", height=340)
-        sections.append(Chart("Volume per interval", vol))
-        ab = go.Figure()
-        ab.add_scatter(x=x, y=[r.get("abandon_rate") for r in rows], mode="lines+markers")
-        ab.update_layout(yaxis_tickformat=".0%", height=300)
-        sections.append(Chart("Abandon rate per interval", ab))
+        others = [k for k in source.keys if k != "interval_start"]
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for r in source.rows():
+            groups.setdefault(tuple(r[k] for k in others), []).append(r)
+        if len(groups) > MAX_CHART_GROUPS:
+            sections.append(
+                Text(
+                    f"Charts for the first {MAX_CHART_GROUPS} of {len(groups)} groups "
+                    f"({', '.join(others)}); the table below has every group."
+                )
+            )
+        interval_s = source.parameters.get("interval_s")
+        for key, rows in list(groups.items())[:MAX_CHART_GROUPS]:
+            suffix = "".join(
+                f", {k} {'(none)' if v is None else v}" for k, v in zip(others, key, strict=True)
+            )
+            sections.extend(
+                interval_charts(
+                    rows,
+                    target=target,
+                    interval_s=float(interval_s) if interval_s else None,
+                    tz=source.tz,
+                    suffix=suffix,
+                )
+            )
     metrics = _metric_of(result)
     names = result.table.column_names
     sections.append(

@@ -30,10 +30,21 @@ FORMATS: dict[str, str] = {
 }
 
 
+DELIMITED_FORMATS = ("queue_log_csv",)
+"""Formats that read :attr:`IngestOptions.delimiter`."""
+
+_SEPARATOR = {
+    "queue_log": "its fields are separated by '|'",
+    "technion": "its files are tab-separated",
+    "contacts": "its CSV files are comma-separated",
+    "csv": "the mapping file's 'delimiter' key sets the separator",
+}
+
+
 def loader(fmt: str) -> LoadFn:
     """Return the ``load`` function of format ``fmt``."""
     if fmt not in FORMATS:
-        raise InputError(f"--format: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+        raise InputError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}", field="format")
     module = importlib.import_module(FORMATS[fmt])
     fn: LoadFn = module.load
     return fn
@@ -44,14 +55,21 @@ def ingest(
 ) -> LoadReport:
     """Load ``files`` of format ``fmt`` into ``store`` in one transaction; return the report."""
     load = loader(fmt)
+    options = options or IngestOptions()
+    if options.delimiter is not None and fmt not in DELIMITED_FORMATS:
+        raise InputError(
+            f"{{field}} does not apply to format {fmt}: {_SEPARATOR.get(fmt, '')}; it is "
+            f"for {', '.join(DELIMITED_FORMATS)}",
+            field="delimiter",
+        )
     paths = [Path(f) for f in files]
     if not paths:
-        raise InputError("ingest: give at least one FILE")
+        raise InputError("give at least one file to load", field="files")
     for p in paths:
         if not p.is_file():
-            raise InputError(f"FILE: {p} does not exist or is not a file")
+            raise InputError(f"{p} does not exist or is not a file", field="files")
     with store.load(fmt=fmt, files=[str(p) for p in paths]) as session:
-        load(session, paths, options or IngestOptions())
+        load(session, paths, options)
     return store.last_report
 
 

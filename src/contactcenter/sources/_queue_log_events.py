@@ -21,7 +21,9 @@ Contact rules (documented for users in docs/ingestion.md)
       first, seq) -- seq is the order of storage: earlier loads first, within a load by
       file name and line; each event belongs to the latest ENTERQUEUE of the same call id
       and queue before it. Events before any ENTERQUEUE of their call and
-      queue wait in the store until it arrives.
+      queue wait in the store until it arrives; the notes count them, and name apart those
+      of attended transfers continued under another call id (Asterisk issue 759), for
+      which no ENTERQUEUE will ever come (:data:`_ORPHANS_SQL`).
     * The first final event decides the outcome: COMPLETEAGENT, COMPLETECALLER, TRANSFER,
       BLINDTRANSFER, ATTENDEDTRANSFER -> answered; ABANDON, EXITWITHKEY -> abandoned;
       EXITWITHTIMEOUT, EXITEMPTY, WITHDRAW -> timed_out. Without a final event, a CONNECT
@@ -40,7 +42,7 @@ Contact rules (documented for users in docs/ingestion.md)
 from __future__ import annotations
 
 import itertools
-import tempfile
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +55,7 @@ import pyarrow.feather as feather
 
 from contactcenter.errors import FormatError
 from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
-from contactcenter.sources._text import reject_text
+from contactcenter.sources._text import MAX_PLACES, places_text, reject_text
 from contactcenter.store import LoadSession
 
 RAW_TABLE = "queue_log_events"
@@ -338,11 +340,9 @@ class QueueLogLoader:
         order = sorted(range(len(files)), key=lambda i: (files[i].name, i))
         self._rank = {i: r for r, i in enumerate(order)}
         self.files: dict[int, _FileStats] = {}
-        found = con.execute(
-            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchone()
-        where = Path(found[0]).parent if found and found[0] else None
-        self._tmp = tempfile.TemporaryDirectory(prefix=".queue_log_stage-", dir=where)
+        # beside the store, named after it: the store removes it when the load ends, and
+        # at its next open if the process was killed
+        self._stage = session.stage_dir("queue_log")
         self._parts = itertools.count()
         self._staged = 0
         self._base = 0
@@ -354,12 +354,12 @@ class QueueLogLoader:
         self.close()
 
     def close(self) -> None:
-        """Remove the staging directory."""
-        self._tmp.cleanup()
+        """Remove the staging directory's files now (the store removes the directory)."""
+        shutil.rmtree(self._stage, ignore_errors=True)
 
     def next_part(self) -> Path:
         """A new file name for one batch's staged rows."""
-        return Path(self._tmp.name) / f"part-{next(self._parts):08d}.arrow"
+        return self._stage / f"part-{next(self._parts):08d}.arrow"
 
     def rank(self, index: int) -> int:
         """The rank of the load's file number ``index`` (0-based position in ``files``)
@@ -409,7 +409,7 @@ class QueueLogLoader:
             return
         con = self.session.con
         acc = self.session.account
-        parts = sorted(str(p) for p in Path(self._tmp.name).glob("part-*.arrow"))
+        parts = sorted(str(p) for p in self._stage.glob("part-*.arrow"))
         stage = "_ql_stage"
         con.register(stage, pads.dataset(parts, format="ipc", schema=_STAGE_SCHEMA))
         # the first copy (in file-rank, line order) of each distinct content
@@ -466,12 +466,11 @@ class QueueLogLoader:
         con.execute(_DERIVE_SQL, [self.source])
         con.execute("DROP TABLE _ql_calls")
         stats = con.execute(
-            """SELECT coalesce(sum(n_events) FILTER (WHERE seg = 0), 0),
-                      count(DISTINCT callid || '|' || queue) FILTER (WHERE seg = 0),
-                      count(*) FILTER (WHERE seg > 0 AND disagree),
+            """SELECT count(*) FILTER (WHERE seg > 0 AND disagree),
                       count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
                FROM _ql_segments"""
         ).fetchone()
+        orphan_notes = self._orphan_notes()
         cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _ql_contacts AS SELECT {cols} FROM _ql_segments "
@@ -498,13 +497,9 @@ class QueueLogLoader:
             acc.notes.append(
                 "contacts derived in this load: " + ", ".join(f"{o} {int(k)}" for o, k in outcomes)
             )
+        acc.notes.extend(orphan_notes)
         if stats:
-            orphans, orphan_calls, disagree, repeated = (int(x) for x in stats)
-            if orphans:
-                acc.notes.append(
-                    f"{orphans} call events of {orphan_calls} call/queue pairs have no "
-                    "ENTERQUEUE in the store yet; they are kept and used when it arrives"
-                )
+            disagree, repeated = (int(x) for x in stats)
             if disagree:
                 acc.notes.append(
                     f"{disagree} contacts: the wait field of the log differs from the "
@@ -514,6 +509,32 @@ class QueueLogLoader:
                 acc.notes.append(
                     f"{repeated} contacts have more than one final event; the first was used"
                 )
+
+    def _orphan_notes(self) -> list[str]:
+        """Notes on the call events of this load's calls that have no ENTERQUEUE before them
+        (segment 0 of their call and queue), in two kinds (see :data:`_ORPHANS_SQL`)."""
+        rows = self.session.con.execute(_ORPHANS_SQL).fetchall()
+        notes = []
+        for transfer, n, pairs, places in rows:
+            where = places_text(places, int(n))
+            if transfer:
+                notes.append(
+                    f"{n} call events of {pairs} call/queue pairs are attended transfers "
+                    "continued under another call id (Asterisk issue 759: the "
+                    "ATTENDEDTRANSFER is logged under the consultation call's id in the first "
+                    "queue, the caller's CONNECT and COMPLETE* in the second queue under the "
+                    "caller's id, with no ENTERQUEUE there); no ENTERQUEUE will come for "
+                    "them, so they are kept but belong to no contact (the caller's contact "
+                    "in the first queue has no end, the consultation's entry in the second "
+                    f"stays in_progress): {where}"
+                )
+            else:
+                notes.append(
+                    f"{n} call events of {pairs} call/queue pairs have no ENTERQUEUE in the "
+                    "store (it may be in a rotated file not loaded yet); they are kept and "
+                    f"used if their ENTERQUEUE arrives in a later load: {where}"
+                )
+        return notes
 
     def _agent_events(self) -> None:
         con = self.session.con
@@ -536,7 +557,7 @@ class QueueLogLoader:
             """,
             [self.source],
         )
-        self.session.add_agent_events("_ql_agent_events")
+        self.session.write("agent_events", "_ql_agent_events")
         con.execute("DROP TABLE _ql_agent_events")
 
 
@@ -585,7 +606,9 @@ g AS (
            histogram(CASE WHEN agent IN ('', 'NONE') THEN chr(0) ELSE agent END)
                FILTER (WHERE event = 'RINGNOANSWER') AS rna_by,
            count(*) AS n_events,
-           coalesce(bool_or(event IN {_XFER}), false) AS transferred
+           coalesce(bool_or(event IN {_XFER}), false) AS transferred,
+           list({{'ev': event, 'ts': ts, 'agent': agent, 'file': source_file,
+                  'line': source_line}} ORDER BY rk) FILTER (WHERE seg = 0) AS orphans
     FROM o GROUP BY source, callid, queue, seg
 ),
 d AS (
@@ -617,7 +640,8 @@ n AS (
     FROM d
 )
 SELECT
-    seg, n_finals, n_events, callid, rna_by,
+    seg, n_finals, n_events, callid, rna_by, orphans, c.agent AS connect_agent,
+    c.at AS connect_at,
     coalesce(wait_field IS NOT NULL AND wait_ts IS NOT NULL
              AND abs(wait_field - wait_ts) > 1, false) AS disagree,
     callid || '@' || queue || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
@@ -646,4 +670,51 @@ SELECT
     e.file AS source_file,
     e.line AS source_line
 FROM n
+"""
+
+
+_ORPHANS_SQL = f"""
+WITH orphan AS (
+    SELECT callid, queue, unnest(orphans, recursive := true)
+    FROM _ql_segments WHERE seg = 0
+),
+entry AS (
+    SELECT callid, queue, offered_at, connect_agent, connect_at
+    FROM _ql_segments WHERE seg > 0
+),
+xfer AS (
+    SELECT o.callid AS y, o.queue AS q1, o.agent, o.ts, e.queue AS q2, e.offered_at AS y_at
+    FROM orphan o
+    JOIN entry e ON e.callid = o.callid AND e.queue <> o.queue AND e.offered_at <= o.ts
+    WHERE o.ev = 'ATTENDEDTRANSFER'
+),
+cont AS (
+    SELECT DISTINCT g.callid, g.queue
+    FROM (SELECT callid, queue, min(ts) AS first_at FROM orphan GROUP BY callid, queue) g
+    JOIN xfer x ON x.q2 = g.queue AND g.first_at >= x.y_at
+    JOIN entry c ON c.callid = g.callid AND c.queue = x.q1 AND c.connect_agent = x.agent
+                AND c.connect_at <= x.ts
+),
+kind AS (
+    SELECT o.*,
+           (o.ev = 'ATTENDEDTRANSFER'
+            AND EXISTS (SELECT 1 FROM xfer x WHERE x.y = o.callid AND x.q1 = o.queue))
+           OR EXISTS (SELECT 1 FROM cont WHERE cont.callid = o.callid
+                                           AND cont.queue = o.queue) AS transfer
+    FROM orphan o
+)
+SELECT transfer, count(*), count(DISTINCT (callid, queue)),
+       list(file || ':' || line ORDER BY file, line)[1:{MAX_PLACES}]
+FROM kind GROUP BY transfer ORDER BY transfer DESC
+"""
+"""SQL: the call events of segment 0 (before any ENTERQUEUE of their call and queue) of
+the calls derived in this load, counted by kind, with the first places (``file:line``):
+
+* ``transfer`` true -- an attended transfer continued under another call id (Asterisk
+  issue 759): the ATTENDEDTRANSFER line of queue Q1 logged under a call id that entered
+  another queue Q2 before it (the agent's consultation call), and the events in Q2 of the
+  caller whose contact in Q1 that agent answered before the transfer, logged under the
+  caller's own id from the consultation's entry on. No ENTERQUEUE will come for them.
+* ``transfer`` false -- other events without an ENTERQUEUE (usually its file was cut by
+  rotation and not loaded yet): used when a later load brings it.
 """

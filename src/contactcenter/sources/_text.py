@@ -2,8 +2,10 @@
 
 A line ends at LF; a CR before the LF is dropped (CRLF files read like LF files); the last
 line may lack its LF. An empty file has no lines; ``"a\\n"`` has one line, ``"a\\n\\n"``
-two (the second blank). Lines that are not valid UTF-8 are kept in the batch (decoded with
-replacement characters) and flagged, so the format can reject them with their line number.
+two (the second blank). Bytes that are not UTF-8 are replaced by U+FFFD and their lines
+flagged (:attr:`LineBatch.bad_utf8`): the line is read like any other (a Latin-1 caller name
+must not lose a call) and the format counts such lines in the load's notes
+(:class:`LinePlaces`, :func:`not_utf8_note`).
 
 The file is read in blocks of :data:`BLOCK_SIZE` bytes, cut at the last LF of the block,
 and split into an Arrow string array by one C++ call (``pyarrow.compute.split_pattern``),
@@ -12,8 +14,8 @@ so memory holds one block at a time whatever the file size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,9 @@ BLOCK_SIZE = 8 << 20
 
 MAX_REJECT_TEXT = 2000
 """Characters of a rejected line kept in the rejects file (longer lines are cut, marked …)."""
+
+MAX_PLACES = 10
+"""Lines a note names by ``file:line``; the others are counted."""
 
 
 @dataclass(frozen=True)
@@ -135,3 +140,42 @@ def reject_text(text: str) -> str:
     if len(text) > MAX_REJECT_TEXT:
         return text[:MAX_REJECT_TEXT] + "…"
     return text
+
+
+@dataclass
+class LinePlaces:
+    """Lines of one load that share a remark for the notes: how many, and the first
+    :data:`MAX_PLACES` as ``file:line``."""
+
+    count: int = 0
+    places: list[str] = field(default_factory=list)
+
+    def add(self, file: str, line_no: int) -> None:
+        """Count one line of ``file``."""
+        self.count += 1
+        if len(self.places) < MAX_PLACES:
+            self.places.append(f"{file}:{line_no}")
+
+    def add_many(self, file: str, line_nos: Sequence[int], count: int) -> None:
+        """Count ``count`` lines of ``file`` whose first numbers are ``line_nos``."""
+        room = MAX_PLACES - len(self.places)
+        self.places.extend(f"{file}:{n}" for n in line_nos[: max(room, 0)])
+        self.count += count
+
+
+def places_text(places: Sequence[str], count: int) -> str:
+    """``a:1, a:2 and 5 more``: the places named, then how many others."""
+    more = count - len(places)
+    return ", ".join(places) + (f" and {more:,} more" if more > 0 else "")
+
+
+def not_utf8_note(lines: LinePlaces, encoding: str = "UTF-8") -> str | None:
+    """The load's note on lines that had bytes that are not ``encoding`` (replaced by
+    U+FFFD), or None when there were none."""
+    if not lines.count:
+        return None
+    plural = "s" if lines.count != 1 else ""
+    return (
+        f"{lines.count:,} line{plural} had bytes that are not {encoding}; replaced by U+FFFD: "
+        + places_text(lines.places, lines.count)
+    )

@@ -3,7 +3,7 @@
 A format is a module in ``contactcenter.sources`` with a ``load(session, files, options)``
 function. It reads each file, accounts for **every** line in ``session.account``
 (used, ignored with a reason, or rejected with line number and reason), and writes
-canonical rows through ``session.upsert_contacts`` / ``session.add_agent_events``.
+canonical rows through ``session.write(table, rows)`` (any registered table).
 The store wraps the call in a transaction and checks the accounting before commit.
 
 A file that is not in the declared format at all raises
@@ -27,12 +27,15 @@ class IngestOptions:
     source_tz: IANA time zone of naive local timestamps (technion default Asia/Jerusalem).
     mapping: YAML column mapping for the generic ``csv`` format.
     source: override of the ``source`` name written into canonical rows.
+    delimiter: field separator of ``queue_log_csv`` files: ``","``, ``";"``, ``"\\t"``
+        (or ``"tab"``), or ``"auto"``/None to detect it from each file's header line.
     progress: called as progress(file, bytes_done, bytes_total) while reading.
     """
 
     source_tz: str | None = None
     mapping: Path | None = None
     source: str | None = None
+    delimiter: str | None = None
     progress: Callable[[str, int, int], None] | None = None
 
 

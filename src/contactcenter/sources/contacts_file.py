@@ -9,7 +9,8 @@ silently. Every row is checked by :mod:`contactcenter.sources._contacts_stage` (
 outcome and channel values, order of timestamps) and rejected with its line number (CSV)
 or row number (Parquet, 1-based) when it fails.
 
-CSV: a header row, ``,``-separated, UTF-8 (a BOM is allowed); empty cells are empty
+CSV: a header row, ``,``-separated, UTF-8 (a BOM is allowed; bytes that are not UTF-8 are
+replaced by U+FFFD and counted in the notes); empty cells are empty
 values; timestamps are ISO 8601 (``2024-03-01 09:00:05``, ``...T09:00:05Z``,
 ``...+01:00``); without a zone they are UTC (the canonical form; ``--source-tz`` does
 not apply). Booleans are true/false (or 1/0, t/f). Blank lines are ignored.
@@ -28,6 +29,7 @@ import duckdb
 from contactcenter.errors import FormatError, InputError
 from contactcenter.sources._contacts_stage import COLUMNS, ContactsStage
 from contactcenter.sources._csv import iter_records
+from contactcenter.sources._text import LinePlaces, not_utf8_note
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
 
@@ -83,7 +85,12 @@ def _load_parquet(stage: ContactsStage, session: LoadSession, index: int, path: 
 
 
 def _load_csv(
-    stage: ContactsStage, session: LoadSession, index: int, path: Path, options: IngestOptions
+    stage: ContactsStage,
+    session: LoadSession,
+    index: int,
+    path: Path,
+    options: IngestOptions,
+    not_utf8: LinePlaces,
 ) -> int:
     acc = session.account
     header: list[str] | None = None
@@ -101,6 +108,8 @@ def _load_csv(
 
     for rec in iter_records(path, progress=options.progress):
         acc.read += 1
+        if rec.bad_utf8:
+            not_utf8.add(path.name, rec.line_no)
         if rec.fields is not None and rec.blank:
             acc.ignore(I_BLANK)
             continue
@@ -133,18 +142,23 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     """Load canonical contacts files (see the module docstring)."""
     if options.source_tz:
         raise InputError(
-            "--source-tz does not apply to --format contacts: its timestamps are UTC "
-            "(or carry their own offset)"
+            "{field} does not apply to format contacts: its timestamps are UTC "
+            "(or carry their own offset)",
+            field="source_tz",
         )
     stage = ContactsStage(session, files, default_source=SOURCE, source_override=options.source)
     staged = 0
     parquet = []
+    not_utf8 = LinePlaces()
     for index, path in enumerate(files):
         if path.suffix.lower() in PARQUET_SUFFIXES:
             staged += _load_parquet(stage, session, index, path)
             parquet.append(str(path))
         else:
-            staged += _load_csv(stage, session, index, path, options)
+            staged += _load_csv(stage, session, index, path, options, not_utf8)
+    note = not_utf8_note(not_utf8)
+    if note:
+        session.account.notes.append(note)
     try:
         stage.finish(rows_read=staged)
     except duckdb.Error as exc:

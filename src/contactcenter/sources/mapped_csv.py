@@ -51,9 +51,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from contactcenter.errors import ConfigError, FormatError
+from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.sources._contacts_stage import COLUMNS, ContactsStage
 from contactcenter.sources._csv import iter_records
+from contactcenter.sources._text import LinePlaces, not_utf8_note
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
 
@@ -117,39 +118,45 @@ def _text(value: Any) -> str | None:
 
 
 def _spec(field: str, raw: Any, where: str) -> FieldSpec:
+    """The spec of ``field``; ``where`` (with the ``{field}`` placeholder) names it in errors,
+    which are about the ``mapping`` parameter."""
+
+    def bad(message: str) -> ConfigError:
+        return ConfigError(message, field="mapping")
+
     if isinstance(raw, str):
         return FieldSpec(field, columns=(raw,))
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: give a column name or a mapping, got {raw!r}")
+        raise bad(f"{where}: give a column name or a mapping, got {raw!r}")
     unknown = set(raw) - _SPEC_KEYS
     if unknown:
-        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(_SPEC_KEYS)}")
+        raise bad(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(_SPEC_KEYS)}")
     if "value" in raw:
         if len(raw) != 1:
-            raise ConfigError(f"{where}: 'value' (a constant) goes alone")
+            raise bad(f"{where}: 'value' (a constant) goes alone")
         return FieldSpec(field, constant=_text(raw["value"]))
     if ("column" in raw) == ("columns" in raw):
-        raise ConfigError(f"{where}: give exactly one of 'column', 'columns' or 'value'")
+        raise bad(f"{where}: give exactly one of 'column', 'columns' or 'value'")
     if "column" in raw:
         if not isinstance(raw["column"], str):
-            raise ConfigError(f"{where}.column: a column name, got {raw['column']!r}")
+            raise bad(f"{where}.column: a column name, got {raw['column']!r}")
         cols: tuple[str, ...] = (raw["column"],)
     else:
         names = raw["columns"]
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-            raise ConfigError(f"{where}.columns: a non-empty list of column names")
+            raise bad(f"{where}.columns: a non-empty list of column names")
         cols = tuple(names)
     unit = str(raw.get("unit", "s"))
     if unit not in UNITS:
-        raise ConfigError(f"{where}.unit: unknown unit {unit!r}; allowed: {', '.join(UNITS)}")
+        raise bad(f"{where}.unit: unknown unit {unit!r}; allowed: {', '.join(UNITS)}")
     if "unit" in raw and field not in DURATION_FIELDS:
-        raise ConfigError(f"{where}.unit: only for {', '.join(DURATION_FIELDS)}")
+        raise bad(f"{where}.unit: only for {', '.join(DURATION_FIELDS)}")
     if "format" in raw and field not in TIMESTAMP_FIELDS:
-        raise ConfigError(f"{where}.format: only for {', '.join(TIMESTAMP_FIELDS)}")
+        raise bad(f"{where}.format: only for {', '.join(TIMESTAMP_FIELDS)}")
     values = raw.get("values")
     if values is not None:
         if not isinstance(values, dict):
-            raise ConfigError(f"{where}.values: a map from cell text to value")
+            raise bad(f"{where}.values: a map from cell text to value")
         values = {str(k): _text(v) for k, v in values.items()}
     return FieldSpec(
         field,
@@ -163,50 +170,51 @@ def _spec(field: str, raw: Any, where: str) -> FieldSpec:
 
 
 def read_mapping(path: Path) -> Mapping:
-    """Parse and check a mapping file; every problem is a ConfigError naming the key."""
+    """Parse and check a mapping file; every problem is a ConfigError about the field
+    ``mapping`` naming the file and the key."""
+
+    def bad(message: str) -> ConfigError:
+        return ConfigError(f"{FIELD} {path}: {message}", field="mapping")
+
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"--mapping: cannot read {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", field="mapping") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"--mapping {path}: not valid YAML: {exc}".splitlines()[0]) from None
+        raise bad(f"not valid YAML: {exc}".splitlines()[0]) from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"--mapping {path}: the top level must be a mapping with 'columns'")
+        raise bad("the top level must be a mapping with 'columns'")
     unknown = set(raw) - _TOP_KEYS
     if unknown:
-        raise ConfigError(
-            f"--mapping {path}: unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}"
-        )
+        raise bad(f"unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
     if raw.get("version", 1) != 1:
-        raise ConfigError(f"--mapping {path}: version must be 1, got {raw['version']!r}")
+        raise bad(f"version must be 1, got {raw['version']!r}")
     columns = raw.get("columns")
     if not isinstance(columns, dict):
-        raise ConfigError(f"--mapping {path}: 'columns' must map fields to columns")
-    bad = [k for k in columns if k not in FIELDS]
-    if bad:
-        raise ConfigError(
-            f"--mapping {path}: columns: unknown fields {bad}; allowed: {', '.join(FIELDS)}"
-        )
+        raise bad("'columns' must map fields to columns")
+    unknown_fields = [k for k in columns if k not in FIELDS]
+    if unknown_fields:
+        raise bad(f"columns: unknown fields {unknown_fields}; allowed: {', '.join(FIELDS)}")
     missing = [k for k in REQUIRED if k not in columns]
     if missing:
-        raise ConfigError(f"--mapping {path}: columns: required fields missing: {missing}")
-    fields = {k: _spec(k, v, f"--mapping {path}: columns.{k}") for k, v in columns.items()}
+        raise bad(f"columns: required fields missing: {missing}")
+    fields = {k: _spec(k, v, f"{FIELD} {path}: columns.{k}") for k, v in columns.items()}
     tz = raw.get("time_zone")
     if tz is not None:
-        _zone(str(tz), f"--mapping {path}: time_zone")
+        _zone(str(tz), f"{FIELD} {path}: time_zone", "mapping")
     delimiter = str(raw.get("delimiter", ","))
     if len(delimiter) != 1:
-        raise ConfigError(f"--mapping {path}: delimiter must be one character, got {delimiter!r}")
+        raise bad(f"delimiter must be one character, got {delimiter!r}")
     decimal = str(raw.get("decimal", "."))
     if decimal not in (".", ","):
-        raise ConfigError(f"--mapping {path}: decimal must be '.' or ',', got {decimal!r}")
+        raise bad(f"decimal must be '.' or ',', got {decimal!r}")
     encoding = str(raw.get("encoding", "utf-8"))
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"
     try:
         "".encode(encoding)
     except LookupError:
-        raise ConfigError(f"--mapping {path}: unknown encoding {encoding!r}") from None
+        raise bad(f"unknown encoding {encoding!r}") from None
     return Mapping(
         fields=fields,
         source=str(raw.get("source", SOURCE)),
@@ -218,11 +226,13 @@ def read_mapping(path: Path) -> Mapping:
     )
 
 
-def _zone(name: str, where: str) -> ZoneInfo:
+def _zone(name: str, where: str, field: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: unknown time zone {name!r} (use an IANA name)") from None
+        raise ConfigError(
+            f"{where}: unknown time zone {name!r} (use an IANA name)", field=field
+        ) from None
 
 
 class _CellError(ValueError):
@@ -291,10 +301,13 @@ class _RowReader:
 def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) -> None:
     """Load per-contact CSV files through the mapping given by ``options.mapping``."""
     if options.mapping is None:
-        raise ConfigError("--format csv needs --mapping FILE.yaml (see docs/ingestion.md)")
+        raise ConfigError(
+            "format csv needs {field} FILE.yaml (a column mapping; see docs/ingestion.md)",
+            field="mapping",
+        )
     mapping = read_mapping(Path(options.mapping))
     tz_name = options.source_tz or mapping.time_zone
-    tz = _zone(tz_name, "--source-tz") if tz_name else None
+    tz = _zone(tz_name, FIELD, "source_tz") if tz_name else None
     stage = ContactsStage(
         session,
         files,
@@ -303,8 +316,13 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
         derive_wait="wait_s" not in mapping.fields,
     )
     staged = 0
+    not_utf8 = LinePlaces()
     for index, path in enumerate(files):
-        staged += _load_file(session, stage, index, path, mapping, tz, tz_name, options)
+        staged += _load_file(session, stage, index, path, mapping, tz, tz_name, options, not_utf8)
+    encoding = "UTF-8" if mapping.encoding == "utf-8-sig" else mapping.encoding
+    note = not_utf8_note(not_utf8, encoding)
+    if note:
+        session.account.notes.append(note)
     stage.finish(rows_read=staged)
 
 
@@ -317,6 +335,7 @@ def _load_file(
     tz: ZoneInfo | None,
     tz_name: str | None,
     options: IngestOptions,
+    not_utf8: LinePlaces,
 ) -> int:
     acc = session.account
     reader: _RowReader | None = None
@@ -330,6 +349,8 @@ def _load_file(
     )
     for rec in records:
         acc.read += 1
+        if rec.bad_utf8:
+            not_utf8.add(path.name, rec.line_no)
         if rec.fields is not None and rec.blank:
             acc.ignore(I_BLANK)
             continue

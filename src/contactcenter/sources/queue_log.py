@@ -9,7 +9,6 @@ become contacts. Every line is accounted for:
 line                               fate
 =================================  ==================================================
 empty or only white space          ignored, ``blank line``
-not valid UTF-8                    rejected, ``not valid UTF-8``
 fewer than 5 ``|``-fields          rejected, ``too few fields``
 time not a whole Unix epoch        rejected, ``time is not a Unix epoch in seconds``
 event not an upper-case verb       rejected
@@ -21,7 +20,8 @@ same content as an earlier line    ignored, ``duplicate line`` (same load) or
 anything else                      used (kept in ``queue_log_events``)
 =================================  ==================================================
 
-A file none of whose non-blank lines is a queue_log line raises
+Bytes that are not UTF-8 are replaced by U+FFFD and the line read like the others; the
+load's notes count such lines. A file none of whose non-blank lines is a queue_log line raises
 :class:`~contactcenter.errors.FormatError` naming the first one. Times are UTC epochs, so
 ``--source-tz`` does not apply (it is refused rather than silently ignored).
 
@@ -48,7 +48,14 @@ from contactcenter.sources._queue_log_events import (
     QueueLogLoader,
     classify,
 )
-from contactcenter.sources._text import LineBatch, iter_blocks, split_block
+from contactcenter.sources._text import (
+    MAX_PLACES,
+    LineBatch,
+    LinePlaces,
+    iter_blocks,
+    not_utf8_note,
+    split_block,
+)
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
 
@@ -56,7 +63,6 @@ SOURCE = "queue_log"
 """Default ``source`` of the contacts and agent events (shared with queue_log_csv, so the
 same event read from the raw file and from a realtime export is one event)."""
 
-R_UTF8 = "not valid UTF-8"
 R_FIELDS = "too few fields (need time|callid|queue|agent|event)"
 R_TIME = "time is not a Unix epoch in seconds"
 I_BLANK = "blank line"
@@ -88,12 +94,10 @@ def parse_batch(batch: LineBatch) -> pa.Table:
     at = pc.multiply(epoch, 1_000_000).cast(pa.timestamp("us", tz="UTC"))
     bad_utf8 = batch.bad_utf8
     few = counts < 5
-    if few.any() or not valid_time.all() or bad_utf8 is not None:
+    if few.any() or not valid_time.all():
         reason = np.full(n, None, dtype=object)
         reason[~valid_time] = R_TIME
         reason[few] = R_FIELDS
-        if bad_utf8 is not None:
-            reason[bad_utf8] = R_UTF8
         pre_reject = pa.array(reason, pa.string())
     else:
         pre_reject = pa.nulls(n, pa.string())
@@ -127,34 +131,54 @@ def _mask(arr: pa.Array) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
     return out
 
 
-def _work(first_line: int, block: bytes, file_name: str, rank: int, part: Path) -> Classified:
-    batch = parse_batch(split_block(first_line, block))
-    return classify(batch, file_name=file_name, rank=rank, part=part)
+_Worked = tuple[Classified, list[int], int]
+
+
+def _work(first_line: int, block: bytes, file_name: str, rank: int, part: Path) -> _Worked:
+    """Classify one block; also return the first line numbers and the count of its lines
+    that had bytes that are not UTF-8."""
+    lines = split_block(first_line, block)
+    bad: list[int] = []
+    n_bad = 0
+    if lines.bad_utf8 is not None:
+        where = np.flatnonzero(lines.bad_utf8)
+        n_bad = int(where.size)
+        bad = [first_line + int(i) for i in where[:MAX_PLACES]]
+    return classify(parse_batch(lines), file_name=file_name, rank=rank, part=part), bad, n_bad
 
 
 def stream(
     loader: QueueLogLoader,
     files: Sequence[Path],
     progress: Callable[[str, int, int], None] | None = None,
+    not_utf8: LinePlaces | None = None,
 ) -> None:
     """The streaming phase of a load: read, split, parse, classify, account for and stage
-    every line of ``files`` (the store is not touched until ``loader.finish()``).
+    every line of ``files`` (the store is not touched until ``loader.finish()``); lines
+    that had bytes that are not UTF-8 are counted in ``not_utf8``.
 
     Blocks of a file are split, parsed and classified in :data:`WORKERS` threads (Arrow's
     kernels release the GIL) and accounted for in file order, so line numbers and reasons
     are the same as with one thread.
     """
+    places = not_utf8 if not_utf8 is not None else LinePlaces()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for index, path in enumerate(files):
             rank = loader.rank(index)
-            pending: deque[Future[Classified]] = deque()
+            pending: deque[Future[_Worked]] = deque()
+
+            def account(done: _Worked, index: int = index, path: Path = path) -> None:
+                result, bad, n_bad = done
+                loader.add_classified(index, path, result)
+                places.add_many(path.name, bad, n_bad)
+
             for first, block, _ in iter_blocks(path, progress=progress):
                 part = loader.next_part()
                 pending.append(pool.submit(_work, first, block, path.name, rank, part))
                 while len(pending) > WORKERS:
-                    loader.add_classified(index, path, pending.popleft().result())
+                    account(pending.popleft().result())
             while pending:
-                loader.add_classified(index, path, pending.popleft().result())
+                account(pending.popleft().result())
             loader.end_file(index, path, expected="queue_log")
 
 
@@ -162,8 +186,13 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     """Load raw queue_log files (see the module docstring for the rules)."""
     if options.source_tz:
         raise InputError(
-            "--source-tz does not apply to --format queue_log: its times are UTC epochs"
+            "{field} does not apply to format queue_log: its times are UTC epochs",
+            field="source_tz",
         )
+    not_utf8 = LinePlaces()
     with QueueLogLoader(session, options.source or SOURCE, files) as loader:
-        stream(loader, files, options.progress)
+        stream(loader, files, options.progress, not_utf8)
+        note = not_utf8_note(not_utf8)
+        if note:
+            session.account.notes.append(note)
         loader.finish()

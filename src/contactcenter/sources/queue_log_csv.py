@@ -21,6 +21,10 @@ PBXware (Bicom) ``queue_log`` table
     answer -- so it becomes ``wait_s``, never ``hold_s``; RINGNOANSWER's ``htime`` is the
     ring time in milliseconds.
 
+The separator is comma, semicolon or tab (what the mysql client prints): for each file
+the first of them at which its first non-blank line is one of these headers, or the one
+``IngestOptions.delimiter`` forces (see :func:`separator`).
+
 Every record is accounted for: the header and blank lines are ignored, records with a
 number of fields different from the header's or a time that cannot be read are rejected,
 the others go through the same rules as raw queue_log lines (unused verbs ignored,
@@ -39,10 +43,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 
-from contactcenter.errors import FormatError, InputError
-from contactcenter.sources._csv import Record, iter_records
+from contactcenter.errors import FIELD, FormatError, InputError
+from contactcenter.sources._csv import (
+    SEPARATORS,
+    Record,
+    first_line,
+    iter_records,
+    separator_name,
+    separator_option,
+    shown,
+    split_line,
+)
 from contactcenter.sources._queue_log_events import BATCH_COLUMNS, QueueLogLoader
-from contactcenter.sources._text import reject_text
+from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.sources.queue_log import I_BLANK, R_TIME, SOURCE
 from contactcenter.store import LoadSession
@@ -69,6 +82,17 @@ PBXWARE = (
     "ttime",
 )
 _DATA = ("data1", "data2", "data3", "data4", "data5")
+
+HEADER_RULE = (
+    "the header must name the columns time,callid,queuename,agent,event,data1..data5 "
+    "(Asterisk realtime; or a single data column) or uid,date_time,callid,queue_name,type,"
+    "event,param1,param2,param3,entpos,expos,htime,ttime,time (PBXware)"
+)
+_KIND = {
+    "realtime": "Asterisk realtime",
+    "realtime_data": "Asterisk realtime (single data column)",
+    "pbxware": "PBXware",
+}
 
 _EPOCH = re.compile(r"^[0-9]{1,11}(\.[0-9]{1,6})?$")
 _DATETIME = re.compile(
@@ -227,31 +251,89 @@ def _zone(name: str | None) -> str | None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"--source-tz: unknown time zone {name!r} (use an IANA name)") from exc
+        raise InputError(
+            f"unknown time zone {name!r} (use an IANA name)", field="source_tz"
+        ) from exc
     return name
+
+
+def separator(path: Path, given: str | None) -> str:
+    """The field separator of ``path``: ``given`` when its header line splits at it into a
+    known layout, or (``given`` None) the first of ``,`` ``;`` tab that does.
+
+    A header that is a known layout at another separator than the one given raises
+    InputError (field ``delimiter``) naming both; a header that is none at any separator
+    raises FormatError showing the line. An empty or blank file gets ``given`` or ``,``
+    (the reader reports it)."""
+    first = first_line(path)
+    if first is None:
+        return given or ","
+    line_no, text = first
+    fits = [(sep, layout) for sep in SEPARATORS if (layout := _layout(split_line(text, sep)))]
+    if given is None:
+        if fits:
+            return fits[0][0]
+        raise FormatError(
+            str(path),
+            line_no,
+            f"not a queue_log table export: {HEADER_RULE}, separated by ',', ';' or a tab; "
+            f"the first line is {shown(text)}",
+        )
+    if any(sep == given for sep, _ in fits):
+        return given
+    name = separator_name(given)
+    n = len(split_line(text, given))
+    at_given = f"split at {name} the first line is {n} field{'s' if n != 1 else ''}"
+    if fits:
+        found, layout = fits[0]
+        raise InputError(
+            f"{FIELD} {name}: {path}:{line_no}: {at_given} ({shown(text)}), not a queue_log "
+            f"table header; split at {separator_name(found)} it is the {_KIND[layout.kind]} "
+            f"header: give {separator_name(found)} or auto",
+            field="delimiter",
+        )
+    raise FormatError(
+        str(path),
+        line_no,
+        f"not a queue_log table export: {at_given} {shown(text)}; {HEADER_RULE}",
+    )
 
 
 def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) -> None:
     """Load queue_log table exports (see the module docstring for the layouts and rules)."""
     reader = _Reader(_zone(options.source_tz))
+    given = separator_option(options.delimiter)
+    not_utf8 = LinePlaces()
     with QueueLogLoader(session, options.source or SOURCE, files) as loader:
         for index, path in enumerate(files):
-            _load_file(loader, reader, index, path, options)
+            sep = separator(path, given)
+            _load_file(loader, reader, index, path, sep, options, not_utf8)
+        note = not_utf8_note(not_utf8)
+        if note:
+            session.account.notes.append(note)
         if reader.naive_as_utc:
             session.account.notes.append(
                 f"{reader.naive_as_utc} rows had times without a zone; they were read as UTC "
-                "(give --source-tz if the server wrote local time)"
+                "(give the server's zone as source_tz if it wrote local time)"
             )
         loader.finish()
 
 
 def _load_file(
-    loader: QueueLogLoader, reader: _Reader, index: int, path: Path, options: IngestOptions
+    loader: QueueLogLoader,
+    reader: _Reader,
+    index: int,
+    path: Path,
+    sep: str,
+    options: IngestOptions,
+    not_utf8: LinePlaces,
 ) -> None:
     acc = loader.session.account
     layout: _Layout | None = None
     batch = _Batch()
-    for rec in iter_records(path, progress=options.progress):
+    for rec in iter_records(path, delimiter=sep, progress=options.progress):
+        if rec.bad_utf8:
+            not_utf8.add(path.name, rec.line_no)
         if rec.fields is not None and rec.blank:
             acc.read += 1
             acc.ignore(I_BLANK)
@@ -260,12 +342,7 @@ def _load_file(
             layout = _layout(rec.fields or [])
             if layout is None:
                 raise FormatError(
-                    str(path),
-                    rec.line_no,
-                    "not a queue_log table export: the header must name the columns "
-                    "time,callid,queuename,agent,event,data1..data5 (Asterisk realtime; "
-                    "or a single data column) or uid,date_time,callid,queue_name,type,"
-                    "event,param1,param2,param3,entpos,expos,htime,ttime,time (PBXware)",
+                    str(path), rec.line_no, f"not a queue_log table export: {HEADER_RULE}"
                 )
             acc.read += 1
             acc.ignore(I_HEADER)

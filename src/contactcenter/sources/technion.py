@@ -33,14 +33,15 @@ Rules (one contact per AGENT or HANG row):
   occurs twice (daylight-saving changes) is read with the offset in force before the
   change (Python's ``fold=0``).
 
-Lines: the header is ignored (``header``), blank lines are ignored, PHANTOM rows are
-ignored, and a line identical to an earlier one with the same contact_id is ignored as
-``duplicate line`` (the same file given twice). A row with 16 fields whose 4th field is
-``<priority><spaces><type>`` (2 rows of ``october.txt``: the tab between priority and
-type is spaces) is split there and used;
-each such recovery is listed in the load's notes with its line number. Any other row with
-a wrong number of fields, or with a value that does not parse, is rejected with its line
-number and reason. A file whose first line is not the header raises FormatError.
+Bytes that are not UTF-8 are replaced by U+FFFD (the row is read like the others; the
+notes count such lines). Lines: the header is ignored (``header``), blank lines are
+ignored, PHANTOM rows are ignored, and a line identical to an earlier one with the same
+contact_id is ignored as ``duplicate line`` (the same file given twice). A row with 16
+fields whose 4th field is ``<priority><spaces><type>`` (2 rows of ``october.txt``: the tab
+between priority and type is spaces) is split there and used; each such recovery is listed
+in the load's notes with its line number. Any other row with a wrong number of fields, or
+with a value that does not parse, is rejected with its line number and reason. A file
+whose first line is not the header raises FormatError.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pyarrow as pa
 
 from contactcenter.errors import FormatError, InputError
-from contactcenter.facts import CONTACTS_SCHEMA
-from contactcenter.sources._text import iter_lines, reject_text
+from contactcenter.facts import CONTACTS
+from contactcenter.sources._text import LinePlaces, iter_lines, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
 
@@ -136,8 +137,8 @@ class _Converter:
             self.tz = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InputError(
-                f"--source-tz: unknown time zone {tz_name!r} (use an IANA name such as "
-                f"{DEFAULT_TZ})"
+                f"unknown time zone {tz_name!r} (use an IANA name such as {DEFAULT_TZ})",
+                field="source_tz",
             ) from exc
 
     def utc(self, day: dt.date, seconds: int) -> dt.datetime:
@@ -236,6 +237,7 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     rows: list[dict[str, object]] = []
     seen: dict[str, tuple[str, str]] = {}
     stats: Counter[str] = Counter()
+    not_utf8 = LinePlaces()
     for path in files:
         header_seen = False
         for batch in iter_lines(path, progress=options.progress):
@@ -256,8 +258,7 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
                     acc.ignore(I_HEADER)
                     continue
                 if bad is not None and bad[i]:
-                    acc.reject(path.name, line_no, "not valid UTF-8", reject_text(line))
-                    continue
+                    not_utf8.add(path.name, line_no)
                 if not line.strip():
                     acc.ignore(I_BLANK)
                     continue
@@ -300,6 +301,9 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
                 acc.used += 1
         if not header_seen:
             raise FormatError(str(path), None, "empty file: no Technion header line")
+    note = not_utf8_note(not_utf8)
+    if note:
+        acc.notes.append(note)
     if stats["scientific customer_id"]:
         acc.notes.append(
             f"{stats['scientific customer_id']} rows have customer_id in scientific notation "
@@ -311,4 +315,4 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
             "before vru_entry (negative vru_time, clock skew); read as the same day"
         )
     if rows:
-        session.upsert_contacts(pa.Table.from_pylist(rows, schema=CONTACTS_SCHEMA))
+        session.write("contacts", pa.Table.from_pylist(rows, schema=CONTACTS.schema))

@@ -138,14 +138,6 @@ class LoadSession:
             if not isinstance(data, str):
                 self.con.unregister(staged)
 
-    def upsert_contacts(self, table: pa.Table | str) -> None:
-        """Write contacts (``write("contacts", table)``)."""
-        self.write("contacts", table)
-
-    def add_agent_events(self, table: pa.Table | str) -> None:
-        """Write agent events (``write("agent_events", table)``)."""
-        self.write("agent_events", table)
-
     def _stage(self, spec: TableSpec, data: pa.Table | str) -> str:
         if isinstance(data, str):
             return data
