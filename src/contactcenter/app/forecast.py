@@ -139,14 +139,17 @@ class Forecast:
             return writers.json_text(self.as_dict())
         return str(self.table.to_pandas().to_string(index=False)) + "\n"
 
+    def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
+        """What :meth:`write` puts in ``path`` (format: default from the suffix)."""
+        fmt = opt.file_format(path, FORECAST_FORMATS, format)
+        if fmt == "xlsx":
+            return writers.xlsx_bytes({"forecast": self.table, "selection": self.selection})
+        return self.to_text(fmt)
+
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the forecast to ``path`` (whole or not at all) as ``format`` (csv, json,
         table, xlsx with the sheets forecast and selection; default: from the suffix)."""
-        fmt = opt.file_format(path, FORECAST_FORMATS, format)
-        if fmt == "xlsx":
-            sheets = {"forecast": self.table, "selection": self.selection}
-            return writers.write_file(path, writers.xlsx_bytes(sheets))
-        return writers.write_file(path, self.to_text(fmt))
+        return writers.write_file(path, self.file_data(path, format=format))
 
 
 def forecast(
@@ -289,12 +292,14 @@ class Backtest:
             text += "auto chose: " + ", ".join(f"{o}: {m}" for _, o, m in picks) + "\n"
         return text
 
+    def file_data(self, path: str | Path, *, format: str | None = None) -> str:
+        """What :meth:`write` puts in ``path`` (format: default from the suffix)."""
+        return self.to_text(opt.file_format(path, BACKTEST_FORMATS, format))
+
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the scores to ``path`` (whole or not at all) as ``format`` (table, csv,
         json; default: from the suffix)."""
-        return writers.write_file(
-            path, self.to_text(opt.file_format(path, BACKTEST_FORMATS, format))
-        )
+        return writers.write_file(path, self.file_data(path, format=format))
 
 
 def backtest(

@@ -106,17 +106,24 @@ class Roster:
         facts = pa.table({"metric": list(summary), "value": [str(v) for v in summary.values()]})
         return {"summary": facts, "shifts": self.table, "coverage": self.coverage, "by_day": by_day}
 
+    def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
+        """What :meth:`write` puts in ``path``: the roster as ``format`` (default: from
+        the suffix)."""
+        fmt = opt.file_format(path, SCHEDULE_FORMATS, format)
+        return writers.xlsx_bytes(self.sheets()) if fmt == "xlsx" else self.to_text(fmt)
+
+    def coverage_csv(self) -> str:
+        """The coverage table as CSV (what :meth:`write_coverage` writes)."""
+        return writers.csv_text(self.coverage, dialect="python")
+
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the roster to ``path`` (whole or not at all) as ``format`` (csv: the
         shifts, json, table, xlsx; default: from the suffix)."""
-        fmt = opt.file_format(path, SCHEDULE_FORMATS, format)
-        if fmt == "xlsx":
-            return writers.write_file(path, writers.xlsx_bytes(self.sheets()))
-        return writers.write_file(path, self.to_text(fmt))
+        return writers.write_file(path, self.file_data(path, format=format))
 
     def write_coverage(self, path: str | Path) -> Path:
         """Write the coverage table to ``path`` as CSV (whole or not at all)."""
-        return writers.write_file(path, writers.csv_text(self.coverage, dialect="python"))
+        return writers.write_file(path, self.coverage_csv(), field="coverage")
 
 
 def _config(shifts: str | Path | Mapping[str, Any] | ShiftConfig) -> ShiftConfig:

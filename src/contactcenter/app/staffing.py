@@ -304,14 +304,16 @@ class StaffingPlan:
         """The plan as a rich table for people."""
         return writers.people_table(self.table, title="staffing plan")
 
+    def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
+        """What :meth:`write` puts in ``path`` (format: default from the suffix)."""
+        fmt = opt.file_format(path, PLAN_FORMATS, format)
+        return writers.xlsx_bytes({"plan": self.table}) if fmt == "xlsx" else self.to_text(fmt)
+
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the plan to ``path`` (whole or not at all) as ``format`` (csv, json,
         table, xlsx; default: from the file's suffix). A CSV is the plan file that
         ``simulate`` and ``schedule`` read."""
-        fmt = opt.file_format(path, PLAN_FORMATS, format)
-        if fmt == "xlsx":
-            return writers.write_file(path, writers.xlsx_bytes({"plan": self.table}))
-        return writers.write_file(path, self.to_text(fmt))
+        return writers.write_file(path, self.file_data(path, format=format))
 
 
 def plan(
@@ -547,6 +549,8 @@ def simulate(
     from contactcenter.simulation import DEFAULT_START, summarize
     from contactcenter.simulation import simulate as run_queue
 
+    if output is not None:
+        writers.check_target(output, "output")
     k = opt.whole(concurrency, "concurrency", 1)
     patience_s = opt.optional_duration(patience, "patience")
     threshold_s = opt.threshold(threshold, "threshold", concurrency=k)

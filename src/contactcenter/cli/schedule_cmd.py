@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from contactcenter.app import schedule as api
-from contactcenter.app._options import choice
+from contactcenter.cli.common import output_format as cli_format
 from contactcenter.cli.common import require_file, user_errors
 from contactcenter.reports import writers
 
@@ -47,8 +47,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--workers", help="Solver threads (default: CPUs, max 8).")
         ] = None,
         output_format: Annotated[
-            str, typer.Option("--format", help="csv (shifts), json, table or xlsx.")
-        ] = "table",
+            str | None,
+            typer.Option(
+                "--format",
+                help="csv (shifts), json, table or xlsx (default: --output's suffix, else table).",
+            ),
+        ] = None,
         output: Annotated[
             Path | None, typer.Option("--output", help="Write here instead of stdout.")
         ] = None,
@@ -60,8 +64,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Shifts and breaks that cover the plan at least paid cost (best partial if short)."""
-        fmt = choice(output_format, "format", FORMATS)
+        fmt = cli_format(output_format, output, FORMATS, "table")
         require_file(fmt, output)
+        targets = {"output": output, "coverage": coverage, "html": html}
+        for name, target in targets.items():
+            if target is not None:
+                writers.check_target(target, name)
         result = api.schedule(
             plan=plan,
             shifts=shifts,
@@ -76,15 +84,17 @@ def register(app: typer.Typer) -> None:
                 "covered by these templates (see the coverage gap)",
                 file=sys.stderr,
             )
+        files: list[tuple[Path, str | bytes, str]] = []
+        if output is not None:
+            files.append((output, result.file_data(output, format=fmt), "output"))
         if coverage is not None:
-            result.write_coverage(coverage)
+            files.append((coverage, result.coverage_csv(), "coverage"))
         if html is not None:
             from contactcenter.reports import planning
             from contactcenter.reports.html import render_html
 
             page = render_html("Shift schedule", planning.coverage_sections(result.result))
-            writers.write_file(html, page, field="html")
+            files.append((html, page, "html"))
+        writers.write_files(files)  # all of them or none
         if output is None:
             sys.stdout.write(result.to_text(fmt))
-        else:
-            result.write(output, format=fmt)

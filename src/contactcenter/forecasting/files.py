@@ -7,7 +7,8 @@ the history), ``queue``, ``calls`` (the point forecast) with its 80 % interval
 empty where the history had none and no constant was given). ``contactcenter plan``
 reads it with :func:`read_forecast`, which needs :data:`REQUIRED_COLUMNS`, also takes an
 optional ``patience_s`` and ignores the rest, so a hand-made file of those columns works
-too.
+too. Text cells are written neutralised against formula injection and read back restored
+(:func:`contactcenter.reports.writers.neutralise_cell`).
 
 This module imports pyarrow only (pandas when a forecast result is turned into a table),
 so that ``plan`` does not load the forecasting methods.
@@ -151,9 +152,15 @@ def read_forecast(source: Any, *, field: str = "forecast") -> pa.Table:
     is an :class:`~contactcenter.errors.InputError` about ``field``.
     """
     if isinstance(source, str | Path):
+        from contactcenter.reports.writers import restore_column
+
         path = Path(source)
         table = _read_csv(path, field)
         name, is_csv = str(path), True
+        # text cells were neutralised against formula injection when written: undo it
+        table = table.set_column(
+            table.column_names.index("queue"), "queue", restore_column(table.column("queue"))
+        )
     else:
         table = source if isinstance(source, pa.Table) else pa.Table.from_pandas(source)
         name, is_csv = "<forecast>", False
