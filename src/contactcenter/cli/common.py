@@ -38,8 +38,10 @@ def flag(field: str) -> str:
 
 
 def fail(message: str, status: int = EXIT_USAGE) -> typer.Exit:
-    """Print ``error: message`` on one line to stderr and return the exit to raise."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print ``error: message`` on one line to stderr and return the exit to raise (a
+    message quoting a library that breaks lines is joined into one)."""
+    line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"error: {line}", file=sys.stderr)
     return typer.Exit(status)
 
 

@@ -94,10 +94,22 @@ def _cast(table: pa.Table, source: str) -> pa.Table:
 def _read_csv(path: Path, field: str) -> pa.Table:
     import pyarrow.csv as pacsv
 
+    if path.is_dir():
+        raise InputError(f"{{field}}: {path} is a folder, not a file", field=field)
     if not path.is_file():
         raise InputError(f"{{field}}: file not found: {path}", field=field)
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            str(path),
+            None,
+            f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save the forecast as UTF-8 CSV",
+        ) from None
+    except csv.Error as exc:
+        raise FormatError(str(path), 1, f"cannot read the header: {exc}") from None
     _check_columns(header, str(path), 1)
     types = {k: v for k, v in _TYPES.items() if k in header}
     try:

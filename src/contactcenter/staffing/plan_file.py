@@ -103,6 +103,8 @@ def read_plan(source: Any, *, field: str = "plan") -> PlanFile:
     if not isinstance(source, str | Path):
         return PlanFile(_from_frame(source), "<plan>", False)
     path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{{field}}: {path} is a folder, not a file", field=field)
     if not path.is_file():
         raise InputError(f"{{field}}: file not found: {path}", field=field)
     try:
@@ -126,7 +128,15 @@ def read_plan(source: Any, *, field: str = "plan") -> PlanFile:
                 i = table.column_names.index(name)
                 table = table.set_column(i, name, restore_column(table.column(i)))
         return PlanFile(table, str(path), True)
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            str(path),
+            None,
+            f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save the plan as UTF-8 CSV, or give a Parquet file",
+            field=field,
+        ) from None
+    except (pa.ArrowInvalid, OSError, ValueError, csv.Error) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FormatError(
             str(path), None, f"cannot read the plan as CSV or Parquet: {reason}", field=field
