@@ -68,5 +68,7 @@ MAX_TIME_LIMIT_S = DAY_S
 """Solver time limit (``--time-limit``)."""
 MAX_WORKERS = 64
 """Solver threads (``--workers``)."""
-MAX_MODEL_TERMS = 4_000_000
+MAX_MODEL_TERMS = 2_000_000
 """Coverage terms of the shift model (shifts and breaks x the grid slots they span)."""
+MAX_SCHEDULE_DAYS = 366
+"""Days of one schedule (from the plan's first day to its last)."""

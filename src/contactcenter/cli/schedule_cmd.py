@@ -41,7 +41,10 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--queue", help="Schedule one queue (default: all pooled).")
         ] = None,
         time_limit: Annotated[
-            str, typer.Option("--time-limit", help="Solver time limit (60s, 2m).")
+            str,
+            typer.Option(
+                "--time-limit", help="Time limit of the whole command, solver included (60s, 2m)."
+            ),
         ] = "60s",
         workers: Annotated[
             str | None, typer.Option("--workers", help="Solver threads (default: CPUs, max 8).")
@@ -70,6 +73,8 @@ def register(app: typer.Typer) -> None:
         for name, target in targets.items():
             if target is not None:
                 writers.check_target(target, name)
+        from contactcenter.cli.main import started
+
         result = api.schedule(
             plan=plan,
             shifts=shifts,
@@ -77,13 +82,8 @@ def register(app: typer.Typer) -> None:
             queue=queue,
             time_limit=time_limit,
             workers=workers,
+            started=started(),
         )
-        if result.status == "partial":
-            print(
-                f"partial: {result.uncovered_agent_intervals} agent-intervals cannot be "
-                "covered by these templates (see the coverage gap)",
-                file=sys.stderr,
-            )
         files: list[tuple[Path, str | bytes, str]] = []
         if output is not None:
             files.append((output, result.file_data(output, format=fmt), "output"))
@@ -98,3 +98,16 @@ def register(app: typer.Typer) -> None:
         writers.write_files(files)  # all of them or none
         if output is None:
             sys.stdout.write(result.to_text(fmt))
+        if result.unsolved_groups:
+            print(
+                f"note: the solver found no roster in the time limit for "
+                f"{result.unsolved_groups} group(s) of days; they have the greedy roster "
+                "(see optimality_gap)",
+                file=sys.stderr,
+            )
+        if result.status == "partial":
+            print(
+                f"partial: {result.uncovered_agent_intervals} agent-intervals cannot be "
+                "covered by these templates (see the coverage gap)",
+                file=sys.stderr,
+            )

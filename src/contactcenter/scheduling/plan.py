@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from contactcenter.errors import FormatError, InputError
+from contactcenter.limits import MAX_AGENTS, MAX_SCHEDULE_DAYS
 from contactcenter.staffing.plan_file import PlanFile
 from contactcenter.staffing.plan_file import read_plan as read_plan_file
 from contactcenter.units import DAY_S
@@ -127,6 +128,21 @@ def requirement_from_frame(
         raise InputError(
             f"{_where(source, _is_csv, frame.index[i])}: {use} = {raw_v.iloc[i]!r}; it must be "
             "a number >= 0 (fix the plan row)"
+        )
+    bad = values > MAX_AGENTS
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{_where(source, _is_csv, frame.index[i])}: {use} = {raw_v.iloc[i]!r}; at most "
+            f"{MAX_AGENTS:,} agents"
+        )
+    first = pd.Timestamp(starts.min()).normalize()
+    last = pd.Timestamp(starts.max()).normalize()
+    span = int((np.datetime64(last.date(), "D") - np.datetime64(first.date(), "D")).astype(int))
+    if span + 1 > MAX_SCHEDULE_DAYS:  # before the requirement is laid out
+        raise InputError(
+            f"{source}: the plan spans {span + 1:,} days ({first.date()} to {last.date()}); "
+            f"at most {MAX_SCHEDULE_DAYS} in one schedule"
         )
     t = starts.to_numpy(dtype="datetime64[s]").astype(np.int64)
     key = (
