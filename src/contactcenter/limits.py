@@ -72,3 +72,5 @@ MAX_MODEL_TERMS = 2_000_000
 """Coverage terms of the shift model (shifts and breaks x the grid slots they span)."""
 MAX_SCHEDULE_DAYS = 366
 """Days of one schedule (from the plan's first day to its last)."""
+LAST_PLAN_DAY = LAST_HISTORY_DAY + dt.timedelta(days=MAX_HORIZON_DAYS)
+"""A plan to schedule lies between FIRST_HISTORY_DAY and the last day a forecast reaches."""

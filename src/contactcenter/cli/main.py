@@ -23,6 +23,7 @@ def started() -> float:
     imports, pandas and OR-Tools): ``schedule --time-limit`` counts from here."""
     return _started
 
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("contactcenter.cli.ingest_cmd", "Load files of one format into the store."),
     "report": (

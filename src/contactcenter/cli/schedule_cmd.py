@@ -105,9 +105,16 @@ def register(app: typer.Typer) -> None:
                 "(see optimality_gap)",
                 file=sys.stderr,
             )
-        if result.status == "partial":
+        if result.status == "partial" and result.optimality_gap == 0:
             print(
                 f"partial: {result.uncovered_agent_intervals} agent-intervals cannot be "
                 "covered by these templates (see the coverage gap)",
+                file=sys.stderr,
+            )
+        elif result.status == "partial":
+            print(
+                f"partial: {result.uncovered_agent_intervals} agent-intervals are not covered; "
+                "the time limit ended before the solver proved they cannot be (see the "
+                "coverage gap and optimality_gap)",
                 file=sys.stderr,
             )

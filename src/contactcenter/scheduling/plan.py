@@ -29,7 +29,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from contactcenter.errors import FormatError, InputError
-from contactcenter.limits import MAX_AGENTS, MAX_SCHEDULE_DAYS
+from contactcenter.limits import (
+    FIRST_HISTORY_DAY,
+    LAST_PLAN_DAY,
+    MAX_AGENTS,
+    MAX_SCHEDULE_DAYS,
+)
 from contactcenter.staffing.plan_file import PlanFile
 from contactcenter.staffing.plan_file import read_plan as read_plan_file
 from contactcenter.units import DAY_S
@@ -70,6 +75,11 @@ def _where(source: str, is_csv: bool, i: int) -> str:
     return f"{source}:{i + 2}" if is_csv else f"{source} row {i + 1}"
 
 
+def _names(column: pd.Series) -> pd.Series:
+    """Queue names as text, an empty cell as "" (pandas 3 keeps NaN through astype(str))."""
+    return column.map(lambda v: "" if pd.isna(v) else str(v)).astype(object)
+
+
 def requirement_from_frame(
     frame: pd.DataFrame,
     *,
@@ -102,9 +112,10 @@ def requirement_from_frame(
             raise InputError(
                 f"{{field}} {queue!r} is given but {source} has no queue column", field="queue"
             )
-        mask = frame[cols["queue"]].astype(str) == queue
+        names = _names(frame[cols["queue"]])
+        mask = names == queue
         if not mask.any():
-            known = sorted(frame[cols["queue"]].astype(str).unique())
+            known = sorted(names.unique())
             raise InputError(
                 f"{{field}} {queue!r} is not in the plan {source}; it has {known}", field="queue"
             )
@@ -136,6 +147,16 @@ def requirement_from_frame(
             f"{_where(source, _is_csv, frame.index[i])}: {use} = {raw_v.iloc[i]!r}; at most "
             f"{MAX_AGENTS:,} agents"
         )
+    outside = (
+        (starts < pd.Timestamp(FIRST_HISTORY_DAY))
+        | (starts >= pd.Timestamp(LAST_PLAN_DAY) + pd.Timedelta(days=1))
+    ).to_numpy()
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise InputError(
+            f"{_where(source, _is_csv, frame.index[i])}: interval_start {raw_t.iloc[i]!r} is "
+            f"outside {FIRST_HISTORY_DAY} to {LAST_PLAN_DAY}"
+        )
     first = pd.Timestamp(starts.min()).normalize()
     last = pd.Timestamp(starts.max()).normalize()
     span = int((np.datetime64(last.date(), "D") - np.datetime64(first.date(), "D")).astype(int))
@@ -146,7 +167,7 @@ def requirement_from_frame(
         )
     t = starts.to_numpy(dtype="datetime64[s]").astype(np.int64)
     key = (
-        pd.DataFrame({"t": t, "q": frame[cols["queue"]].astype(str).to_numpy()})
+        pd.DataFrame({"t": t, "q": _names(frame[cols["queue"]]).to_numpy()})
         if ("queue" in cols)
         else pd.DataFrame({"t": t, "q": ""})
     )
