@@ -19,11 +19,11 @@ from contactcenter.units import DAY_S
 # ---------------------------------------------------------------- staff, plan
 MAX_LOAD_ERL = 1_000_000.0
 """Offered load of one queue and period (calls / period x AHT), voice, in Erlangs."""
-MAX_CHAT_LOAD_ERL = 30_000.0
+MAX_CHAT_LOAD_ERL = 20_000.0
 """Offered load of a chat queue (calls / period x AHT at full concurrency), Erlangs."""
 MAX_AGENTS = 10_000_000
 """Agents of one queue: given (``--agents``) or needed to meet the targets."""
-MAX_CHAT_SLOTS = 300_000
+MAX_CHAT_SLOTS = 200_000
 """Agents x concurrency of a chat queue (the states of the chat model)."""
 MAX_CONCURRENCY = 100
 """Conversations an agent holds at once (``--concurrency``)."""

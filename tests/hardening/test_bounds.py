@@ -66,13 +66,13 @@ SIM = ["simulate", "--period", "30m", "--aht", "3m"]
         (
             [*STAFF, "--calls", "1e6", "--concurrency", "3"],
             "error: --calls 1e+06 per 30m with a handle time of 3m is a chat load of 1e+05 "
-            "Erlangs; at most 30,000 (docs/cli.md, bounds)",
+            "Erlangs; at most 20,000 (docs/cli.md, bounds)",
         ),
         ([*STAFF, "--calls", "100", "--concurrency", "3", "--agents", "200000"],
-         "error: --agents must be at most 100,000, got 200000"),
+         "error: --agents must be at most 66,666, got 200000"),
         (
             [*STAFF, "--calls", "10", "--concurrency", "2", "--max-occupancy", "1e-9"],
-            "error: --max-occupancy 1e-09 needs more than 150,000 chat agents; raise it",
+            "error: --max-occupancy 1e-09 needs more than 100,000 chat agents; raise it",
         ),
         (
             [*SIM, "--agents", "14", "--calls", "1e9"],

@@ -160,7 +160,7 @@ def test_chat_occupancy_is_a_number_with_capacity_to_spare() -> None:
 def test_chat_search_finds_what_the_chat_climb_finds(monkeypatch: pytest.MonkeyPatch) -> None:
     from contactcenter.staffing import chat_model
 
-    for lam in (0.5, 3.0, 8.0):
+    for lam in (0.7, 5.0):
         for patience in (None, 60.0, 900.0):
             for definition in ("offered", "answered", "virtual"):
                 for cap in (None, 0.9):

@@ -63,25 +63,24 @@ def _series_scalar(x: float, y: float, terms: float = 0.0) -> tuple[float, float
 
 
 def _series_blocks(x: float, y: float) -> tuple[float, float]:
-    """:func:`_series_scalar` with the terms made and summed ``_BLOCK`` at a time."""
+    """:func:`_series_scalar` with the terms made ``_BLOCK`` at a time (the same products
+    in the same order) and summed pairwise; it stops after the first block whose last
+    term bounds the rest below ``_SERIES_EPS`` of the sum (the terms fall for y < x)."""
     t = 1.0
     s1 = 0.0
     m1 = 0.0
     start = 1
     while True:
         j = np.arange(start, start + _BLOCK, dtype=np.float64)
-        block = t * np.cumprod(y / (x + j))
-        sums = s1 + np.cumsum(block)
-        q = y / (x + j + 1.0)
-        # remaining terms after term j <= t_j q / (1 - q): stop at the first small enough
-        done = (block == 0.0) | (block * q / (1.0 - q) <= _SERIES_EPS * sums)
-        hit = int(np.argmax(done)) if done.any() else -1
-        end = hit + 1 if hit >= 0 else _BLOCK
-        s1 = float(sums[end - 1])
-        m1 += float(np.dot(j[:end], block[:end]))
-        if hit >= 0:
+        block = np.cumprod(y / (x + j))
+        block *= t
+        s1 += float(block.sum())
+        m1 += float((j * block).sum())  # not np.dot: BLAS threads spin on a busy machine
+        last = float(block[-1])
+        q = y / (x + start + _BLOCK)
+        if last == 0.0 or last * q / (1.0 - q) <= _SERIES_EPS * s1:
             return s1, m1
-        t = float(block[-1])
+        t = last
         start += _BLOCK
 
 

@@ -305,7 +305,10 @@ def chat_required_agents(
                     field="max_occupancy",
                 )
             n = max(n, floor_n)
-        n = _first(n, most, lambda a: meets(evaluate(a), occupancy=True))
+            # occupancy = P(an agent holds one or more) <= conversations held per agent
+            # <= lambda max AHT_j / n: the cap is met from n = lambda max AHT_j / cap on
+            ceiling = min(most, max(n, math.ceil(lam * max(levels) / cap * (1 + RTOL)) + 1))
+            n = _first(n, most, lambda a: meets(evaluate(a), occupancy=True), high=ceiling)
         return evaluate(n)
     limit = min(most, math.ceil(slots_needed / (cap or 1.0) + 60 * math.sqrt(slots_needed) + 500))
     while True:
@@ -319,9 +322,12 @@ def chat_required_agents(
         n += 1
 
 
-def _first(low: int, most: int, ok: Callable[[int], bool]) -> int:
+def _first(low: int, most: int, ok: Callable[[int], bool], high: int | None = None) -> int:
     """The first n in [low, most] with ok(n), for ok false below some n and true from it
-    on (gallop, then bisect); InputError when even ``most`` fails."""
+    on (gallop, then bisect; from ``high`` when it is known to be true there, checked);
+    InputError when even ``most`` fails."""
+    if high is not None and high >= low and ok(high):
+        return _bisect(low, high, ok)
     step = 1
     while True:
         probe = min(low + step - 1, most)
@@ -334,6 +340,11 @@ def _first(low: int, most: int, ok: Callable[[int], bool]) -> int:
             )
         low = probe + 1
         step *= 2
+    return _bisect(low, high, ok)
+
+
+def _bisect(low: int, high: int, ok: Callable[[int], bool]) -> int:
+    """The first n in [low, high] with ok(n), given ok(high)."""
     while low < high:
         mid = (low + high) // 2
         if ok(mid):
