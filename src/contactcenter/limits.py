@@ -33,6 +33,9 @@ MAX_PERIOD_S = 366 * DAY_S
 """Length of the period of ``--calls`` (``staff --period``, ``simulate --period``)."""
 MAX_DURATION_S = DAY_S
 """AHT, patience, answer threshold, ASA target, a plan's interval: at most a day."""
+MIN_DURATION_S = 0.001
+"""AHT, patience, period, a plan's interval: at least a millisecond (contacts are stored
+to the microsecond; 1 / 5e-324 s overflows)."""
 
 # ---------------------------------------------------------------- simulate
 MAX_SIM_CONTACTS = 5_000_000

@@ -61,6 +61,14 @@ SIM = ["simulate", "--period", "30m", "--aht", "3m"]
          "error: --shrinkage must be at most 0.99, got 0.999"),
         ([*STAFF, "--calls", "100", "--concurrency", "1000"],
          "error: --concurrency must be at most 100, got 1000"),
+        ([*STAFF, "--calls", "100", "--patience", "1e-300"],
+         "error: --patience must be at least 0.001 s, got '1e-300'"),
+        (["staff", "--calls", "100", "--period", "30m", "--aht", "5e-324"],
+         "error: --aht must be at least 0.001 s, got '5e-324'"),
+        (["staff", "--calls", "100", "--period", "1e-9", "--aht", "3m"],
+         "error: --period must be at least 0.001 s, got '1e-9'"),
+        ([*SIM, "--agents", "3", "--calls", "10", "--patience", "1e-320"],
+         "error: --patience must be at least 0.001 s, got '1e-320'"),
         ([*STAFF, "--calls", "nan"], "error: --calls must be a number >= 0, got 'nan'"),
         ([*STAFF, "--calls", "-inf"], "error: --calls must be a number >= 0, got '-inf'"),
         (
@@ -145,12 +153,27 @@ def test_a_late_start_that_fits_is_allowed(tmp_path: Path) -> None:
         ("2025-01-06 08:00:00,q,100,inf", "error: {f}:2: aht_s must be at most 86400 s (a day), "
          "got inf"),
         ("2025-01-06 08:00:00,q,nan,180", "error: {f}:2: calls must be a number >= 0, got ''"),
+        ("2025-01-06 08:00:00,q,100,1e-300", "error: {f}:2: aht_s must be at least 0.001 s, "
+         "got 1e-300"),
     ],
 )  # fmt: skip
 def test_a_plan_row_out_of_bounds_names_its_line(tmp_path: Path, row: str, line: str) -> None:
     forecast = tmp_path / "fc.csv"
     forecast.write_text(f"interval_start,queue,calls,aht_s\n{row}\n", "utf-8")
     assert one_line_error(run(["plan", "--forecast", str(forecast)])) == line.format(f=forecast)
+
+
+def test_a_tiny_patience_in_a_row_is_refused(tmp_path: Path) -> None:
+    """Found by fuzzing: 1 / 5e-324 overflowed (a warning on stderr, then a wrong
+    'cannot be met')."""
+    forecast = tmp_path / "fc.csv"
+    forecast.write_text(
+        "interval_start,queue,calls,aht_s,patience_s\n2025-01-06 08:00:00,q,100,180,5e-324\n",
+        "utf-8",
+    )
+    assert one_line_error(run(["plan", "--forecast", str(forecast)])) == (
+        f"error: {forecast}:2: patience_s must be at least 0.001 s, got 4.94066e-324"
+    )
 
 
 def test_plan_options_have_bounds(forecast_csv: Path) -> None:

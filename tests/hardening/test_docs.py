@@ -22,8 +22,8 @@ def test_the_bounds_table_matches_the_limits() -> None:
     expected = [
         f"at most {limits.MAX_LOAD_ERL:,.0f} Erlangs",
         f"(chat, `--concurrency` > 1: {limits.MAX_CHAT_LOAD_ERL:,.0f})",
-        f"at most {limits.MAX_PERIOD_S // day}d",
-        f"> 0, at most {day // day}d",
+        f"at least {limits.MIN_DURATION_S:g} s, at most {limits.MAX_PERIOD_S // day}d",
+        f"at least {limits.MIN_DURATION_S:g} s, at most {day // day}d",
         f"at most {limits.MAX_AGENTS:,}",
         f"[0, {limits.MAX_SHRINKAGE:g}]",
         f"1 to {limits.MAX_CONCURRENCY}",

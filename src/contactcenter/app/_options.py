@@ -122,19 +122,33 @@ def duration(value: Duration, field: str, *, maximum: float | None = None) -> fl
     return _at_most(parse_duration(value, field=field), value, field, maximum)
 
 
-def positive_duration(value: Duration, field: str, *, maximum: float | None = None) -> float:
-    """A duration > 0 in seconds (at most ``maximum`` when given)."""
+def positive_duration(
+    value: Duration,
+    field: str,
+    *,
+    maximum: float | None = None,
+    minimum: float | None = None,
+) -> float:
+    """A duration > 0 in seconds (at least ``minimum``, at most ``maximum`` when given)."""
     seconds = parse_duration(value, field=field)
     if seconds <= 0:
         raise InputError(f"{{field}} must be a duration > 0, got {value!r}", field=field)
+    if minimum is not None and seconds < minimum:
+        raise InputError(f"{{field}} must be at least {minimum:g} s, got {value!r}", field=field)
     return _at_most(seconds, value, field, maximum)
 
 
 def optional_duration(
-    value: Duration | None, field: str, *, maximum: float | None = None
+    value: Duration | None,
+    field: str,
+    *,
+    maximum: float | None = None,
+    minimum: float | None = None,
 ) -> float | None:
-    """None, or a duration > 0 in seconds (at most ``maximum`` when given)."""
-    return None if value is None else positive_duration(value, field, maximum=maximum)
+    """None, or a duration > 0 in seconds (within ``minimum`` and ``maximum``)."""
+    if value is None:
+        return None
+    return positive_duration(value, field, maximum=maximum, minimum=minimum)
 
 
 def threshold(
@@ -215,16 +229,17 @@ def aht_levels(
     concurrency: int,
     *,
     maximum: float | None = None,
+    minimum: float | None = None,
 ) -> list[float]:
-    """Handle times > 0 (at most ``maximum`` each): one, or one per concurrency level
-    (text ``"4m,5m,6m"`` or a sequence)."""
+    """Handle times > 0 (within ``minimum`` and ``maximum`` each): one, or one per
+    concurrency level (text ``"4m,5m,6m"`` or a sequence)."""
     if isinstance(value, str):
         parts: list[Duration] = [part.strip() for part in value.split(",")]
     elif isinstance(value, int | float):
         parts = [value]
     else:
         parts = list(value)
-    levels = [positive_duration(part, field, maximum=maximum) for part in parts]
+    levels = [positive_duration(part, field, maximum=maximum, minimum=minimum) for part in parts]
     if len(levels) > 1 and concurrency == 1:
         raise InputError(
             f"{{field}} must give one handle time (one per level only for chat, with a "

@@ -184,7 +184,9 @@ def forecast(
     cands = opt.names(candidates, "candidates", ALL_METHODS) or list(CORE_METHODS)
     n_folds = opt.whole(folds, "folds", 0, limits.MAX_FOLDS)
     k = opt.whole(mean_weeks, "mean_weeks", 1, limits.MAX_MEAN_WEEKS)
-    aht_s = opt.optional_duration(aht, "aht", maximum=limits.MAX_DURATION_S)
+    aht_s = opt.optional_duration(
+        aht, "aht", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     only_open = opt.flag(open_only, "open_only")
     hist = _history(history, column, queue)
     with opt.renamed(spec="holidays", path="holidays"):

@@ -184,14 +184,20 @@ def staff(
     ``shrinkage`` turns agents into ``gross_agents``.
     """
     n_calls = opt.non_negative(calls, "calls")
-    period_s = opt.positive_duration(period, "period", maximum=limits.MAX_PERIOD_S)
+    period_s = opt.positive_duration(
+        period, "period", maximum=limits.MAX_PERIOD_S, minimum=limits.MIN_DURATION_S
+    )
     k = opt.whole(concurrency, "concurrency", 1, limits.MAX_CONCURRENCY)
-    levels = opt.aht_levels(aht, "aht", k, maximum=limits.MAX_DURATION_S)
+    levels = opt.aht_levels(
+        aht, "aht", k, maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     threshold_s = opt.threshold(
         threshold, "threshold", concurrency=k, maximum=limits.MAX_DURATION_S
     )
     target_sl = opt.fraction(target, "target", closed_top=False)
-    patience_s = opt.optional_duration(patience, "patience", maximum=limits.MAX_DURATION_S)
+    patience_s = opt.optional_duration(
+        patience, "patience", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     cap = opt.fraction(max_occupancy, "max_occupancy", closed_top=True)
     shrink = opt.share(shrinkage, "shrinkage", maximum=limits.MAX_SHRINKAGE)
     asa_s = opt.optional_duration(asa_target, "asa_target", maximum=limits.MAX_DURATION_S)
@@ -369,9 +375,13 @@ def plan(
     threshold_s = opt.threshold(
         threshold, "threshold", concurrency=k, maximum=limits.MAX_DURATION_S
     )
-    interval_s = opt.positive_duration(interval, "interval", maximum=limits.MAX_DURATION_S)
+    interval_s = opt.positive_duration(
+        interval, "interval", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     target_sl = opt.fraction(target, "target", closed_top=False)
-    patience_s = opt.optional_duration(patience, "patience", maximum=limits.MAX_DURATION_S)
+    patience_s = opt.optional_duration(
+        patience, "patience", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     cap = opt.fraction(max_occupancy, "max_occupancy", closed_top=True)
     shrink = opt.share(shrinkage, "shrinkage", maximum=limits.MAX_SHRINKAGE)
     asa_s = opt.optional_duration(asa_target, "asa_target", maximum=limits.MAX_DURATION_S)
@@ -405,6 +415,7 @@ def _check_rows(table: pa.Table, source: Any, interval_s: float, k: int) -> None
         return (str(source), i + 2, "") if is_file else ("<forecast>", None, f"row {i + 1}: ")
 
     day = limits.MAX_DURATION_S
+    least = limits.MIN_DURATION_S
     for name in ("aht_s", "patience_s"):
         if name not in table.column_names:
             continue
@@ -414,6 +425,12 @@ def _check_rows(table: pa.Table, source: Any, interval_s: float, k: int) -> None
             path, line, row = where(int(bad[0]))
             raise FormatError(
                 path, line, f"{row}{name} must be at most {day:g} s (a day), got {values[bad[0]]:g}"
+            )
+        bad = np.flatnonzero((values > 0) & (values < least))
+        if bad.size:
+            path, line, row = where(int(bad[0]))
+            raise FormatError(
+                path, line, f"{row}{name} must be at least {least:g} s, got {values[bad[0]]:g}"
             )
     calls = table.column("calls").to_numpy(zero_copy_only=False).astype(np.float64)
     aht = table.column("aht_s").to_numpy(zero_copy_only=False).astype(np.float64)
@@ -566,6 +583,16 @@ def _check_plan_run(plan_rows: PlanFile, series: Any) -> None:
                 f"{values[bad[0]]:g} is more than {most:,.0f}",
                 field="plan",
             )
+    least = limits.MIN_DURATION_S
+    bad = np.flatnonzero((series.aht_s > 0) & (series.aht_s < least))
+    if bad.size:
+        raise FormatError(
+            plan_rows.source,
+            None,
+            f"queue {series.queue!r}, interval {int(bad[0]) + 1}: aht_s "
+            f"{series.aht_s[bad[0]]:g} is less than {least:g} s",
+            field="plan",
+        )
 
 
 @dataclass(frozen=True)
@@ -668,7 +695,9 @@ def simulate(
     if output is not None:
         writers.check_target(output, "output")
     k = opt.whole(concurrency, "concurrency", 1, limits.MAX_CONCURRENCY)
-    patience_s = opt.optional_duration(patience, "patience", maximum=limits.MAX_DURATION_S)
+    patience_s = opt.optional_duration(
+        patience, "patience", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     threshold_s = opt.threshold(
         threshold, "threshold", concurrency=k, maximum=limits.MAX_DURATION_S
     )
@@ -703,7 +732,9 @@ def simulate(
                 "{field} comes from the plan, which gives calls, AHT and agents; leave it out",
                 field=given[0],
             )
-        interval_s = opt.positive_duration(interval, "interval", maximum=limits.MAX_DURATION_S)
+        interval_s = opt.positive_duration(
+            interval, "interval", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+        )
         plan_rows = read_plan(opt.tabular(plan), field="plan")
         series = queue_series(plan_rows, queue=queue, interval_s=interval_s)
         _check_plan_run(plan_rows, series)
@@ -732,8 +763,12 @@ def simulate(
         assert aht is not None
         assert agents is not None
         n_calls = opt.non_negative(calls, "calls")
-        period_s = opt.positive_duration(period, "period", maximum=limits.MAX_PERIOD_S)
-        levels = opt.aht_levels(aht, "aht", k, maximum=limits.MAX_DURATION_S)
+        period_s = opt.positive_duration(
+            period, "period", maximum=limits.MAX_PERIOD_S, minimum=limits.MIN_DURATION_S
+        )
+        levels = opt.aht_levels(
+            aht, "aht", k, maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+        )
         n_agents = opt.whole(agents, "agents", 1, limits.MAX_SIM_SLOTS // k)
         n_periods = opt.whole(periods, "periods", 1, limits.MAX_PERIODS)
         expected = n_calls * n_periods
