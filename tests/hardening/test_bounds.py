@@ -200,3 +200,15 @@ def test_a_simulated_plan_out_of_bounds_is_refused(tmp_path: Path) -> None:
     assert one_line_error(run(["simulate", "--plan", str(plan)])) == (
         f"error: {plan}: queue 'q', interval 1: agents 1e+09 is more than 1,000,000"
     )
+
+
+def test_an_infinite_interval_is_refused_everywhere(
+    forecast_csv: Path, history_csv: Path, plan_csv: Path
+) -> None:
+    for args in (
+        ["plan", "--forecast", str(forecast_csv), "--interval", "inf"],
+        ["simulate", "--plan", str(plan_csv), "--interval", "inf"],
+        ["forecast", "--history", str(history_csv), "--interval", "inf"],
+        ["backtest", "--history", str(history_csv), "--interval", "inf"],
+    ):
+        assert one_line_error(run(args)) == "error: --interval must be a finite duration, got 'inf'"
