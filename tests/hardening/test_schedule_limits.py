@@ -255,3 +255,24 @@ def test_plans_beyond_the_bounds_are_refused(tmp_path: Path) -> None:
     assert one_line_error(
         run(["schedule", "--plan", str(plan), "--shifts", str(SAMPLE_SHIFTS)])
     ) == (f"error: {plan}:2: agents = '1e15'; at most 10,000,000 agents")
+
+
+def test_a_plan_mixing_offsets_and_naive_times_keeps_the_wall_clock(tmp_path: Path) -> None:
+    """Found by fuzzing: pandas refuses a column of mixed offsets (ValueError)."""
+    plan = tmp_path / "p.csv"
+    plan.write_text(
+        "interval_start,agents\n2025-01-06 08:00:00+14:00,3\n2025-01-06 08:30:00,3\n"
+        "2025-01-06 09:00:00-05:00,3\n",
+        "utf-8",
+    )
+    result = run(
+        ["schedule", "--plan", str(plan), "--shifts", str(SAMPLE_SHIFTS), "--time-limit", "3s",
+         "--format", "json"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    required = {
+        row["interval_start"]: row["required"] for row in json.loads(result.stdout)["coverage"]
+    }
+    assert required["2025-01-06 08:00:00"] == 3
+    assert required["2025-01-06 09:15:00"] == 3
+    assert required["2025-01-06 09:30:00"] == 0

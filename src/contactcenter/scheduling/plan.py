@@ -75,6 +75,26 @@ def _where(source: str, is_csv: bool, i: int) -> str:
     return f"{source}:{i + 2}" if is_csv else f"{source} row {i + 1}"
 
 
+def _wall_clock(raw: pd.Series) -> pd.Series:
+    """The times as naive wall-clock times (an offset is dropped, keeping the clock as
+    written); NaT where a cell is not a time. A column mixing offsets (or offsets and
+    naive times), which pandas refuses as a whole, is read one value at a time."""
+    try:
+        starts = pd.to_datetime(raw, errors="coerce", format="mixed")
+        if isinstance(starts.dtype, pd.DatetimeTZDtype):
+            starts = starts.dt.tz_localize(None)
+        return starts
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        values: list[pd.Timestamp | None] = []
+        for value in raw.tolist():
+            try:
+                stamp = pd.Timestamp(value)
+                values.append(stamp.tz_localize(None) if stamp.tzinfo is not None else stamp)
+            except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                values.append(None)
+        return pd.to_datetime(pd.Series(values, index=raw.index, dtype=object), errors="coerce")
+
+
 def _names(column: pd.Series) -> pd.Series:
     """Queue names as text, an empty cell as "" (pandas 3 keeps NaN through astype(str))."""
     return column.map(lambda v: "" if pd.isna(v) else str(v)).astype(object)
@@ -121,9 +141,7 @@ def requirement_from_frame(
             )
         frame = frame[mask]
     raw_t = frame[cols["interval_start"]]
-    starts = pd.to_datetime(raw_t, errors="coerce", format="mixed")
-    if isinstance(starts.dtype, pd.DatetimeTZDtype):
-        starts = starts.dt.tz_localize(None)
+    starts = _wall_clock(raw_t)
     bad = starts.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
