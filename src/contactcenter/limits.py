@@ -59,8 +59,9 @@ LAST_HISTORY_DAY = dt.date(2199, 12, 31)
 """History and forecast dates lie in these years (pandas counts nanoseconds up to 2262)."""
 MAX_HORIZON_DAYS = 3660
 """Forecast horizon (``--horizon``): ten years."""
-MAX_HISTORY_CELLS = 10_000_000
-"""Days x intervals of one queue's history on the forecast grid (95 years of 30 minutes)."""
+MAX_HISTORY_CELLS = 2_000_000
+"""Days x intervals of one queue's history on the forecast grid (19 years of 5 minutes,
+114 years of 30 minutes; about 20 s and 1 GB)."""
 MAX_FOLDS = 1_000
 """Backtest folds (``--folds``, ``--inner-folds``)."""
 MAX_MEAN_WEEKS = 520

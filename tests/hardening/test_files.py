@@ -73,7 +73,7 @@ def test_a_history_spanning_centuries_is_refused_before_allocating(tmp_path: Pat
     line = one_line_error(run(["forecast", "--history", str(history), "--interval", "5m"]))
     assert line == (
         f"error: {history}: queue 'all' spans 109,573 days of 288 intervals "
-        "(31,557,024 cells); at most 10,000,000: forecast a coarser --interval or give "
+        "(31,557,024 cells); at most 2,000,000: forecast a coarser --interval or give "
         "a shorter history"
     )
 
