@@ -155,6 +155,9 @@ def test_a_late_start_that_fits_is_allowed(tmp_path: Path) -> None:
         ("2025-01-06 08:00:00,q,nan,180", "error: {f}:2: calls must be a number >= 0, got ''"),
         ("2025-01-06 08:00:00,q,100,1e-300", "error: {f}:2: aht_s must be at least 0.001 s, "
          "got 1e-300"),
+        # found by fuzzing: formatting the cell of this error overflowed
+        ("2025-01-06 08:00:00,q,-inf,180", "error: {f}:2: calls must be a number >= 0, got '-inf'"),
+        ("2025-01-06 08:00:00,q,10,-inf", "error: {f}:2: aht_s must be > 0, got '-inf'"),
     ],
 )  # fmt: skip
 def test_a_plan_row_out_of_bounds_names_its_line(tmp_path: Path, row: str, line: str) -> None:

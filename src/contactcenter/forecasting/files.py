@@ -142,7 +142,7 @@ def _first_bad(mask: Any, column: pa.ChunkedArray, reason: str, source: str, csv
     value = column[i].as_py()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         shown = ""
-    elif isinstance(value, float) and value == round(value):
+    elif isinstance(value, float) and math.isfinite(value) and value == round(value):
         shown = str(int(value))
     else:
         shown = str(value)
