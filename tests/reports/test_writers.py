@@ -149,12 +149,12 @@ def test_a_written_file_has_the_usual_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-def test_an_unwritable_place_is_a_resource_error(tmp_path: Path) -> None:
+def test_a_folder_is_not_a_file_to_write(tmp_path: Path) -> None:
     folder = tmp_path / "taken"
     folder.mkdir()
     (folder / "inside").write_text("x", "utf-8")
-    with pytest.raises(ResourceError):
-        writers.write_file(folder, "text")  # a non-empty folder cannot be replaced by a file
+    with pytest.raises(InputError, match="it is a folder"):
+        writers.write_file(folder, "text")
     assert (folder / "inside").exists()
     assert [p.name for p in folder.iterdir()] == ["inside"]
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
@@ -166,3 +166,13 @@ def test_text_goes_to_stdout_without_a_file(capsys: pytest.CaptureFixture[str]) 
     buffer = io.StringIO()
     writers.render(writers.pairs_table({"a": 1.0}, title="t"), width=40, file=buffer)
     assert "a" in buffer.getvalue()
+
+
+def test_an_unwritable_place_is_a_resource_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", "utf-8")
+    with pytest.raises(ResourceError, match="is a file, not a folder"):
+        writers.write_file(blocker / "out.csv", "text")
+    with pytest.raises(ResourceError, match="No space left"):
+        writers.write_file("/dev/full", "text")  # a device is written to, never replaced
+    assert Path("/dev/full").is_char_device()

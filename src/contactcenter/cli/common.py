@@ -94,3 +94,14 @@ def duration_option(value: str | None, option: str) -> float | None:
     if value is None:
         return None
     return parse_duration(value, field=option)
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences that clear the
+    screen or set the title, bells, carriage returns) shown as ``\\xNN`` escapes."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )

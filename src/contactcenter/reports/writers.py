@@ -195,14 +195,23 @@ def write_file(path: str | Path, data: str | bytes, *, field: str = "output") ->
 
     The parent folders are created. The bytes go to a hidden temporary file in the same
     folder, which replaces ``path`` only when complete; on any error it is removed and
-    ``path`` is left as it was. OS errors become a
-    :class:`~contactcenter.errors.ResourceError` about ``field``.
+    ``path`` is left as it was. A path that exists and is not a regular file (a terminal,
+    a pipe, ``/dev/full``) is written to directly, since it cannot be replaced. A folder
+    is an :class:`~contactcenter.errors.InputError`; other OS errors (a full disk, no
+    permission) a :class:`~contactcenter.errors.ResourceError` about ``field``.
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    if target.is_dir():
+        raise InputError(f"{{field}}: cannot write {target}: it is a folder", field=field)
     try:
+        if target.exists() and not target.is_file():
+            with target.open("wb") as out:
+                out.write(payload)
+                out.flush()
+            return target
         target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
         # os.open applies the umask to 0o666, so the file gets the usual permissions
         handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
