@@ -21,8 +21,7 @@ def open_duckdb(db: str | Path) -> Engine:
     path = Path(db)
     if not path.is_file():
         raise StoreError(
-            f"{{field}}: store {path} does not exist; load data first with "
-            f"'contactcenter ingest --db {path} --format F FILE...'",
+            f"{{field}}: store {path} does not exist; load data into it first (ingest)",
             field="db",
         )
     connection = connect(path, read_only=True)

@@ -20,8 +20,9 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
-            f"--tz: unknown time zone {name!r}; use an IANA name such as UTC, "
-            "Europe/Vilnius or Asia/Jerusalem"
+            f"{{field}}: unknown time zone {name!r}; use an IANA name such as UTC, "
+            "Europe/Vilnius or Asia/Jerusalem",
+            field="tz",
         ) from None
 
 

@@ -189,7 +189,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         if profile.zones:
             notes.append(
                 "the data mixes sources with different time zones; times are shown in UTC "
-                "(choose one with --tz)"
+                "(choose a zone with the tz option)"
             )
     start = to_epoch(parse_when(request.start, field="start"), tz) if request.start else None
     end = to_epoch(parse_when(request.end, field="end"), tz) if request.end else None

@@ -252,8 +252,7 @@ class Store:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise StoreError(
-                f"{{field}}: store {self.path} does not exist; create it with "
-                f"'contactcenter ingest --db {self.path} ...'",
+                f"{{field}}: store {self.path} does not exist; load data into it first (ingest)",
                 field="db",
             )
         self._created = not self.path.exists()
