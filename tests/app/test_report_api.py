@@ -180,3 +180,39 @@ def test_json_keeps_every_row(db: Path) -> None:
     result = runner.invoke(app, ["report", "--db", str(db), "--by", "queue", "--format", "json"])
     doc = json.loads(result.stdout)
     assert {r["queue"] for r in doc["rows"]} == {"sales", '=HYPERLINK("http://x")'}
+
+
+def test_a_store_holding_instants_at_the_ends_of_the_calendar_still_reports(
+    tmp_path: Path,
+) -> None:
+    """Year 1 and 9999-12-31 23:00 UTC (year 10000 in Tokyo): every key and format works."""
+    import datetime as dt
+
+    from contactcenter.store import Store
+    from tests.conftest import contacts_table
+
+    db = tmp_path / "far.duckdb"
+    rows = [
+        {"offered_at": dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC), "outcome": "answered",
+         "wait_s": 5.0},
+        {"offered_at": dt.datetime(1, 1, 1, 0, 30, tzinfo=dt.UTC), "outcome": "abandoned",
+         "wait_s": 3.0},
+        {"offered_at": dt.datetime(2024, 3, 1, 10, tzinfo=dt.UTC), "outcome": "answered",
+         "wait_s": 5.0},
+    ]  # fmt: skip
+    with Store(db) as store, store.load(fmt="test", files=["x"]) as session:
+        session.account.read = session.account.used = len(rows)
+        session.write("contacts", contacts_table(rows))
+    days = contactcenter.report(db, by="day", tz="Asia/Tokyo", metrics="offered")
+    assert days.column("day").to_pylist() == ["0001-01-01", "2024-03-01", "10000-01-01"]
+    for by in ("interval", "hour", "week", "month", "quarter", "year"):
+        table = contactcenter.report(db, by=by, tz="Europe/Vilnius", metrics="offered")
+        assert sum(table.column("offered").to_pylist()) == 3, by
+    for fmt in ("html", "xlsx", "parquet", "json", "csv", "table"):
+        out = tmp_path / f"far.{fmt}"
+        result = runner.invoke(
+            app, ["report", "--db", str(db), "--by", "interval", "--format", fmt,
+                  "--output", str(out)],
+        )  # fmt: skip
+        assert result.exit_code == 0, (fmt, result.output)
+        assert out.stat().st_size > 0
