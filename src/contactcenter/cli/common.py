@@ -17,6 +17,8 @@ R = TypeVar("R")
 
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 1
+EXIT_INTERRUPTED = 130
+INTERRUPTED = "interrupted; nothing was written (a load in progress was rolled back)"
 
 FLAGS: dict[str, str] = {
     "start": "--from",
@@ -58,6 +60,8 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise fail(error_line(exc), EXIT_ENVIRONMENT) from None
         except ContactCenterError as exc:
             raise fail(error_line(exc)) from None
+        except KeyboardInterrupt:
+            raise fail(INTERRUPTED, EXIT_INTERRUPTED) from None
 
     return wrapper
 
@@ -77,6 +81,8 @@ def command_errors(**flags: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 line = exc.render(label) if label else error_line(exc)
                 status = EXIT_ENVIRONMENT if isinstance(exc, ResourceError) else EXIT_USAGE
                 raise fail(line, status) from None
+            except KeyboardInterrupt:
+                raise fail(INTERRUPTED, EXIT_INTERRUPTED) from None
 
         return wrapper
 

@@ -9,6 +9,7 @@ each command to its module and the one-line help ``contactcenter --help`` shows.
 from __future__ import annotations
 
 import importlib
+import signal
 from typing import Any
 
 import typer
@@ -71,8 +72,17 @@ def _root() -> None:
     """Measure and plan a contact center: ingest events, compute KPIs, plan staffing."""
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script. SIGTERM and SIGHUP stop a command as Ctrl-C
+    does: the running load rolls back, its temporary files are removed, and one line
+    says so (exit status 130)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
     app()
 
 

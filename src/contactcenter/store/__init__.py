@@ -4,7 +4,7 @@ See :class:`contactcenter.store.warehouse.Store` and :mod:`contactcenter.store.d
 (one database per file per process, shared with the engines).
 """
 
-from contactcenter.store.database import Connection, connect
+from contactcenter.store.database import Connection, connect, was_interrupted
 from contactcenter.store.journal import LoadAccount, LoadReport, Reject
 from contactcenter.store.warehouse import LoadSession, Store
 
@@ -16,4 +16,5 @@ __all__ = [
     "Reject",
     "Store",
     "connect",
+    "was_interrupted",
 ]

@@ -120,3 +120,11 @@ def connect(path: str | Path, *, read_only: bool) -> Connection:
 def is_open(path: str | Path) -> bool:
     """Whether this process holds the store file ``path`` open."""
     return Path(path).resolve() in _OPEN
+
+
+def was_interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's report of a query stopped by a signal (Ctrl-C,
+    SIGTERM): DuckDB turns the signal into its own error, not a KeyboardInterrupt."""
+    if isinstance(exc, duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Query interrupted")

@@ -41,7 +41,7 @@ import pyarrow as pa
 
 from contactcenter.errors import StoreError
 from contactcenter.facts import TableSpec, table_spec, tables
-from contactcenter.store.database import Connection, connect
+from contactcenter.store.database import Connection, connect, was_interrupted
 from contactcenter.store.journal import (
     JOURNAL_DDL,
     JOURNAL_MIGRATIONS,
@@ -375,10 +375,12 @@ class Store:
                 [load_id, started, *journal_row(report)],
             )
             self.con.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             self._failed = True
             with suppress(duckdb.Error):
                 self.con.execute("ROLLBACK")
+            if was_interrupted(exc):
+                raise KeyboardInterrupt from exc
             raise
         finally:
             session.cleanup()
