@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import importlib
 import signal
+import sys
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
+
+from contactcenter.cli.common import printable
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("contactcenter.cli.ingest_cmd", "Load files of one format into the store."),
@@ -34,8 +37,41 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+"""The base of click's errors (typer carries its own copy of click, or uses the package)."""
+
+
 class LazyGroup(TyperGroup):
-    """A command group that imports a command's module only when that command runs."""
+    """A command group that imports a command's module only when that command runs, and
+    prints every usage error as one line (``error: ...``, exit status 2)."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, False, **extra)
+        except ClickException as exc:
+            code = int(getattr(exc, "exit_code", 2))
+            message = str(exc.format_message()) if hasattr(exc, "format_message") else str(exc)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the help itself
+                print(message, file=sys.stderr)
+            else:
+                hint = " (see --help)" if code == 2 else ""
+                print(f"error: {printable(message)}{hint}", file=sys.stderr)
+            sys.exit(code)
+        except typer.Abort:
+            print("error: aborted", file=sys.stderr)
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)

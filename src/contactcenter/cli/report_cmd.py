@@ -30,6 +30,7 @@ from contactcenter.reports.render import (
 )
 from contactcenter.reports.writers import write_file
 from contactcenter.standards import DEFAULT_TARGET
+from contactcenter.store import check_store_path, store_files
 
 
 def print_table(result: ReportResult, console: Console, *, title: str = "KPI report") -> None:
@@ -89,11 +90,8 @@ def report(
     output: Path | None = typer.Option(None, "--output", help="Write to this file."),
 ) -> None:
     """Compute KPIs from the store, grouped by the --by keys."""
-    check_output(
-        output,
-        fmt,
-        protect=(db, db.with_name(db.name + ".wal"), db.with_name(db.name + ".rejects.csv")),
-    )
+    check_store_path(db)
+    check_output(output, fmt, protect=store_files(db))
     run = functools.partial(
         report_result,
         db,
