@@ -463,8 +463,10 @@ class QueueLogLoader:
                 SELECT DISTINCT callid FROM {RAW_TABLE}
                 WHERE {self._new_rows()} AND event IN {_sql_list(CALL_EVENTS)}"""
         )
-        con.execute(_DERIVE_SQL, [self.source])
+        con.execute(_EVENTS_SQL, [self.source])
         con.execute("DROP TABLE _ql_calls")
+        con.execute(_PAIRS_SQL)
+        con.execute(_DERIVE_SQL, [self.source])
         stats = con.execute(
             """SELECT count(*) FILTER (WHERE seg > 0 AND disagree),
                       count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
@@ -483,16 +485,19 @@ class QueueLogLoader:
         con.execute("DROP TABLE _ql_contacts")
         # ring-outs belong to the member the line names, not to whoever answered
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE _ql_rings AS
+            f"""CREATE OR REPLACE TEMP TABLE _ql_rings AS
                SELECT source, contact_id, NULLIF(r.key, chr(0)) AS agent_id, queue, channel,
                       offered_at, CAST(r.value AS INTEGER) AS rings
                FROM (SELECT source, contact_id, queue, channel, offered_at,
                             unnest(map_entries(rna_by)) AS r
-                     FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0)"""
+                     FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0
+                       AND rna_by IS NOT NULL)
+               UNION ALL {_CLEAN_RINGS_SQL}""",
+            [self.source],
         )
         self.session.write("ring_outs", "_ql_rings")
-        con.execute("DROP TABLE _ql_rings")
-        con.execute("DROP TABLE _ql_segments")
+        for table in ("_ql_rings", "_ql_segments", "_ql_pairs", "_ql_ev"):
+            con.execute(f"DROP TABLE {table}")
         if outcomes:
             acc.notes.append(
                 "contacts derived in this load: " + ", ".join(f"{o} {int(k)}" for o, k in outcomes)
@@ -578,24 +583,22 @@ _COMPLETE = "('COMPLETEAGENT', 'COMPLETECALLER')"
 _XFER = _sql_list(TRANSFERS)
 _ROW = "{'at': ts, 'agent': agent, 'd1': data1, 'd2': data2, 'd3': data3, 'd4': data4}"
 
-_DERIVE_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _ql_segments AS
-WITH ev AS (
-    SELECT e.source, e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2,
-           e.data3, e.data4, e.source_tz, e.source_file, e.source_line
-    FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
-    WHERE e.source = $1 AND e.event IN {_sql_list(CALL_EVENTS)}
-),
-o AS (
-    SELECT *,
-           sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END)
-               OVER (PARTITION BY callid, queue ORDER BY rk
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg
-    FROM (SELECT *, (epoch_us(ts)::HUGEINT * 2 + CASE WHEN event = 'ENTERQUEUE' THEN 0 ELSE 1 END)
-                    * 18446744073709551616 + seq AS rk FROM ev)
-),
-g AS (
-    SELECT source, callid, queue, seg,
+_RK = (
+    "(epoch_us(ts)::HUGEINT * 2 + CASE WHEN event = 'ENTERQUEUE' THEN 0 ELSE 1 END)"
+    " * 18446744073709551616 + seq"
+)
+"""SQL: the order of a call's events: time, ENTERQUEUE first within a time, then seq."""
+
+_EVENTS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_ev AS
+SELECT e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2, e.data3, e.data4,
+       e.source_tz, e.source_file, e.source_line, {_RK} AS rk
+FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
+WHERE e.source = $1 AND e.event IN {_sql_list(CALL_EVENTS)}
+"""
+"""SQL: the call events of every call id that got new events (all loads)."""
+
+_SEGMENT_AGGREGATES = f"""
            arg_min({{'at': ts, 'd2': data2, 'tz': source_tz, 'file': source_file,
                     'line': source_line}}, rk) FILTER (WHERE event = 'ENTERQUEUE') AS e,
            arg_min({_ROW}, rk) FILTER (WHERE event = 'CONNECT') AS c,
@@ -603,13 +606,48 @@ g AS (
                FILTER (WHERE event IN {_sql_list(FINALS)}) AS f,
            count(*) FILTER (WHERE event IN {_sql_list(FINALS)}) AS n_finals,
            count(*) FILTER (WHERE event = 'RINGNOANSWER') AS rna,
+           count(*) AS n_events,
+           coalesce(bool_or(event IN {_XFER}), false) AS transferred"""
+
+_PAIRS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_pairs AS
+SELECT callid, queue,
+       count(*) FILTER (WHERE event = 'ENTERQUEUE') = 1
+           AND min(rk) = min(rk) FILTER (WHERE event = 'ENTERQUEUE') AS clean,
+       {_SEGMENT_AGGREGATES}
+FROM _ql_ev GROUP BY callid, queue
+"""
+"""SQL: every call id and queue of ``_ql_ev`` aggregated as one segment. A *clean* pair has
+one ENTERQUEUE and no event before it (nearly every call): its one segment is the whole
+group, so its aggregates are final. The others go through the general path
+(:data:`_DERIVE_SQL`), which cuts their events into segments."""
+
+_DERIVE_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_segments AS
+WITH o AS (
+    SELECT *,
+           sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END)
+               OVER (PARTITION BY callid, queue ORDER BY rk
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg
+    FROM _ql_ev v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE NOT clean) p
+        USING (callid, queue)
+),
+general AS (
+    SELECT callid, queue, seg,
+           {_SEGMENT_AGGREGATES},
            histogram(CASE WHEN agent IN ('', 'NONE') THEN chr(0) ELSE agent END)
                FILTER (WHERE event = 'RINGNOANSWER') AS rna_by,
-           count(*) AS n_events,
-           coalesce(bool_or(event IN {_XFER}), false) AS transferred,
            list({{'ev': event, 'ts': ts, 'agent': agent, 'file': source_file,
                   'line': source_line}} ORDER BY rk) FILTER (WHERE seg = 0) AS orphans
-    FROM o GROUP BY source, callid, queue, seg
+    FROM o GROUP BY callid, queue, seg
+),
+g AS (
+    SELECT * FROM general
+    UNION ALL BY NAME
+    SELECT callid, queue, 1 AS seg, e, c, f, n_finals, rna, n_events, transferred,
+           CAST(NULL AS MAP(VARCHAR, UBIGINT)) AS rna_by,
+           NULL AS orphans
+    FROM _ql_pairs WHERE clean
 ),
 d AS (
     SELECT *,
@@ -634,10 +672,19 @@ d AS (
 n AS (
     SELECT *,
            CASE WHEN outcome = 'in_progress' THEN NULL
-                ELSE coalesce(wait_field, greatest(wait_ts, 0)) END AS wait_v,
-           row_number() OVER (PARTITION BY source, callid, queue,
-                              floor(epoch(e.at))::BIGINT ORDER BY seg) AS same_second
+                ELSE coalesce(wait_field, greatest(wait_ts, 0)) END AS wait_v
     FROM d
+),
+s AS (
+    -- a second entry of the same call and queue in the same second gets '#2': only pairs
+    -- of the general path have several entries
+    SELECT n.*, coalesce(x.same_second, 1) AS same_second
+    FROM n LEFT JOIN (
+        SELECT callid, queue, seg,
+               row_number() OVER (PARTITION BY callid, queue, floor(epoch(e.at))::BIGINT
+                                  ORDER BY seg) AS same_second
+        FROM general WHERE seg > 0
+    ) x USING (callid, queue, seg)
 )
 SELECT
     seg, n_finals, n_events, callid, rna_by, orphans, c.agent AS connect_agent,
@@ -646,7 +693,7 @@ SELECT
              AND abs(wait_field - wait_ts) > 1, false) AS disagree,
     callid || '@' || queue || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
         || CASE WHEN same_second > 1 THEN '#' || same_second ELSE '' END AS contact_id,
-    source,
+    $1 AS source,
     'voice' AS channel,
     queue,
     CASE WHEN e.d2 IN ('', 'unknown') THEN NULL ELSE e.d2 END AS customer_id,
@@ -669,8 +716,24 @@ SELECT
     e.tz AS source_tz,
     e.file AS source_file,
     e.line AS source_line
-FROM n
+FROM s
 """
+"""SQL: the segments of every call id and queue of ``_ql_ev`` (segment 0: the events
+before any ENTERQUEUE), each segment > 0 a contact. Clean pairs come from ``_ql_pairs``
+as they are; the others are cut into segments by a window over their events."""
+
+_CLEAN_RINGS_SQL = """
+SELECT $1 AS source, s.contact_id, NULLIF(r.agent, chr(0)) AS agent_id, s.queue, s.channel,
+       s.offered_at, CAST(r.rings AS INTEGER) AS rings
+FROM (SELECT callid, queue, CASE WHEN agent IN ('', 'NONE') THEN chr(0) ELSE agent END AS agent,
+             count(*) AS rings
+      FROM _ql_ev v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE clean) p
+          USING (callid, queue)
+      WHERE event = 'RINGNOANSWER'
+      GROUP BY ALL) r
+JOIN _ql_segments s ON s.callid = r.callid AND s.queue = r.queue AND s.seg = 1
+"""
+"""SQL: the ring-outs per member of the clean pairs' contacts."""
 
 
 _ORPHANS_SQL = f"""
