@@ -155,15 +155,50 @@ CREATE TABLE IF NOT EXISTS {RAW_TABLE} (
 
 _EVENT_NAME = r"^[A-Z][A-Z0-9_]*$"
 
-CONTENT_HASH = (
-    "md5_number(concat_ws(chr(31), CAST(epoch_us(ts) AS VARCHAR), "
-    + ", ".join(f"coalesce({f}, '')" for f in _FIELDS)
-    + "))"
+CONTENT = ("ts", *_FIELDS)
+"""The identity of an event line: time (to the microsecond), call id, queue, agent, verb
+and data fields, an absent field equal to an empty one. Two lines with the same content
+are one event, whichever file or format (raw file, realtime or PBXware export) they came
+from."""
+
+CONTENT_KEY = "hash(ts, " + ", ".join(f"coalesce({f}, '')" for f in _FIELDS) + ")"
+"""SQL: a 64-bit hash of the content, to find candidate copies fast. It is never stored
+(DuckDB's hash() may change between versions) and never trusted alone: rows whose hashes
+are equal are compared on the content itself (:data:`_SAME_CONTENT`)."""
+
+
+_CONTENT_COLS = "ts, " + ", ".join(f"coalesce({f}, '')" for f in _FIELDS)
+
+_LATER_COPIES_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_drop AS
+SELECT okey FROM (
+    SELECT okey, row_number() OVER (PARTITION BY {_CONTENT_COLS} ORDER BY okey) AS k
+    FROM _ql_new n SEMI JOIN (SELECT h FROM _ql_new GROUP BY h HAVING count(*) > 1) d
+        ON n.h = d.h
+) WHERE k > 1
+"""
+"""SQL: the rows of ``_ql_new`` whose content an earlier row of the load has (the first
+copy, in file rank then line order, is kept). Only rows whose hash occurs more than once
+are compared."""
+
+_STORED_COPIES_SQL = (
+    f"""
+INSERT INTO _ql_drop
+SELECT n.okey FROM _ql_new n
+SEMI JOIN (
+    SELECT ts, {", ".join(f"coalesce({f}, '') AS {f}" for f in _FIELDS)}
+    FROM {RAW_TABLE}
+    WHERE source = $1 AND ts BETWEEN $2 AND $3
+) s ON n.ts = s.ts AND """
+    + " AND ".join(f"coalesce(n.{f}, '') = s.{f}" for f in _FIELDS)
+    + """
+ANTI JOIN _ql_drop d ON n.okey = d.okey
+"""
 )
-"""SQL: the identity of an event line: time (to the microsecond), call id, queue, agent,
-verb and data fields, an absent field equal to an empty one. Two lines with the same
-content are one event, whichever file or format (raw file, realtime or PBXware export)
-they came from."""
+"""SQL: add to ``_ql_drop`` the rows of ``_ql_new`` whose content an earlier load stored
+(same content means same time, so only stored rows in the load's time range, $2 to $3,
+are read; the join compares the whole content)."""
+
 
 R_EVENT_NAME = "event is not a queue_log verb (A-Z, 0-9, _)"
 R_NO_CALLID = "call event without a call id"
@@ -319,9 +354,10 @@ class QueueLogLoader:
     lines), :meth:`end_file` after each file, and :meth:`finish` once at the end.
 
     Kept rows are staged in Arrow IPC files (one per batch) in a temporary directory beside
-    the store (so memory does not grow with the input); :meth:`finish` deduplicates them
-    on the MD5 of their content (see :data:`CONTENT_HASH`) and appends the new ones to
-    ``queue_log_events`` in one statement.
+    the store (so memory does not grow with the input); :meth:`finish` reads them once
+    into a temporary table, deduplicates them on their content (:data:`CONTENT`, found by
+    a hash and compared exactly), appends the new ones to ``queue_log_events`` in one
+    statement and derives the contacts from them and the stored events of their calls.
     """
 
     def __init__(self, session: LoadSession, source: str, files: Sequence[Path]) -> None:
@@ -412,44 +448,41 @@ class QueueLogLoader:
         parts = sorted(str(p) for p in self._stage.glob("part-*.arrow"))
         stage = "_ql_stage"
         con.register(stage, pads.dataset(parts, format="ipc", schema=_STAGE_SCHEMA))
-        # the first copy (in file-rank, line order) of each distinct content
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ql_first AS
-                SELECT {CONTENT_HASH} AS h, min(okey) AS okey, min(ts) AS ts
-                FROM {stage} GROUP BY h"""
+            f"CREATE OR REPLACE TEMP TABLE _ql_new AS SELECT *, {CONTENT_KEY} AS h FROM {stage}"
         )
-        distinct = self._count("_ql_first")
+        con.unregister(stage)
+        # copies of a content after its first (in file-rank, line order) in this load
+        con.execute(_LATER_COPIES_SQL)
+        duplicates = self._count("_ql_drop")
         # contents an earlier load stored (same content means same time: a range scan)
-        con.execute(
-            f"""DELETE FROM _ql_first WHERE h IN (
-                    SELECT {CONTENT_HASH} FROM {RAW_TABLE}
-                    WHERE source = $1
-                      AND ts BETWEEN (SELECT min(ts) FROM _ql_first)
-                                 AND (SELECT max(ts) FROM _ql_first))""",
-            [self.source],
-        )
-        new = self._count("_ql_first")
+        lo, hi = con.execute("SELECT min(ts), max(ts) FROM _ql_new").fetchone() or (None, None)
+        stored = con.execute(
+            f"SELECT count(*) FROM {RAW_TABLE} WHERE source = $1 AND ts BETWEEN $2 AND $3",
+            [self.source, lo, hi],
+        ).fetchone()
+        if stored and stored[0]:
+            con.execute(_STORED_COPIES_SQL, [self.source, lo, hi])
+        already = self._count("_ql_drop") - duplicates
+        con.execute("DELETE FROM _ql_new WHERE okey IN (SELECT okey FROM _ql_drop)")
+        con.execute("DROP TABLE _ql_drop")
+        new = self._staged - duplicates - already
         acc.used -= self._staged - new
-        acc.ignore(I_DUPLICATE, self._staged - distinct)
-        acc.ignore(I_ALREADY, distinct - new)
+        acc.ignore(I_DUPLICATE, duplicates)
+        acc.ignore(I_ALREADY, already)
         if new:
             row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {RAW_TABLE}").fetchone()
             self._base = int(row[0]) + 1 if row else 1
             con.execute(
                 f"""INSERT INTO {RAW_TABLE}
-                    SELECT $1, $2, $3 + s.okey, s.ts, {", ".join("s." + f for f in _FIELDS)},
-                           s.source_tz, s.source_file, s.source_line
-                    FROM {stage} s SEMI JOIN _ql_first f ON s.okey = f.okey""",
+                    SELECT $1, $2, $3 + okey, ts, {", ".join(_FIELDS)},
+                           source_tz, source_file, source_line
+                    FROM _ql_new""",
                 [self.load_id, self.source, self._base],
             )
             self._derive_contacts()
             self._agent_events()
-        con.execute("DROP TABLE _ql_first")
-        con.unregister(stage)
-
-    def _new_rows(self) -> str:
-        """SQL condition selecting the rows this load added to the raw table."""
-        return f"source = '{_sql_str(self.source)}' AND seq >= {int(self._base)}"
+        con.execute("DROP TABLE _ql_new")
 
     def _count(self, table: str) -> int:
         row = self.session.con.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -460,10 +493,9 @@ class QueueLogLoader:
         acc = self.session.account
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ql_calls AS
-                SELECT DISTINCT callid FROM {RAW_TABLE}
-                WHERE {self._new_rows()} AND event IN {_sql_list(CALL_EVENTS)}"""
+                SELECT DISTINCT callid FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}"""
         )
-        con.execute(_EVENTS_SQL, [self.source])
+        con.execute(_EVENTS_SQL, [self.source, self._base])
         con.execute("DROP TABLE _ql_calls")
         con.execute(_PAIRS_SQL)
         con.execute(_DERIVE_SQL, [self.source])
@@ -557,8 +589,8 @@ class QueueLogLoader:
                                    WHEN event = 'AGENTCALLBACKLOGOFF' THEN data3 END, '')
                            AS reason,
                        event AS source_event, source_tz, source_file, source_line
-                FROM {RAW_TABLE}
-                WHERE {self._new_rows()} AND event IN {_sql_list(tuple(AGENT_EVENT_KIND))})
+                FROM _ql_new
+                WHERE event IN {_sql_list(tuple(AGENT_EVENT_KIND))})
             """,
             [self.source],
         )
@@ -591,12 +623,21 @@ _RK = (
 
 _EVENTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _ql_ev AS
-SELECT e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2, e.data3, e.data4,
-       e.source_tz, e.source_file, e.source_line, {_RK} AS rk
-FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
-WHERE e.source = $1 AND e.event IN {_sql_list(CALL_EVENTS)}
+SELECT callid, queue, event, ts, seq, agent, data1, data2, data3, data4,
+       source_tz, source_file, source_line, {_RK} AS rk
+FROM (
+    SELECT callid, queue, event, ts, $2 + okey AS seq, agent, data1, data2, data3, data4,
+           source_tz, source_file, source_line
+    FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}
+    UNION ALL
+    SELECT e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2, e.data3,
+           e.data4, e.source_tz, e.source_file, e.source_line
+    FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
+    WHERE e.source = $1 AND e.seq < $2 AND e.event IN {_sql_list(CALL_EVENTS)}
+)
 """
-"""SQL: the call events of every call id that got new events (all loads)."""
+"""SQL: the call events of every call id that got new events: this load's (``_ql_new``,
+not yet read back from the raw table) and those earlier loads stored."""
 
 _SEGMENT_AGGREGATES = f"""
            arg_min({{'at': ts, 'd2': data2, 'tz': source_tz, 'file': source_file,
