@@ -55,6 +55,7 @@ import pyarrow.feather as feather
 
 from contactcenter.errors import FormatError
 from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
+from contactcenter.sources._known_prefix import Known
 from contactcenter.sources._text import MAX_PLACES, places_text, reject_text
 from contactcenter.store import LoadSession
 
@@ -204,6 +205,7 @@ R_EVENT_NAME = "event is not a queue_log verb (A-Z, 0-9, _)"
 R_NO_CALLID = "call event without a call id"
 R_NO_QUEUE = "call event without a queue"
 R_NO_AGENT = "agent event without an agent"
+I_BLANK = "blank line"
 I_DUPLICATE = "duplicate line"
 I_ALREADY = "already in the store"
 
@@ -428,6 +430,32 @@ class QueueLogLoader:
         stats.rejected += len(result.rejects)
         self._staged += result.staged
         acc.used += result.staged
+
+    def add_known(self, index: int, path: Path, known: Known) -> None:
+        """Account for the start of file number ``index`` that load ``known.load_id`` read
+        already (:mod:`contactcenter.sources._known_prefix`): its events are in the store,
+        its other lines go where they went then."""
+        acc = self.session.account
+        acc.read += known.lines
+        acc.ignore(I_ALREADY, known.kept)
+        blank = 0
+        for reason, count in known.ignored.items():
+            acc.ignore(reason, count)
+            if reason == I_BLANK:
+                blank += count
+        stats = self.files.setdefault(index, _FileStats())
+        stats.nonblank += known.lines - blank
+        for line_no, why, text in known.rejects:
+            acc.reject(path.name, line_no, why, text)
+            if stats.first_reject is None:
+                stats.first_reject = (line_no, why)
+        stats.rejected += len(known.rejects)
+        n = known.lines
+        acc.notes.append(
+            f"{path.name}: its first {n:,} line{'s' if n != 1 else ''} ({known.bytes:,} bytes) "
+            f"are the same bytes load {known.load_id} read (from {known.file}); they were "
+            "not read again"
+        )
 
     def end_file(self, index: int, path: Path, *, expected: str) -> None:
         """Raise FormatError if file ``index`` had lines and every one of them was rejected."""
