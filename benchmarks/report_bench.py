@@ -91,7 +91,7 @@ def generation_sql(rows: int, seed: int, layout: str = "store") -> str:
     u = lambda k: _u(k, seed)  # noqa: E731
     normal = f"(sqrt(-2 * ln(1 - {u(20)})) * cos(2 * pi() * {u(21)}))"
     return f"""
-    INSERT INTO contacts
+    INSERT INTO contacts BY NAME
     WITH base AS (
         SELECT
             i,
@@ -149,6 +149,7 @@ def generation_sql(rows: int, seed: int, layout: str = "store") -> str:
                  ((coalesce(wait_s, 0) + coalesce(talk_s, 0) + coalesce(hold_s, 0))
                   * 1000000)::BIGINT) END AS ended_at,
         outcome,
+        false AS talking,
         wait_s,
         talk_s,
         hold_s,
