@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -85,18 +86,28 @@ def iter_blocks(
     *,
     block_size: int = BLOCK_SIZE,
     progress: Callable[[str, int, int], None] | None = None,
+    start: int = 0,
+    first_line: int = 1,
+    digest: Any = None,
 ) -> Iterator[tuple[int, bytes, int]]:
     """Yield ``(first_line, block, bytes_done)``: whole lines of ``path``, without the LF
     after the last one, and the 1-based number of the block's first line.
 
     Counting the LFs of a block is fast enough to do in order, so blocks can be split and
     parsed out of order (in threads) with exact line numbers.
+
+    ``start`` (a line start) and ``first_line`` begin the reading further on: at byte
+    ``start``, numbering from ``first_line``. ``digest`` (a hashlib object) is updated
+    with the bytes of every complete line (its LF included) as it is yielded; a last line
+    without LF is not hashed.
     """
     total = path.stat().st_size
-    first = 1
-    done = 0
+    first = first_line
+    done = start
     carry = b""
     with path.open("rb") as fh:
+        if start:
+            fh.seek(start)
         while True:
             chunk = fh.read(block_size)
             if not chunk:
@@ -108,6 +119,8 @@ def iter_blocks(
                 carry = data
                 continue
             block, carry = data[:cut], data[cut + 1 :]
+            if digest is not None:
+                digest.update(data[: cut + 1])
             yield first, block, done
             first += block.count(b"\n") + 1
             if progress is not None:

@@ -31,19 +31,23 @@ kernels and classified vectorised; see docs/benchmarks.md.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from contactcenter.errors import InputError
+from contactcenter.sources import _known_prefix as known_prefix
 from contactcenter.sources._queue_log_events import (
     BATCH_COLUMNS,
+    I_BLANK,
     Classified,
     QueueLogLoader,
     classify,
@@ -65,7 +69,6 @@ same event read from the raw file and from a realtime export is one event)."""
 
 R_FIELDS = "too few fields (need time|callid|queue|agent|event)"
 R_TIME = "time is not a Unix epoch in seconds"
-I_BLANK = "blank line"
 
 _FIELDS = ("time", "callid", "queue", "agent", "event", "data1", "data2", "data3", "data4")
 WORKERS = min(4, os.cpu_count() or 1)
@@ -147,11 +150,17 @@ def _work(first_line: int, block: bytes, file_name: str, rank: int, part: Path) 
     return classify(parse_batch(lines), file_name=file_name, rank=rank, part=part), bad, n_bad
 
 
+READING = "queue_log"
+"""How the raw format reads a file (the key of its fingerprints: :mod:`._known_prefix`)."""
+
+
 def stream(
     loader: QueueLogLoader,
     files: Sequence[Path],
     progress: Callable[[str, int, int], None] | None = None,
     not_utf8: LinePlaces | None = None,
+    *,
+    skip_known: bool = True,
 ) -> None:
     """The streaming phase of a load: read, split, parse, classify, account for and stage
     every line of ``files`` (the store is not touched until ``loader.finish()``); lines
@@ -159,27 +168,79 @@ def stream(
 
     Blocks of a file are split, parsed and classified in :data:`WORKERS` threads (Arrow's
     kernels release the GIL) and accounted for in file order, so line numbers and reasons
-    are the same as with one thread.
+    are the same as with one thread. With ``skip_known``, the start of a file that an
+    earlier load read (the same bytes) is accounted for as it was then and not read again
+    (:mod:`contactcenter.sources._known_prefix`); each file's fingerprint is kept for
+    later loads.
     """
     places = not_utf8 if not_utf8 is not None else LinePlaces()
+    con = loader.session.con
+    known_prefix.ensure(con)
+    prints: list[tuple[Path, int, Any, known_prefix.Account]] = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for index, path in enumerate(files):
             rank = loader.rank(index)
-            pending: deque[Future[_Worked]] = deque()
+            pending: deque[tuple[Future[_Worked], bool]] = deque()
+            complete = known_prefix.complete_bytes(path)
+            fingerprint = known_prefix.Account()
+            known = (
+                known_prefix.find(con, source=loader.source, reading=READING, path=path)
+                if skip_known and complete
+                else None
+            )
+            start, first_line = 0, 1
+            digest = hashlib.sha256()
+            if known is not None:
+                loader.add_known(index, path, known)
+                fingerprint.lines = known.lines
+                fingerprint.kept = known.kept
+                fingerprint.ignored.update(known.ignored)
+                fingerprint.rejects.extend(known.rejects)
+                start, first_line, digest = known.bytes, known.lines + 1, known.digest
 
-            def account(done: _Worked, index: int = index, path: Path = path) -> None:
-                result, bad, n_bad = done
+            def account(
+                item: tuple[Future[_Worked], bool],
+                index: int = index,
+                path: Path = path,
+                fingerprint: known_prefix.Account = fingerprint,
+            ) -> None:
+                future, tail = item
+                result, bad, n_bad = future.result()
                 loader.add_classified(index, path, result)
                 places.add_many(path.name, bad, n_bad)
+                if not tail:  # a last line without LF may grow: not in the fingerprint
+                    fingerprint.lines += result.read
+                    fingerprint.kept += result.staged
+                    fingerprint.ignored.update(result.ignored)
+                    fingerprint.rejects.extend(result.rejects)
 
-            for first, block, _ in iter_blocks(path, progress=progress):
+            offset = start
+            blocks = iter_blocks(
+                path, progress=progress, start=start, first_line=first_line, digest=digest
+            )
+            for first, block, _ in blocks:
                 part = loader.next_part()
-                pending.append(pool.submit(_work, first, block, path.name, rank, part))
+                tail = offset >= complete
+                offset += len(block) + 1
+                pending.append((pool.submit(_work, first, block, path.name, rank, part), tail))
                 while len(pending) > WORKERS:
-                    account(pending.popleft().result())
+                    account(pending.popleft())
             while pending:
-                account(pending.popleft().result())
+                account(pending.popleft())
             loader.end_file(index, path, expected="queue_log")
+            prints.append((path, complete, digest, fingerprint))
+    # recorded after every file is read: a file given twice in one load is read twice
+    for path, complete, digest, fingerprint in prints:
+        known_prefix.record(
+            con,
+            source=loader.source,
+            reading=READING,
+            load_id=loader.load_id,
+            path=path,
+            n_bytes=complete,
+            digest=digest,
+            account=fingerprint,
+        )
 
 
 def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) -> None:

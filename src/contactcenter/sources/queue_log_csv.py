@@ -54,10 +54,10 @@ from contactcenter.sources._csv import (
     shown,
     split_line,
 )
-from contactcenter.sources._queue_log_events import BATCH_COLUMNS, QueueLogLoader
+from contactcenter.sources._queue_log_events import BATCH_COLUMNS, I_BLANK, QueueLogLoader
 from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
-from contactcenter.sources.queue_log import I_BLANK, R_TIME, SOURCE
+from contactcenter.sources.queue_log import R_TIME, SOURCE
 from contactcenter.store import LoadSession
 
 BATCH_ROWS = 50_000

@@ -61,6 +61,10 @@ _DUCK_TYPES = {
     pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
 }
 
+LOAD_MEMORY_LIMIT = "500MB"
+"""DuckDB's memory limit while a load runs (it spills to ``<store>.tmp`` beyond it), so a
+load's memory does not grow with its input; the engine's default is restored after."""
+
 PROVENANCE = ("source_file", "source_line")
 """Columns that say where a row came from: not part of what a row *is*, and the order in
 which the first of several copies in one load is chosen."""
@@ -358,6 +362,8 @@ class Store:
         :attr:`last_report`.
         """
         started = dt.datetime.now(dt.UTC)
+        limit = self.con.execute("SELECT current_setting('memory_limit')").fetchone()
+        self.con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
         self.con.execute("BEGIN TRANSACTION")
         session = LoadSession(self)
         try:
@@ -384,6 +390,8 @@ class Store:
             raise
         finally:
             session.cleanup()
+            if limit:
+                self.con.execute(f"SET memory_limit = '{limit[0]}'")
         self._committed = True
         self._write_rejects(report.load_id, session.account.rejects)
         self.last_report = report
