@@ -40,6 +40,8 @@ from contactcenter.sources._text import reject_text
 from contactcenter.store import LoadSession
 
 STAGE = "_contacts_stage"
+_CHECKED = "_contacts_checked"
+_WANT = "_contacts_want"
 COLUMNS: tuple[str, ...] = tuple(CONTACTS_SCHEMA.names)
 """Canonical column names, all accepted as input columns."""
 
@@ -92,6 +94,7 @@ class ContactsStage:
         # by base name then position; the same file given twice is two files
         self.rank = {i: r for r, i in enumerate(order)}
         self.sources: list[str] = []
+        self.texts: list[str] = []
         self._staged_text = False
 
     def add(
@@ -112,7 +115,11 @@ class ContactsStage:
                 f"CREATE OR REPLACE TEMP TABLE {STAGE} ({cols}, _file VARCHAR, "
                 "_rank INTEGER, _line BIGINT, _text VARCHAR)"
             )
-            self.sources.append(f"SELECT * FROM {STAGE}")
+            self.sources.append(f"SELECT * EXCLUDE (_text) FROM {STAGE}")
+            self.texts.append(
+                f"SELECT _rank, _line, _text FROM {STAGE} "
+                f"WHERE (_rank, _line) IN (SELECT (_rank, _line) FROM {_WANT})"
+            )
             self._staged_text = True
         if not n:
             return
@@ -132,9 +139,13 @@ class ContactsStage:
         finally:
             con.unregister(name)
 
-    def add_relation(self, index: int, path: Path, select_sql: str, names: Sequence[str]) -> None:
+    def add_relation(
+        self, index: int, path: Path, select_sql: str, names: Sequence[str], text_sql: str
+    ) -> None:
         """Validate rows of file number ``index`` in place: ``select_sql`` yields the
-        canonical columns ``names`` (any types) plus ``_line`` and ``_text``."""
+        canonical columns ``names`` (any types) plus ``_line``; ``text_sql`` is the SQL
+        expression, over the same columns, of a row's text for the rejects file (computed
+        only for the rows that need it)."""
         exprs = []
         for c in COLUMNS:
             if c not in names:
@@ -146,45 +157,67 @@ class ContactsStage:
         rank = self.rank[index]
         file = _q(path.name)
         self.sources.append(
-            f"SELECT {', '.join(exprs)}, {file} AS _file, {rank} AS _rank, _line, _text "
+            f"SELECT {', '.join(exprs)}, {file} AS _file, {rank} AS _rank, _line "
             f"FROM ({select_sql})"
         )
+        self.texts.append(
+            f"SELECT {rank} AS _rank, _line, {text_sql} AS _text FROM ({select_sql}) "
+            f"WHERE _line IN (SELECT _line FROM {_WANT} WHERE _rank = {rank})"
+        )
+
+    def _lookup_texts(self, rows: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The text of each (rank, line) of ``rows`` (for the rejects file)."""
+        if not rows:
+            return {}
+        con = self.session.con
+        want = pa.table(
+            {
+                "_rank": pa.array([r for r, _ in rows], pa.int32()),
+                "_line": pa.array([n for _, n in rows], pa.int64()),
+            }
+        )
+        con.register("_contacts_want_arrow", want)
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_WANT} AS SELECT * FROM _contacts_want_arrow"
+            )
+        finally:
+            con.unregister("_contacts_want_arrow")
+        found = con.execute(" UNION ALL ".join(self.texts)).fetchall()
+        con.execute(f"DROP TABLE {_WANT}")
+        return {(int(r), int(n)): reject_text(str(t or "")) for r, n, t in found}
 
     def finish(self, *, rows_read: int) -> None:
-        """Validate, account for ``rows_read`` staged rows, and upsert the good ones."""
+        """Validate, account for ``rows_read`` staged rows, and upsert the good ones.
+
+        The rows are validated once into a temporary table (typed values and the reject
+        reason); every later step reads that table. The text of a row is looked up only
+        for the rows that go to the rejects file."""
         con = self.session.con
         acc = self.session.account
         if not self.sources:
             return
-        checked = [
-            f"CREATE OR REPLACE TEMP VIEW _contacts_checked_{i} AS {self._validate_sql(src)}"
-            for i, src in enumerate(self.sources)
-        ]
-        for sql in checked:
-            con.execute(sql)
-        union = " UNION ALL ".join(
-            f"SELECT * FROM _contacts_checked_{i}" for i in range(len(self.sources))
-        )
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _contacts_checked AS {union}")
-        rejects = con.execute(
-            "SELECT _file, _line, _reason, _text FROM _contacts_checked "
+        union = " UNION ALL ".join(self._validate_sql(src) for src in self.sources)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {union}")
+        bad = con.execute(
+            f"SELECT _rank, _line, _file, _reason FROM {_CHECKED} "
             "WHERE _reason IS NOT NULL ORDER BY _rank, _line"
         ).fetchall()
-        for file, line, reason, text in rejects:
-            acc.reject(str(file), int(line), str(reason), str(text or ""))
-        cols = ", ".join(f'"{c}"' for c in COLUMNS)
         # rows whose (source, contact_id) occurs more than once: usually none
         con.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE _contacts_ranked AS
             WITH keys AS (
-                SELECT source, contact_id FROM _contacts_checked WHERE _reason IS NULL
+                SELECT source, contact_id FROM {_CHECKED}
+                WHERE _reason IS NULL AND hash(source, contact_id) IN (
+                    SELECT hash(source, contact_id) AS h FROM {_CHECKED}
+                    WHERE _reason IS NULL GROUP BY h HAVING count(*) > 1)
                 GROUP BY source, contact_id HAVING count(*) > 1
             )
             SELECT *,
                    row_number() OVER k AS _n,
                    first_value(_file || ':' || _line) OVER k AS _first
-            FROM _contacts_checked c SEMI JOIN keys USING (source, contact_id)
+            FROM {_CHECKED} c SEMI JOIN keys USING (source, contact_id)
             WHERE _reason IS NULL
             WINDOW k AS (PARTITION BY source, contact_id ORDER BY _rank, _line)
             """
@@ -195,44 +228,44 @@ class ContactsStage:
             if c not in ("source_file", "source_line")
         )
         repeated = con.execute(
-            f"""SELECT _file, _line, _text, _first FROM _contacts_ranked r
+            f"""SELECT _rank, _line, _file, _first FROM _contacts_ranked r
                 WHERE _n > 1 AND NOT EXISTS (
                     SELECT 1 FROM _contacts_ranked f
                     WHERE f._n = 1 AND f.source = r.source AND f.contact_id = r.contact_id
                       AND ({same}))
                 ORDER BY _rank, _line"""
         ).fetchall()
-        for file, line, text, first in repeated:
+        texts = self._lookup_texts(
+            [(int(r), int(n)) for r, n, *_ in bad] + [(int(r), int(n)) for r, n, *_ in repeated]
+        )
+        for rank, line, file, reason in bad:
+            acc.reject(str(file), int(line), str(reason), texts.get((int(rank), int(line)), ""))
+        for rank, line, file, first in repeated:
+            text = texts.get((int(rank), int(line)), "")
             acc.reject(str(file), int(line), R_REPEATED, f"{text}  [first at {first}]")
         dup = con.execute("SELECT count(*) FROM _contacts_ranked WHERE _n > 1").fetchone()
         n_dup = (int(dup[0]) if dup else 0) - len(repeated)
         acc.ignore(I_DUPLICATE, n_dup)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _contacts_later AS "
-            "SELECT _rank, _line FROM _contacts_ranked WHERE _n > 1"
-        )
+        if bad or n_dup or repeated:
+            con.execute(
+                f"""DELETE FROM {_CHECKED} WHERE _reason IS NOT NULL
+                    OR (_rank, _line) IN (SELECT (_rank, _line) FROM _contacts_ranked
+                                          WHERE _n > 1)"""
+            )
         con.execute("DROP TABLE _contacts_ranked")
-        con.execute(
-            f"""CREATE OR REPLACE TEMP VIEW _contacts_new AS
-                SELECT {cols} FROM _contacts_checked c
-                WHERE _reason IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM _contacts_later l
-                                  WHERE l._rank = c._rank AND l._line = c._line)"""
-        )
-        good = con.execute("SELECT count(*) FROM _contacts_new").fetchone()
+        cols = ", ".join(f'"{c}"' for c in COLUMNS)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _contacts_new AS SELECT {cols} FROM {_CHECKED}")
+        good = con.execute(f"SELECT count(*) FROM {_CHECKED}").fetchone()
         n_good = int(good[0]) if good else 0
         acc.used += n_good
-        extra = rows_read - n_good - n_dup - len(repeated) - len(rejects)
+        extra = rows_read - n_good - n_dup - len(repeated) - len(bad)
         if extra:  # pragma: no cover - a bug, caught by the store's accounting check too
             raise AssertionError(f"contacts stage lost {extra} rows")
         if n_good:
             self.session.write("contacts", "_contacts_new")
             self._ring_outs()
         con.execute("DROP VIEW _contacts_new")
-        con.execute("DROP TABLE _contacts_later")
-        con.execute("DROP VIEW _contacts_checked")
-        for i in range(len(self.sources)):
-            con.execute(f"DROP VIEW _contacts_checked_{i}")
+        con.execute(f"DROP TABLE {_CHECKED}")
         if self._staged_text:
             con.execute(f"DROP TABLE {STAGE}")
 
@@ -326,7 +359,7 @@ class ContactsStage:
             exprs.append(f'{expr} AS "{c}"')
         return (
             f"SELECT {', '.join(exprs)}, CASE {' '.join(checks)} END AS _reason, "
-            f"_file, _rank, _line, _text FROM ({source_sql})"
+            f"_file, _rank, _line FROM ({source_sql})"
         )
 
 

@@ -74,9 +74,10 @@ def _load_parquet(stage: ContactsStage, session: LoadSession, index: int, path: 
     stage.add_relation(
         index,
         path,
-        f"SELECT {cols}, file_row_number + 1 AS _line, {text} AS _text "
+        f"SELECT {cols}, file_row_number + 1 AS _line "
         f"FROM read_parquet({ref}, file_row_number = true)",
         names,
+        text,
     )
     row = con.execute(f"SELECT count(*) FROM read_parquet({ref})").fetchone()
     n = int(row[0]) if row else 0
