@@ -91,6 +91,10 @@ AGENT_EVENT_KIND: dict[str, str] = {
 
 USED_EVENTS = CALL_EVENTS + tuple(AGENT_EVENT_KIND)
 
+MAX_FIELD = 1024
+"""Longest field of a queue_log line (characters); a line with a longer one is rejected
+(Asterisk's own fields are far shorter: call ids, queue and interface names, numbers)."""
+
 NO_CALL_ID = ("", "NONE", "REALTIME", "MANAGER", "CLI")
 NO_NAME = ("", "NONE")
 
