@@ -17,9 +17,11 @@ back into that layout by its reader) and hands them here in Arrow batches. This 
 Contact rules (documented for users in docs/ingestion.md)
     * A contact is one ENTERQUEUE: ``contact_id = callid@queue@enter_epoch`` (whole
       seconds), with ``#2``, ``#3``... when the same call enters the same queue twice in
-      the same second. The events of a call in a queue are ordered by (time, ENTERQUEUE
-      first, seq) -- seq is the order of storage: earlier loads first, within a load by
-      file name and line; each event belongs to the latest ENTERQUEUE of the same call id
+      the same second. A ``\\`` or ``@`` inside the call id or the queue is written
+      ``\\\\`` or ``\\@`` (:func:`_id_part`), so two contacts never share an id.
+      The events of a call in a queue are ordered by (time, ENTERQUEUE first, seq) --
+      seq is the order of storage: earlier loads first, within a load by file name and
+      line; each event belongs to the latest ENTERQUEUE of the same call id
       and queue before it. Events before any ENTERQUEUE of their call and
       queue wait in the store until it arrives; the notes count them, and name apart those
       of attended transfers continued under another call id (Asterisk issue 759), for
@@ -640,6 +642,14 @@ def _num(expr: str) -> str:
     return f"(CASE WHEN {v} >= 0 AND {v} < {MAX_SECONDS:.0f} THEN {v} END)"
 
 
+def _id_part(column: str) -> str:
+    """SQL: ``column`` as a part of a contact_id: ``\\`` written ``\\\\`` and ``@`` written
+    ``\\@``, so that the parts joined by ``@`` can never be read another way (call id
+    ``a@b`` in queue ``c`` is ``a\\@b@c@...``, call id ``a`` in queue ``b@c`` is
+    ``a@b\\@c@...``); a part without either is as it was."""
+    return f"replace(replace({column}, '\\', '\\\\'), '@', '\\@')"
+
+
 _ANS = _sql_list(FINAL_ANSWERED)
 _ABN = _sql_list(FINAL_ABANDONED)
 _TMO = _sql_list(FINAL_TIMED_OUT)
@@ -764,7 +774,7 @@ SELECT
     c.at AS connect_at,
     coalesce(wait_field IS NOT NULL AND wait_ts IS NOT NULL
              AND abs(wait_field - wait_ts) > 1, false) AS disagree,
-    callid || '@' || queue || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
+    {_id_part("callid")} || '@' || {_id_part("queue")} || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
         || CASE WHEN same_second > 1 THEN '#' || same_second ELSE '' END AS contact_id,
     $1 AS source,
     'voice' AS channel,
