@@ -27,6 +27,7 @@ so memory holds one block at a time whatever the file size.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -178,6 +179,25 @@ def open_bytes(path: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
             yield raw, raw
 
 
+UTF8 = ("utf-8", "utf8", "utf-8-sig")
+
+
+class _Transcoded:
+    """Bytes of another encoding read as UTF-8: undecodable bytes come through as they
+    were (so the line reader flags them and replaces them by U+FFFD)."""
+
+    def __init__(self, fh: IO[bytes], encoding: str) -> None:
+        self.fh = fh
+        self.decoder = codecs.getincrementaldecoder(encoding)("surrogateescape")
+
+    def read(self, size: int) -> bytes:
+        while True:
+            chunk = self.fh.read(size)
+            text = self.decoder.decode(chunk, final=not chunk)
+            if text or not chunk:
+                return text.encode("utf-8", "surrogateescape")
+
+
 def _cut_long(data: bytes, first: int, limit: int) -> tuple[bytes, list[int]]:
     """``data`` (whole lines) with every line longer than ``limit`` bytes cut to
     :data:`KEEP_BYTES`, and the numbers of those lines. Jumps up to ``limit`` bytes a
@@ -214,6 +234,7 @@ def iter_blocks(
     digest: Any = None,
     digest_until: int | None = None,
     max_line: int = MAX_LINE_BYTES,
+    encoding: str | None = None,
 ) -> Iterator[Block]:
     """Yield blocks of whole lines of ``path`` (without the LF after the last one), each
     with the 1-based number of its first line.
@@ -226,7 +247,8 @@ def iter_blocks(
     ``start`` (a line start) and ``first_line`` begin the reading further on: at byte
     ``start``, numbering from ``first_line`` (plain files only). ``digest`` (a hashlib
     object) is updated with the file's bytes as they are read, up to byte
-    ``digest_until`` (the end of its last complete line).
+    ``digest_until`` (the end of its last complete line). ``encoding`` (CSV formats): a
+    UTF-8 BOM at the start is dropped, and another encoding is read as UTF-8.
     """
     total = path.stat().st_size
     first = first_line
@@ -234,13 +256,19 @@ def iter_blocks(
     carry = b""
     skipping = False  # inside a line already cut: drop bytes up to its LF
     carry_cut: list[int] = []
+    name = (encoding or "utf-8").lower().replace("_", "-")
+    bom = encoding is not None and name in ("utf-8", "utf8", "utf-8-sig")
     with open_bytes(path) as (fh, raw):
         if start:
             fh.seek(start)
+        source: Any = fh if name in UTF8 else _Transcoded(fh, name)
         while True:
             try:
-                chunk = fh.read(block_size)
-            except (OSError, EOFError, zlib.error) as exc:
+                chunk = source.read(block_size)
+                if bom and done == start == 0 and chunk.startswith(codecs.BOM_UTF8):
+                    chunk = chunk[len(codecs.BOM_UTF8) :]
+                    bom = False
+            except (OSError, EOFError, zlib.error, LookupError) as exc:
                 first_bad = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise FormatError(
                     str(path), None, f"damaged gzip data after line {first - 1}: {first_bad}"
@@ -253,7 +281,7 @@ def iter_blocks(
                 elif done < digest_until:
                     digest.update(chunk[: digest_until - done])
             done += len(chunk)
-            position = raw.tell() if raw is not fh else done
+            position = raw.tell()
             if skipping:
                 lf = chunk.find(b"\n")
                 if lf < 0:
