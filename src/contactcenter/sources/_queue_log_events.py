@@ -43,8 +43,6 @@ Contact rules (documented for users in docs/ingestion.md)
 
 from __future__ import annotations
 
-import itertools
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +50,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
-import pyarrow.feather as feather
 
 from contactcenter.errors import FormatError
 from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
@@ -261,7 +257,7 @@ class Classified:
 
     read: rows in the batch; pre_ignored: of those, rows the format ignored itself (blank
     lines); ignored: reason -> count (pre_ignored included); rejects: (line number,
-    reason, text); staged: kept rows written to the stage part file.
+    reason, text); staged: kept rows, in ``table`` (the stage layout) for the loader.
     """
 
     read: int
@@ -269,6 +265,7 @@ class Classified:
     ignored: dict[str, int]
     rejects: list[tuple[int, str, str]]
     staged: int
+    table: pa.Table | None = None
 
 
 def _valid(arr: pa.Array | pa.ChunkedArray) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
@@ -286,9 +283,9 @@ def _counts(values: pa.Array | pa.ChunkedArray, fmt: str, into: dict[str, int]) 
 _CHECKS = (R_EVENT_NAME, R_NO_CALLID, R_NO_QUEUE, R_NO_AGENT)
 
 
-def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Classified:
+def classify(batch: pa.Table, *, file_name: str, rank: int) -> Classified:
     """Classify the rows of ``batch`` (see BATCH_COLUMNS) -- rejected with a reason,
-    ignored with a reason, or kept -- and write the kept rows to the Arrow IPC file ``part``
+    ignored with a reason, or kept -- and return the kept rows in the stage layout
     (the rules are in the module docstring)."""
     n = batch.num_rows
     if n == 0:
@@ -350,7 +347,7 @@ def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Class
             },
             schema=_STAGE_SCHEMA,
         )
-        feather.write_feather(staged, part, compression="uncompressed")
+        return Classified(n, n_pre_ignored, ignored, rejects, n_used, staged)
     return Classified(n, n_pre_ignored, ignored, rejects, n_used)
 
 
@@ -361,11 +358,12 @@ class QueueLogLoader:
     batch of each file (after accounting itself for the lines it drops before, e.g. blank
     lines), :meth:`end_file` after each file, and :meth:`finish` once at the end.
 
-    Kept rows are staged in Arrow IPC files (one per batch) in a temporary directory beside
-    the store (so memory does not grow with the input); :meth:`finish` reads them once
-    into a temporary table, deduplicates them on their content (:data:`CONTENT`, found by
-    a hash and compared exactly), appends the new ones to ``queue_log_events`` in one
-    statement and derives the contacts from them and the stored events of their calls.
+    Kept rows are staged batch by batch, in file order, into the temporary table
+    ``_ql_new`` with the hash of their content (DuckDB spills it beside the store beyond
+    its memory limit); :meth:`finish` deduplicates them on their content
+    (:data:`CONTENT`, found by the hash and compared exactly), appends the new ones to
+    ``queue_log_events`` in one statement and derives the contacts from them and the
+    stored events of their calls.
     """
 
     def __init__(self, session: LoadSession, source: str, files: Sequence[Path]) -> None:
@@ -386,9 +384,8 @@ class QueueLogLoader:
         self.files: dict[int, _FileStats] = {}
         # beside the store, named after it: the store removes it when the load ends, and
         # at its next open if the process was killed
-        self._stage = session.stage_dir("queue_log")
-        self._parts = itertools.count()
         self._staged = 0
+        self._created = False
         self._base = 0
 
     def __enter__(self) -> QueueLogLoader:
@@ -398,12 +395,8 @@ class QueueLogLoader:
         self.close()
 
     def close(self) -> None:
-        """Remove the staging directory's files now (the store removes the directory)."""
-        shutil.rmtree(self._stage, ignore_errors=True)
-
-    def next_part(self) -> Path:
-        """A new file name for one batch's staged rows."""
-        return self._stage / f"part-{next(self._parts):08d}.arrow"
+        """Drop the load's staged rows (a temporary table)."""
+        self.session.con.execute("DROP TABLE IF EXISTS _ql_new")
 
     def rank(self, index: int) -> int:
         """The rank of the load's file number ``index`` (0-based position in ``files``)
@@ -414,8 +407,7 @@ class QueueLogLoader:
     def add_batch(self, index: int, path: Path, batch: pa.Table) -> None:
         """Classify, account for and stage the event rows of ``batch`` (see BATCH_COLUMNS)
         read from file number ``index``, ``path`` (stored as its base name)."""
-        part = self.next_part()
-        result = classify(batch, file_name=path.name, rank=self.rank(index), part=part)
+        result = classify(batch, file_name=path.name, rank=self.rank(index))
         self.add_classified(index, path, result)
 
     def add_classified(self, index: int, path: Path, result: Classified) -> None:
@@ -436,6 +428,24 @@ class QueueLogLoader:
         stats.rejected += len(result.rejects)
         self._staged += result.staged
         acc.used += result.staged
+        if result.table is not None:
+            self._stage_rows(result.table)
+
+    def _stage_rows(self, table: pa.Table) -> None:
+        """Add kept rows to the temporary table ``_ql_new``, with the hash of their
+        content (read by :meth:`finish`; DuckDB spills it beside the store when large)."""
+        con = self.session.con
+        name = f"_ql_batch_{id(table)}"
+        con.register(name, table)
+        try:
+            select = f"SELECT *, {CONTENT_KEY} AS h FROM {name}"
+            if self._created:
+                con.execute(f"INSERT INTO _ql_new {select}")
+            else:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _ql_new AS {select}")
+                self._created = True
+        finally:
+            con.unregister(name)
 
     def add_known(self, index: int, path: Path, known: Known) -> None:
         """Account for the start of file number ``index`` that load ``known.load_id`` read
@@ -479,13 +489,6 @@ class QueueLogLoader:
             return
         con = self.session.con
         acc = self.session.account
-        parts = sorted(str(p) for p in self._stage.glob("part-*.arrow"))
-        stage = "_ql_stage"
-        con.register(stage, pads.dataset(parts, format="ipc", schema=_STAGE_SCHEMA))
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _ql_new AS SELECT *, {CONTENT_KEY} AS h FROM {stage}"
-        )
-        con.unregister(stage)
         # copies of a content after its first (in file-rank, line order) in this load
         con.execute(_LATER_COPIES_SQL)
         duplicates = self._count("_ql_drop")
