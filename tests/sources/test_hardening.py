@@ -343,3 +343,15 @@ def test_loads_leave_no_files_behind(tmp_path: Path) -> None:
         with pytest.raises(FormatError):
             ingest(store, fmt="queue_log", files=[bad])
     assert sorted(p.name for p in folder.iterdir()) == ["s.duckdb"]
+
+
+def test_spill_files_of_a_killed_load_are_removed_when_the_store_opens(tmp_path: Path) -> None:
+    # a load killed while DuckDB spilled leaves <store>.tmp/duckdb_temp_storage_*.tmp
+    # (measured: 121 MB after killing a 1.5M-line load), which DuckDB keeps at its next start
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    spill = tmp_path / "s.duckdb.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_storage_DEFAULT-0.tmp").write_bytes(b"x" * 1000)
+    with Store(db):
+        assert not spill.exists()

@@ -41,7 +41,7 @@ import pyarrow as pa
 
 from contactcenter.errors import StoreError
 from contactcenter.facts import TableSpec, table_spec, tables
-from contactcenter.store.database import Connection, connect, was_interrupted
+from contactcenter.store.database import Connection, connect, is_open, was_interrupted
 from contactcenter.store.journal import (
     JOURNAL_DDL,
     JOURNAL_MIGRATIONS,
@@ -279,6 +279,8 @@ class Store:
         self._created = not self.path.exists()
         if self._created and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        # opened by this process now, so no query of it can be spilling yet
+        self._first_open = not is_open(self.path)
         self._connection: Connection = connect(self.path, read_only=False)
         self.con = self._connection.con
         self.con.execute("SET TimeZone = 'UTC'")
@@ -321,6 +323,15 @@ class Store:
         # holds the store for writing now, so any of them is stale
         for stale in self.folder.glob(f"{self.stage_prefix}*"):
             shutil.rmtree(stale, ignore_errors=True)
+        # and DuckDB's spill files (<store>.tmp/, its default temp_directory), which it
+        # does not remove at its next start either
+        spill = self.path.with_name(self.path.name + ".tmp")
+        if self._first_open and spill.is_dir():
+            for stale in spill.glob("duckdb_temp_*"):
+                with suppress(OSError):
+                    stale.unlink()
+            with suppress(OSError):
+                spill.rmdir()
 
     def ensure(self, spec: TableSpec) -> None:
         """Create the table of ``spec`` if the store does not have it yet, and add the
