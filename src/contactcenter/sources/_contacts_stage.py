@@ -143,7 +143,9 @@ class ContactsStage:
         table = pa.table(data)
         name = f"_contacts_batch_{id(table)}"
         exprs = [f'"{c}"' if c in data else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in COLUMNS]
-        con.register(name, table)
+        # a stream, not the Table: DuckDB would keep a registered Table alive until the
+        # load's transaction ends (see QueueLogLoader._stage_rows)
+        con.register(name, pa.RecordBatchReader.from_batches(table.schema, table.to_batches()))
         try:
             self._insert(
                 f"SELECT {', '.join(exprs)}, {_q(path.name)} AS _file, {rank} AS _rank, "

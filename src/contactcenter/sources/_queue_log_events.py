@@ -43,10 +43,12 @@ Contact rules (documented for users in docs/ingestion.md)
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -395,8 +397,10 @@ class QueueLogLoader:
         self.close()
 
     def close(self) -> None:
-        """Drop the load's staged rows (a temporary table)."""
-        self.session.con.execute("DROP TABLE IF EXISTS _ql_new")
+        """Drop the load's staged rows (a temporary table; gone anyway when a failed load
+        rolls back)."""
+        with contextlib.suppress(duckdb.Error):
+            self.session.con.execute("DROP TABLE IF EXISTS _ql_new")
 
     def rank(self, index: int) -> int:
         """The rank of the load's file number ``index`` (0-based position in ``files``)
@@ -436,7 +440,10 @@ class QueueLogLoader:
         content (read by :meth:`finish`; DuckDB spills it beside the store when large)."""
         con = self.session.con
         name = f"_ql_batch_{id(table)}"
-        con.register(name, table)
+        # as a stream, not a Table: inside the load's transaction DuckDB keeps a
+        # registered Table (all its buffers) alive until the commit, so memory grew with
+        # the file (about 120 bytes a line); a consumed stream holds nothing
+        con.register(name, pa.RecordBatchReader.from_batches(table.schema, table.to_batches()))
         try:
             select = f"SELECT *, {CONTENT_KEY} AS h FROM {name}"
             if self._created:
@@ -526,63 +533,86 @@ class QueueLogLoader:
         return int(row[0]) if row else 0
 
     def _derive_contacts(self) -> None:
+        """Derive the contacts of every call id that got new events, in chunks of call
+        ids (by a hash) of about :data:`CHUNK_EVENTS` events each, so the aggregation's
+        memory does not grow with the load; the contacts and ring-outs of all chunks are
+        written once at the end."""
         con = self.session.con
         acc = self.session.account
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ql_calls AS
                 SELECT DISTINCT callid FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}"""
         )
-        con.execute(_EVENTS_SQL, [self.source, self._base])
+        n_events = self._count(f"_ql_new WHERE event IN {_sql_list(CALL_EVENTS)}")
+        chunks = max(1, -(-n_events // CHUNK_EVENTS))
+        con.execute(_EVENTS_SQL, [self.source, self._base, chunks])
         con.execute("DROP TABLE _ql_calls")
-        con.execute(_PAIRS_SQL)
-        con.execute(_DERIVE_SQL, [self.source])
-        stats = con.execute(
-            """SELECT count(*) FILTER (WHERE seg > 0 AND disagree),
-                      count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
-               FROM _ql_segments"""
-        ).fetchone()
-        orphan_notes = self._orphan_notes()
         cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _ql_contacts AS SELECT {cols} FROM _ql_segments "
-            "WHERE seg > 0"
-        )
+        disagree = repeated = 0
+        for k in range(chunks):
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _ql_evk AS "
+                f"SELECT * EXCLUDE (chunk) FROM _ql_ev WHERE chunk = {k}"
+            )
+            con.execute(_PAIRS_SQL)
+            con.execute(_DERIVE_SQL, [self.source])
+            stats = con.execute(
+                """SELECT count(*) FILTER (WHERE seg > 0 AND disagree),
+                          count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
+                   FROM _ql_segments"""
+            ).fetchone()
+            if stats:
+                disagree += int(stats[0])
+                repeated += int(stats[1])
+            into = "INSERT INTO {} " if k else "CREATE OR REPLACE TEMP TABLE {} AS "
+            con.execute(
+                into.format("_ql_contacts") + f"SELECT {cols} FROM _ql_segments WHERE seg > 0"
+            )
+            # ring-outs belong to the member the line names, not to whoever answered
+            con.execute(
+                into.format("_ql_rings")
+                + f"""SELECT source, contact_id, NULLIF(r.key, chr(0)) AS agent_id, queue,
+                          channel, offered_at, CAST(r.value AS INTEGER) AS rings
+                   FROM (SELECT source, contact_id, queue, channel, offered_at,
+                                unnest(map_entries(rna_by)) AS r
+                         FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0
+                           AND rna_by IS NOT NULL)
+                   UNION ALL {_CLEAN_RINGS_SQL}""",
+                [self.source],
+            )
+            # what the notes on events without ENTERQUEUE need: the calls that have some
+            con.execute(
+                into.format("_ql_orph")
+                + """SELECT callid, queue, seg, orphans, offered_at, connect_agent, connect_at
+                     FROM _ql_segments
+                     WHERE callid IN (SELECT callid FROM _ql_segments WHERE seg = 0)"""
+            )
+            con.execute("DROP TABLE _ql_segments")
+            con.execute("DROP TABLE _ql_pairs")
+        con.execute("DROP VIEW _ql_evk")
+        con.execute("DROP TABLE _ql_ev")
+        orphan_notes = self._orphan_notes()
         outcomes = con.execute(
             "SELECT outcome, count(*) FROM _ql_contacts GROUP BY outcome ORDER BY outcome"
         ).fetchall()
         self.session.write("contacts", "_ql_contacts")
-        con.execute("DROP TABLE _ql_contacts")
-        # ring-outs belong to the member the line names, not to whoever answered
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ql_rings AS
-               SELECT source, contact_id, NULLIF(r.key, chr(0)) AS agent_id, queue, channel,
-                      offered_at, CAST(r.value AS INTEGER) AS rings
-               FROM (SELECT source, contact_id, queue, channel, offered_at,
-                            unnest(map_entries(rna_by)) AS r
-                     FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0
-                       AND rna_by IS NOT NULL)
-               UNION ALL {_CLEAN_RINGS_SQL}""",
-            [self.source],
-        )
         self.session.write("ring_outs", "_ql_rings")
-        for table in ("_ql_rings", "_ql_segments", "_ql_pairs", "_ql_ev"):
+        for table in ("_ql_contacts", "_ql_rings", "_ql_orph"):
             con.execute(f"DROP TABLE {table}")
         if outcomes:
             acc.notes.append(
                 "contacts derived in this load: " + ", ".join(f"{o} {int(k)}" for o, k in outcomes)
             )
         acc.notes.extend(orphan_notes)
-        if stats:
-            disagree, repeated = (int(x) for x in stats)
-            if disagree:
-                acc.notes.append(
-                    f"{disagree} contacts: the wait field of the log differs from the "
-                    "timestamps by more than 1 s; the field was kept"
-                )
-            if repeated:
-                acc.notes.append(
-                    f"{repeated} contacts have more than one final event; the first was used"
-                )
+        if disagree:
+            acc.notes.append(
+                f"{disagree} contacts: the wait field of the log differs from the "
+                "timestamps by more than 1 s; the field was kept"
+            )
+        if repeated:
+            acc.notes.append(
+                f"{repeated} contacts have more than one final event; the first was used"
+            )
 
     def _orphan_notes(self) -> list[str]:
         """Notes on the call events of this load's calls that have no ENTERQUEUE before them
@@ -635,6 +665,9 @@ class QueueLogLoader:
         con.execute("DROP TABLE _ql_agent_events")
 
 
+CHUNK_EVENTS = 1_000_000
+"""Call events per chunk of the derivation (chunks are sets of call ids)."""
+
 MAX_SECONDS = 1e9
 """Duration fields at or above this (about 31 years) are treated as not a number."""
 
@@ -669,7 +702,7 @@ _RK = (
 _EVENTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _ql_ev AS
 SELECT callid, queue, event, ts, seq, agent, data1, data2, data3, data4,
-       source_tz, source_file, source_line, {_RK} AS rk
+       source_tz, source_file, source_line, {_RK} AS rk, hash(callid) % $3 AS chunk
 FROM (
     SELECT callid, queue, event, ts, $2 + okey AS seq, agent, data1, data2, data3, data4,
            source_tz, source_file, source_line
@@ -701,7 +734,7 @@ SELECT callid, queue,
        count(*) FILTER (WHERE event = 'ENTERQUEUE') = 1
            AND min(rk) = min(rk) FILTER (WHERE event = 'ENTERQUEUE') AS clean,
        {_SEGMENT_AGGREGATES}
-FROM _ql_ev GROUP BY callid, queue
+FROM _ql_evk GROUP BY callid, queue
 """
 """SQL: every call id and queue of ``_ql_ev`` aggregated as one segment. A *clean* pair has
 one ENTERQUEUE and no event before it (nearly every call): its one segment is the whole
@@ -715,7 +748,7 @@ WITH o AS (
            sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END)
                OVER (PARTITION BY callid, queue ORDER BY rk
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg
-    FROM _ql_ev v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE NOT clean) p
+    FROM _ql_evk v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE NOT clean) p
         USING (callid, queue)
 ),
 general AS (
@@ -813,7 +846,7 @@ SELECT $1 AS source, s.contact_id, NULLIF(r.agent, chr(0)) AS agent_id, s.queue,
        s.offered_at, CAST(r.rings AS INTEGER) AS rings
 FROM (SELECT callid, queue, CASE WHEN agent IN ('', 'NONE') THEN chr(0) ELSE agent END AS agent,
              count(*) AS rings
-      FROM _ql_ev v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE clean) p
+      FROM _ql_evk v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE clean) p
           USING (callid, queue)
       WHERE event = 'RINGNOANSWER'
       GROUP BY ALL) r
@@ -825,11 +858,11 @@ JOIN _ql_segments s ON s.callid = r.callid AND s.queue = r.queue AND s.seg = 1
 _ORPHANS_SQL = f"""
 WITH orphan AS (
     SELECT callid, queue, unnest(orphans, recursive := true)
-    FROM _ql_segments WHERE seg = 0
+    FROM _ql_orph WHERE seg = 0
 ),
 entry AS (
     SELECT callid, queue, offered_at, connect_agent, connect_at
-    FROM _ql_segments WHERE seg > 0
+    FROM _ql_orph WHERE seg > 0
 ),
 xfer AS (
     SELECT o.callid AS y, o.queue AS q1, o.agent, o.ts, e.queue AS q2, e.offered_at AS y_at
