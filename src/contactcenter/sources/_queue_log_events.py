@@ -43,15 +43,17 @@ Contact rules (documented for users in docs/ingestion.md)
 
 from __future__ import annotations
 
-import contextlib
+import itertools
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pyarrow.feather as feather
 
 from contactcenter.errors import FormatError
 from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
@@ -259,7 +261,7 @@ class Classified:
 
     read: rows in the batch; pre_ignored: of those, rows the format ignored itself (blank
     lines); ignored: reason -> count (pre_ignored included); rejects: (line number,
-    reason, text); staged: kept rows, in ``table`` (the stage layout) for the loader.
+    reason, text); staged: kept rows written to the stage part file.
     """
 
     read: int
@@ -267,7 +269,6 @@ class Classified:
     ignored: dict[str, int]
     rejects: list[tuple[int, str, str]]
     staged: int
-    table: pa.Table | None = None
 
 
 def _valid(arr: pa.Array | pa.ChunkedArray) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
@@ -285,9 +286,9 @@ def _counts(values: pa.Array | pa.ChunkedArray, fmt: str, into: dict[str, int]) 
 _CHECKS = (R_EVENT_NAME, R_NO_CALLID, R_NO_QUEUE, R_NO_AGENT)
 
 
-def classify(batch: pa.Table, *, file_name: str, rank: int) -> Classified:
+def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Classified:
     """Classify the rows of ``batch`` (see BATCH_COLUMNS) -- rejected with a reason,
-    ignored with a reason, or kept -- and return the kept rows in the stage layout
+    ignored with a reason, or kept -- and write the kept rows to the Arrow IPC file ``part``
     (the rules are in the module docstring)."""
     n = batch.num_rows
     if n == 0:
@@ -349,7 +350,7 @@ def classify(batch: pa.Table, *, file_name: str, rank: int) -> Classified:
             },
             schema=_STAGE_SCHEMA,
         )
-        return Classified(n, n_pre_ignored, ignored, rejects, n_used, staged)
+        feather.write_feather(staged, part, compression="uncompressed")
     return Classified(n, n_pre_ignored, ignored, rejects, n_used)
 
 
@@ -360,12 +361,11 @@ class QueueLogLoader:
     batch of each file (after accounting itself for the lines it drops before, e.g. blank
     lines), :meth:`end_file` after each file, and :meth:`finish` once at the end.
 
-    Kept rows are staged batch by batch, in file order, into the temporary table
-    ``_ql_new`` with the hash of their content (DuckDB spills it beside the store beyond
-    its memory limit); :meth:`finish` deduplicates them on their content
-    (:data:`CONTENT`, found by the hash and compared exactly), appends the new ones to
-    ``queue_log_events`` in one statement and derives the contacts from them and the
-    stored events of their calls.
+    Kept rows are staged in Arrow IPC files (one per batch) in a temporary directory beside
+    the store (so memory does not grow with the input); :meth:`finish` reads them once
+    into a temporary table, deduplicates them on their content (:data:`CONTENT`, found by
+    a hash and compared exactly), appends the new ones to ``queue_log_events`` in one
+    statement and derives the contacts from them and the stored events of their calls.
     """
 
     def __init__(self, session: LoadSession, source: str, files: Sequence[Path]) -> None:
@@ -386,8 +386,9 @@ class QueueLogLoader:
         self.files: dict[int, _FileStats] = {}
         # beside the store, named after it: the store removes it when the load ends, and
         # at its next open if the process was killed
+        self._stage = session.stage_dir("queue_log")
+        self._parts = itertools.count()
         self._staged = 0
-        self._created = False
         self._base = 0
 
     def __enter__(self) -> QueueLogLoader:
@@ -397,10 +398,12 @@ class QueueLogLoader:
         self.close()
 
     def close(self) -> None:
-        """Drop the load's staged rows (a temporary table; gone anyway when a failed load
-        rolls back)."""
-        with contextlib.suppress(duckdb.Error):
-            self.session.con.execute("DROP TABLE IF EXISTS _ql_new")
+        """Remove the staging directory's files now (the store removes the directory)."""
+        shutil.rmtree(self._stage, ignore_errors=True)
+
+    def next_part(self) -> Path:
+        """A new file name for one batch's staged rows."""
+        return self._stage / f"part-{next(self._parts):08d}.arrow"
 
     def rank(self, index: int) -> int:
         """The rank of the load's file number ``index`` (0-based position in ``files``)
@@ -411,7 +414,8 @@ class QueueLogLoader:
     def add_batch(self, index: int, path: Path, batch: pa.Table) -> None:
         """Classify, account for and stage the event rows of ``batch`` (see BATCH_COLUMNS)
         read from file number ``index``, ``path`` (stored as its base name)."""
-        result = classify(batch, file_name=path.name, rank=self.rank(index))
+        part = self.next_part()
+        result = classify(batch, file_name=path.name, rank=self.rank(index), part=part)
         self.add_classified(index, path, result)
 
     def add_classified(self, index: int, path: Path, result: Classified) -> None:
@@ -432,27 +436,6 @@ class QueueLogLoader:
         stats.rejected += len(result.rejects)
         self._staged += result.staged
         acc.used += result.staged
-        if result.table is not None:
-            self._stage_rows(result.table)
-
-    def _stage_rows(self, table: pa.Table) -> None:
-        """Add kept rows to the temporary table ``_ql_new``, with the hash of their
-        content (read by :meth:`finish`; DuckDB spills it beside the store when large)."""
-        con = self.session.con
-        name = f"_ql_batch_{id(table)}"
-        # as a stream, not a Table: inside the load's transaction DuckDB keeps a
-        # registered Table (all its buffers) alive until the commit, so memory grew with
-        # the file (about 120 bytes a line); a consumed stream holds nothing
-        con.register(name, pa.RecordBatchReader.from_batches(table.schema, table.to_batches()))
-        try:
-            select = f"SELECT *, {CONTENT_KEY} AS h FROM {name}"
-            if self._created:
-                con.execute(f"INSERT INTO _ql_new {select}")
-            else:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _ql_new AS {select}")
-                self._created = True
-        finally:
-            con.unregister(name)
 
     def add_known(self, index: int, path: Path, known: Known) -> None:
         """Account for the start of file number ``index`` that load ``known.load_id`` read
@@ -496,6 +479,13 @@ class QueueLogLoader:
             return
         con = self.session.con
         acc = self.session.account
+        parts = sorted(str(p) for p in self._stage.glob("part-*.arrow"))
+        stage = "_ql_stage"
+        con.register(stage, pads.dataset(parts, format="ipc", schema=_STAGE_SCHEMA))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _ql_new AS SELECT *, {CONTENT_KEY} AS h FROM {stage}"
+        )
+        con.unregister(stage)
         # copies of a content after its first (in file-rank, line order) in this load
         con.execute(_LATER_COPIES_SQL)
         duplicates = self._count("_ql_drop")
@@ -565,8 +555,10 @@ class QueueLogLoader:
                 disagree += int(stats[0])
                 repeated += int(stats[1])
             into = "INSERT INTO {} " if k else "CREATE OR REPLACE TEMP TABLE {} AS "
+            one = chunks == 1  # the segments stay: views over them, no copies
+            keep = "CREATE OR REPLACE TEMP VIEW {} AS " if one else into
             con.execute(
-                into.format("_ql_contacts") + f"SELECT {cols} FROM _ql_segments WHERE seg > 0"
+                keep.format("_ql_contacts") + f"SELECT {cols} FROM _ql_segments WHERE seg > 0"
             )
             # ring-outs belong to the member the line names, not to whoever answered
             con.execute(
@@ -582,12 +574,13 @@ class QueueLogLoader:
             )
             # what the notes on events without ENTERQUEUE need: the calls that have some
             con.execute(
-                into.format("_ql_orph")
+                keep.format("_ql_orph")
                 + """SELECT callid, queue, seg, orphans, offered_at, connect_agent, connect_at
                      FROM _ql_segments
                      WHERE callid IN (SELECT callid FROM _ql_segments WHERE seg = 0)"""
             )
-            con.execute("DROP TABLE _ql_segments")
+            if not one:
+                con.execute("DROP TABLE _ql_segments")
             con.execute("DROP TABLE _ql_pairs")
         con.execute("DROP VIEW _ql_evk")
         con.execute("DROP TABLE _ql_ev")
@@ -597,8 +590,12 @@ class QueueLogLoader:
         ).fetchall()
         self.session.write("contacts", "_ql_contacts")
         self.session.write("ring_outs", "_ql_rings")
-        for table in ("_ql_contacts", "_ql_rings", "_ql_orph"):
-            con.execute(f"DROP TABLE {table}")
+        kind = "VIEW" if chunks == 1 else "TABLE"
+        con.execute(f"DROP {kind} _ql_contacts")
+        con.execute(f"DROP {kind} _ql_orph")
+        if chunks == 1:
+            con.execute("DROP TABLE _ql_segments")
+        con.execute("DROP TABLE _ql_rings")
         if outcomes:
             acc.notes.append(
                 "contacts derived in this load: " + ", ".join(f"{o} {int(k)}" for o, k in outcomes)
@@ -665,8 +662,10 @@ class QueueLogLoader:
         con.execute("DROP TABLE _ql_agent_events")
 
 
-CHUNK_EVENTS = 1_000_000
-"""Call events per chunk of the derivation (chunks are sets of call ids)."""
+CHUNK_EVENTS = 4_000_000
+"""Call events per chunk of the derivation (chunks are sets of call ids). One chunk of
+this size fits DuckDB's 500 MB load limit (6M events did; a 250 MB limit ran out at 3M);
+a load with fewer call events is one chunk, derived without copying its contacts."""
 
 MAX_SECONDS = 1e9
 """Duration fields at or above this (about 31 years) are treated as not a number."""
