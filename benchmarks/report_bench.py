@@ -51,7 +51,7 @@ from contactcenter.store.warehouse import Store
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bump when the generated data changes, so that an old store file is not reused."""
 
 INTERVAL_S = 1800
@@ -91,7 +91,7 @@ def generation_sql(rows: int, seed: int, layout: str = "store") -> str:
     u = lambda k: _u(k, seed)  # noqa: E731
     normal = f"(sqrt(-2 * ln(1 - {u(20)})) * cos(2 * pi() * {u(21)}))"
     return f"""
-    INSERT INTO contacts
+    INSERT INTO contacts BY NAME
     WITH base AS (
         SELECT
             i,
@@ -149,6 +149,7 @@ def generation_sql(rows: int, seed: int, layout: str = "store") -> str:
                  ((coalesce(wait_s, 0) + coalesce(talk_s, 0) + coalesce(hold_s, 0))
                   * 1000000)::BIGINT) END AS ended_at,
         outcome,
+        false AS talking,
         wait_s,
         talk_s,
         hold_s,
@@ -162,6 +163,20 @@ def generation_sql(rows: int, seed: int, layout: str = "store") -> str:
         printf('queue_log.%02d', day + 1) AS source_file,
         i + 1 AS source_line
     FROM timed
+    {"ORDER BY offered_at" if layout == "store" else ""}
+    """
+
+
+def ring_outs_sql(seed: int, layout: str = "store") -> str:
+    """The ring-outs of the generated contacts, as a queue_log load writes them: one row
+    per contact and member that let it ring (here one member per contact with rings, drawn
+    from the agents), in the contacts' offered_at order for ``layout`` "store"."""
+    agent = f"printf('agent_%03d', (hash(contact_id || '{seed}') % {AGENTS})::INTEGER + 1)"
+    return f"""
+    INSERT INTO ring_outs BY NAME
+    SELECT source, contact_id, {agent} AS agent_id, queue, channel, offered_at,
+           ring_no_answer AS rings
+    FROM contacts WHERE ring_no_answer > 0
     {"ORDER BY offered_at" if layout == "store" else ""}
     """
 
@@ -191,6 +206,7 @@ def ensure_store(rows: int, seed: int, layout: str = "store") -> tuple[Path, flo
     try:
         con.execute("SET enable_progress_bar = false")
         con.execute(generation_sql(rows, seed, layout))
+        con.execute(ring_outs_sql(seed, layout))
         n = con.execute("SELECT count(*) FROM contacts").fetchone()
         if n is None or n[0] != rows:
             raise RuntimeError(f"generated {n} contacts, expected {rows}")
@@ -221,23 +237,26 @@ def contactcenter_phases(db: Path) -> dict[str, float]:
     """The same path cut into its phases (seconds each), to see where the time goes."""
     from contactcenter.metrics import ReportSpec
     from contactcenter.metrics.timezones import offset_segments
-    from contactcenter.reports.query import _data_profile, finish
+    from contactcenter.reports.query import _data_profile, _local, finish
 
     t0 = time.perf_counter()
     engine = open_engine("duckdb", db=db)
     t1 = time.perf_counter()
-    profile = _data_profile(engine, REQUEST)
+    facts = list(dict.fromkeys(f for m in REQUEST.metrics for f in m.facts))
+    profile = _data_profile(engine, facts, REQUEST.queues)
     t2 = time.perf_counter()
+    lo, hi = int(profile.lo or 0), int(profile.hi or 0)
+    segments = tuple(offset_segments("UTC", lo - 86400, hi + 86400))
     spec = ReportSpec(
         metrics=REQUEST.metrics,
         by=REQUEST.by,
         interval_s=INTERVAL_S,
         thresholds=REQUEST.thresholds,
-        tz_segments=tuple(
-            offset_segments("UTC", int(profile["lo"]) - 86400, int(profile["hi"]) + 86400)
-        ),
+        tz_segments=segments,
+        engine=engine.name,
+        period_range=(_local(lo, segments), _local(hi, segments)),
     )
-    expr = compile_report(engine.contacts, spec)
+    expr = compile_report(engine.table, spec)
     t3 = time.perf_counter()
     raw = engine.execute(expr)
     t4 = time.perf_counter()
@@ -275,7 +294,8 @@ def _final_select(interval_start: str) -> str:
 SELECT
     queue,
     {interval_start} AS interval_start,
-    offered, answered, abandoned, timed_out, ivr_abandoned, in_progress, short_abandoned,
+    offered, answered, abandoned, timed_out, ivr_abandoned, in_progress, in_talk,
+    short_abandoned,
     answered_in_threshold, abandoned_in_threshold, transferred, ring_no_answer,
     service_level,
     answered_in_threshold / nullif(answered, 0) AS service_level_answered,
@@ -308,14 +328,13 @@ WITH g AS (
         count(*) FILTER (outcome = 'timed_out') AS timed_out,
         count(*) FILTER (outcome = 'ivr_abandoned') AS ivr_abandoned,
         count(*) FILTER (outcome = 'in_progress') AS in_progress,
+        count(*) FILTER (outcome = 'answered' AND talking) AS in_talk,
         count(*) FILTER (outcome = 'abandoned' AND wait_s < {SHORT_S}) AS short_abandoned,
         count(*) FILTER (outcome = 'answered' AND wait_s <= {THRESHOLD_CASE})
             AS answered_in_threshold,
         count(*) FILTER (outcome = 'abandoned' AND wait_s <= {THRESHOLD_CASE})
             AS abandoned_in_threshold,
         count(*) FILTER (outcome = 'answered' AND transferred) AS transferred,
-        coalesce(sum(ring_no_answer)
-            FILTER (outcome IN ('answered', 'abandoned', 'timed_out')), 0) AS ring_no_answer,
         avg(wait_s) FILTER (outcome = 'answered') AS asa_s,
         avg(wait_s) FILTER (outcome = 'abandoned') AS avg_abandon_wait_s,
         max(wait_s) FILTER (outcome IN ('answered', 'abandoned', 'timed_out')) AS max_wait_s,
@@ -327,10 +346,16 @@ WITH g AS (
             FILTER (outcome = 'answered') AS aht_s
     FROM contacts
     GROUP BY ALL
+), rings AS (
+    SELECT queue, time_bucket(INTERVAL {INTERVAL_S} SECOND, offered_at) AS bucket,
+        sum(rings) AS ring_no_answer
+    FROM ring_outs
+    GROUP BY ALL
 ), r AS (
-    SELECT *,
+    SELECT g.*, coalesce(rings.ring_no_answer, 0) AS ring_no_answer,
         answered_in_threshold / nullif(offered - short_abandoned, 0) AS service_level
-    FROM g
+    FROM g LEFT JOIN rings ON g.queue IS NOT DISTINCT FROM rings.queue
+                          AND g.bucket = rings.bucket
 )
 """ + _final_select("strftime(bucket, '%Y-%m-%d %H:%M:%S')")
 """(b) The baseline: the way one writes this report in DuckDB SQL, one FILTERed aggregate
@@ -347,7 +372,7 @@ WITH by_outcome AS (
         count_if(wait_s < {SHORT_S}) AS n_short,
         count_if(wait_s <= {THRESHOLD_CASE}) AS n_in_t,
         count_if(transferred) AS n_transferred,
-        sum(ring_no_answer) AS ring_no_answer,
+        count_if(talking) AS n_talking,
         sum(wait_s) AS wait_sum, count(wait_s) AS wait_n, max(wait_s) AS wait_max,
         sum(talk_s) AS talk_sum, count(talk_s) AS talk_n,
         sum(hold_s) AS hold_sum, count(hold_s) AS hold_n,
@@ -367,11 +392,11 @@ WITH by_outcome AS (
         coalesce(sum(n) FILTER (outcome = 'timed_out'), 0) AS timed_out,
         coalesce(sum(n) FILTER (outcome = 'ivr_abandoned'), 0) AS ivr_abandoned,
         coalesce(sum(n) FILTER (outcome = 'in_progress'), 0) AS in_progress,
+        coalesce(sum(n_talking) FILTER (outcome = 'answered'), 0) AS in_talk,
         coalesce(sum(n_short) FILTER (outcome = 'abandoned'), 0) AS short_abandoned,
         coalesce(sum(n_in_t) FILTER (outcome = 'answered'), 0) AS answered_in_threshold,
         coalesce(sum(n_in_t) FILTER (outcome = 'abandoned'), 0) AS abandoned_in_threshold,
         coalesce(sum(n_transferred) FILTER (outcome = 'answered'), 0) AS transferred,
-        coalesce(sum(ring_no_answer) FILTER (outcome IN {FINISHED_SQL}), 0) AS ring_no_answer,
         sum(wait_sum) FILTER (outcome = 'answered')
             / nullif(sum(wait_n) FILTER (outcome = 'answered'), 0) AS asa_s,
         sum(wait_sum) FILTER (outcome = 'abandoned')
@@ -388,10 +413,16 @@ WITH by_outcome AS (
             / nullif(sum(n) FILTER (outcome = 'answered'), 0) AS aht_s
     FROM by_outcome
     GROUP BY ALL
+), rings AS (
+    SELECT queue, epoch_us(offered_at) // {INTERVAL_S * 1_000_000} AS bucket,
+        sum(rings) AS ring_no_answer
+    FROM ring_outs
+    GROUP BY ALL
 ), r AS (
-    SELECT *,
+    SELECT g.*, coalesce(rings.ring_no_answer, 0) AS ring_no_answer,
         answered_in_threshold / nullif(offered - short_abandoned, 0) AS service_level
-    FROM g
+    FROM g LEFT JOIN rings ON g.queue IS NOT DISTINCT FROM rings.queue
+                          AND g.bucket = rings.bucket
 )
 """ + _final_select(
     f"strftime(make_timestamp(bucket * {INTERVAL_S * 1_000_000}), '%Y-%m-%d %H:%M:%S')"
@@ -424,25 +455,33 @@ PANDAS_COLUMNS = [
     "hold_s",
     "acw_s",
     "transferred",
-    "ring_no_answer",
+    "talking",
 ]
 
 
-def pandas_load(db: Path, limit: int | None = None) -> pd.DataFrame:
+RING_COLUMNS = ["queue", "offered_at", "rings"]
+
+
+def pandas_load(db: Path, limit: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The columns the metrics need, read from the store into a pandas DataFrame."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
+        tail = f" LIMIT {limit}" if limit else ""
         cols = ", ".join(PANDAS_COLUMNS)
-        sql = f"SELECT {cols} FROM contacts" + (f" LIMIT {limit}" if limit else "")
-        return con.execute(sql).to_arrow_table().to_pandas()
+        contacts = con.execute(f"SELECT {cols} FROM contacts{tail}").to_arrow_table()
+        cols = ", ".join(RING_COLUMNS)
+        rings = con.execute(f"SELECT {cols} FROM ring_outs{tail}").to_arrow_table()
+        return contacts.to_pandas(), rings.to_pandas()
     finally:
         con.close()
 
 
-def pandas_report(df: pd.DataFrame) -> pd.DataFrame:
+def pandas_report(data: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
     """The straightforward pandas way: per-row flags and masked values, one groupby with
-    named aggregations (plus the percentiles of the answered waits), ratios afterwards."""
+    named aggregations (plus the percentiles of the answered waits), ratios afterwards;
+    the ring-outs summed by the same keys and joined."""
+    df, rings = data
     out = df["outcome"]
     answered = out == "answered"
     abandoned = out == "abandoned"
@@ -468,8 +507,8 @@ def pandas_report(df: pd.DataFrame) -> pd.DataFrame:
             "short_abandoned": abandoned & (wait < SHORT_S),
             "answered_in_threshold": answered & (wait <= threshold),
             "abandoned_in_threshold": abandoned & (wait <= threshold),
+            "in_talk": answered & df["talking"],
             "transferred": answered & df["transferred"],
-            "ring_no_answer": df["ring_no_answer"].where(offered, 0),
             "answered_wait": wait.where(answered),
             "abandoned_wait": wait.where(abandoned),
             "offered_wait": wait.where(offered),
@@ -487,11 +526,11 @@ def pandas_report(df: pd.DataFrame) -> pd.DataFrame:
         "timed_out",
         "ivr_abandoned",
         "in_progress",
+        "in_talk",
         "short_abandoned",
         "answered_in_threshold",
         "abandoned_in_threshold",
         "transferred",
-        "ring_no_answer",
     ]
     agg = groups.agg(
         **{c: (c, "sum") for c in counts},
@@ -503,6 +542,15 @@ def pandas_report(df: pd.DataFrame) -> pd.DataFrame:
         acw_s=("acw_s", "mean"),
         aht_s=("aht_s", "mean"),
     )
+    ring_keys = pd.DataFrame(
+        {
+            "queue": rings["queue"],
+            "interval_start": rings["offered_at"].dt.floor(f"{INTERVAL_S}s"),
+            "ring_no_answer": rings["rings"],
+        }
+    )
+    ring_sums = ring_keys.groupby(KEYS, sort=True, dropna=False)["ring_no_answer"].sum()
+    agg["ring_no_answer"] = ring_sums.reindex(agg.index, fill_value=0)
     quantiles = groups["answered_wait"].quantile([0.5, 0.9, 0.95]).unstack()
     for q, name in ((0.5, "wait_p50_s"), (0.9, "wait_p90_s"), (0.95, "wait_p95_s")):
         agg[name] = quantiles[q]

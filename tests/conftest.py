@@ -48,6 +48,7 @@ def contacts_table(rows: list[dict[str, Any]]) -> pa.Table:
             "hold_s": row.get("hold_s"),
             "acw_s": row.get("acw_s"),
             "agent_id": row.get("agent_id"),
+            "talking": bool(row.get("talking", False)),
             "transferred": bool(row.get("transferred", False)),
             "ring_no_answer": int(row.get("ring_no_answer", 0)),
             "source_tz": row.get("source_tz"),

@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _API: dict[str, str] = {
     "ingest": "contactcenter.app.ingest",
     "report": "contactcenter.app.report",
-    "metrics": "contactcenter.app.report",
+    "catalog": "contactcenter.app.report",
     "staff": "contactcenter.app.staffing",
     "plan": "contactcenter.app.staffing",
     "simulate": "contactcenter.app.staffing",

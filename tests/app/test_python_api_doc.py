@@ -13,14 +13,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "python-api.md"
 SECTION = "## A worked example"
+NOTEBOOK = "### An analyst's notebook"
 BLOCK = re.compile(r"```python\n(.*?)```\n\n```text\n(.*?)```", re.S)
 
 
-def example_blocks(text: str) -> list[tuple[str, str]]:
-    """(code, printed output) pairs of the worked example section."""
-    start = text.index(SECTION)
-    end = text.find("\n## ", start + len(SECTION))
-    return BLOCK.findall(text[start : end if end > 0 else None])
+def example_blocks(text: str, section: str = SECTION) -> list[tuple[str, str]]:
+    """(code, printed output) pairs of a worked example section."""
+    start = text.index(section)
+    following = re.compile(r"\n#{2,3} ").search(text, start + len(section))
+    return BLOCK.findall(text[start : following.start() if following else None])
 
 
 def run_blocks(blocks: list[tuple[str, str]]) -> list[str]:
@@ -42,6 +43,20 @@ def test_the_worked_example_prints_what_the_page_shows(
     shutil.copy(ROOT / "data" / "sample" / "shifts.yaml", tmp_path / "data" / "sample")
     monkeypatch.chdir(tmp_path)  # the example writes plan.csv where it runs
     blocks = example_blocks(DOC.read_text("utf-8"))
+    assert len(blocks) == 5
+    for (code, expected), printed in zip(blocks, run_blocks(blocks), strict=True):
+        assert printed == expected, code
+
+
+def test_the_analyst_notebook_prints_what_the_page_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data" / "sample").mkdir(parents=True)
+    shutil.copy(
+        ROOT / "data" / "sample" / "technion_1999-01-sample.txt", tmp_path / "data" / "sample"
+    )
+    monkeypatch.chdir(tmp_path)  # the example creates bank.duckdb where it runs
+    blocks = example_blocks(DOC.read_text("utf-8"), NOTEBOOK)
     assert len(blocks) == 5
     for (code, expected), printed in zip(blocks, run_blocks(blocks), strict=True):
         assert printed == expected, code

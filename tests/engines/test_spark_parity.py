@@ -10,11 +10,18 @@ from typing import Any
 import pytest
 
 from contactcenter.engines import open_engine
-from contactcenter.metrics import catalog
+from contactcenter.metrics import catalog, select_metrics
 from contactcenter.reports.query import ReportRequest, run_report
 from contactcenter.store import Store
 from tests.conftest import contacts_table, memory_engine
 from tests.metrics.test_cases import close
+from tests.metrics.test_facts import (  # noqa: F401  (fixtures)
+    agent_time,
+    at,
+    load,
+    load_tickets,
+    tickets,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -84,3 +91,37 @@ def test_spark_engine_reads_a_store(spark_engine_factory: Any, tmp_path: Path) -
         duck.close()
     got = run_report(open_engine("spark", db=db), request).rows()
     assert_same(want, got)
+
+
+@pytest.mark.usefixtures("agent_time", "tickets")
+def test_spark_runs_derived_and_snapshot_metrics(spark_engine_factory: Any, tmp_path: Path) -> None:
+    """The parts of a multi-fact report (two flows joined, a derived ratio, snapshots on
+    a period grid and at the end of the selection) give the same rows on Spark."""
+    db = tmp_path / "s.duckdb"
+    load(
+        db,
+        [{"offered_at": at(1, 9), "outcome": "answered", "agent_id": "a", "talk_s": 100.0}],
+        [
+            {"id": "1", "line": "q1", "agent": "a", "at": at(1, 9), "available_s": 300.0},
+            {"id": "2", "line": "q1", "agent": "b", "at": at(1, 10), "available_s": 100.0},
+        ],
+    )
+    load_tickets(db)
+    cases = [
+        (["answered", "toy_available_s", "toy_occupancy"], ("agent",), {}),
+        (["toy_created", "toy_open", "toy_open_urgent"], ("queue", "day"), {}),
+        (["toy_open"], ("queue",), {"end": "2024-03-02 12:00"}),
+    ]
+    for names, by, extra in cases:
+        request = ReportRequest(metrics=tuple(select_metrics(names)), by=by, **extra)
+        duck = open_engine("duckdb", db=db)
+        try:
+            want = run_report(duck, request).rows()
+        finally:
+            duck.close()
+        spark = open_engine("spark", db=db)
+        try:
+            got = run_report(spark, request).rows()
+        finally:
+            spark.close()
+        assert_same(want, got)

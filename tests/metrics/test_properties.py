@@ -26,13 +26,17 @@ outcomes = st.sampled_from(
 def contact(draw: Any) -> dict[str, Any]:
     outcome = draw(outcomes)
     has_wait = outcome in ("answered", "abandoned", "timed_out")
+    talking = outcome == "answered" and draw(st.integers(0, 4)) == 0
     return {
+        "talking": talking,
         "offered_at": BASE + dt.timedelta(seconds=draw(st.integers(0, 5 * 86400))),
         "outcome": outcome,
         "wait_s": float(draw(st.integers(0, 120))) if has_wait else None,
         "queue": draw(st.sampled_from(["a", "b", None])),
         "agent_id": draw(st.sampled_from(["x", "y"])) if outcome == "answered" else None,
-        "talk_s": draw(st.one_of(st.none(), st.floats(0, 600))) if outcome == "answered" else None,
+        "talk_s": draw(st.one_of(st.none(), st.floats(0, 600)))
+        if outcome == "answered" and not talking
+        else None,
         "transferred": draw(st.booleans()) if outcome == "answered" else False,
         "ring_no_answer": draw(st.integers(0, 3)),
     }

@@ -10,7 +10,7 @@ prints: the CLI (:mod:`contactcenter.cli`) parses, calls one function, and print
 module             functions (one module per CLI module ``cli/*_cmd.py``)
 =================  ===========================================================
 ``app.ingest``     ``ingest``
-``app.report``     ``report``, ``metrics``
+``app.report``     ``report``, ``catalog`` (the ``metrics`` command)
 ``app.staffing``   ``staff``, ``plan``, ``simulate``
 ``app.forecast``   ``forecast``, ``backtest``
 ``app.schedule``   ``schedule``

@@ -19,6 +19,8 @@ R = TypeVar("R")
 
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 1
+EXIT_INTERRUPTED = 130
+INTERRUPTED = "interrupted; nothing was written (a load in progress was rolled back)"
 
 FLAGS: dict[str, str] = {
     "start": "--from",
@@ -62,6 +64,8 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise fail(error_line(exc), EXIT_ENVIRONMENT) from None
         except ContactCenterError as exc:
             raise fail(error_line(exc)) from None
+        except KeyboardInterrupt:
+            raise fail(INTERRUPTED, EXIT_INTERRUPTED) from None
 
     return wrapper
 
@@ -81,6 +85,8 @@ def command_errors(**flags: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 line = exc.render(label) if label else error_line(exc)
                 status = EXIT_ENVIRONMENT if isinstance(exc, ResourceError) else EXIT_USAGE
                 raise fail(line, status) from None
+            except KeyboardInterrupt:
+                raise fail(INTERRUPTED, EXIT_INTERRUPTED) from None
 
         return wrapper
 
@@ -114,3 +120,14 @@ def duration_option(value: str | None, option: str) -> float | None:
     if value is None:
         return None
     return parse_duration(value, field=option)
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences that clear the
+    screen or set the title, bells, carriage returns) shown as ``\\xNN`` escapes."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -11,9 +10,9 @@ from pathlib import Path
 
 import typer
 
-from contactcenter.cli.common import user_errors
-from contactcenter.sources import FORMATS, IngestOptions, ingest
-from contactcenter.store import LoadReport, Store
+from contactcenter.app.ingest import FORMATS, ingest
+from contactcenter.cli.common import printable, user_errors
+from contactcenter.store import LoadReport
 
 PROGRESS_MIN_BYTES = 4 << 20
 """Loads smaller than this (all files together) draw no progress bar."""
@@ -85,7 +84,7 @@ def format_report(report: LoadReport, db: Path) -> str:
         out.append(f"  {label:<15} {counts['inserted']:>10,} inserted{updated}")
     if report.notes:
         out.append("  notes")
-        out.extend(f"    - {note}" for note in report.notes)
+        out.extend(f"    - {printable(note)}" for note in report.notes)
     return "\n".join(out)
 
 
@@ -123,13 +122,17 @@ def ingest_command(
     nothing. A file that is not in the declared format stops the load (exit status 2) and
     leaves the store as it was.
     """
-    options = IngestOptions(
-        source_tz=source_tz, mapping=mapping, source=source, delimiter=delimiter
-    )
-    with _progress(files) as progress, Store(db) as store:
-        if progress is not None:
-            options = dataclasses.replace(options, progress=progress)
-        report = ingest(store, fmt=fmt, files=files, options=options)
+    with _progress(files) as progress:
+        report = ingest(
+            db,
+            files,
+            format=fmt,
+            source_tz=source_tz,
+            mapping=mapping,
+            source=source,
+            delimiter=delimiter,
+            progress=progress,
+        )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

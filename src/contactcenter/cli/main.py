@@ -9,11 +9,15 @@ each command to its module and the one-line help ``contactcenter --help`` shows.
 from __future__ import annotations
 
 import importlib
+import signal
+import sys
 import time
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
+
+from contactcenter.cli.common import printable
 
 _started = time.monotonic()
 
@@ -43,14 +47,43 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(TyperGroup):
-    """A command group that imports a command's module only when that command runs."""
+ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+"""The base of click's errors (typer carries its own copy of click, or uses the package)."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Run a command line; its start is :func:`started`."""
+
+class LazyGroup(TyperGroup):
+    """A command group that imports a command's module only when that command runs, and
+    prints every usage error as one line (``error: ...``, exit status 2)."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         global _started
-        _started = time.monotonic()
-        return super().main(*args, **kwargs)
+        _started = time.monotonic()  # the command's start, see started()
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, False, **extra)
+        except ClickException as exc:
+            code = int(getattr(exc, "exit_code", 2))
+            message = str(exc.format_message()) if hasattr(exc, "format_message") else str(exc)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the help itself
+                print(message, file=sys.stderr)
+            else:
+                hint = " (see --help)" if code == 2 else ""
+                print(f"error: {printable(message)}{hint}", file=sys.stderr)
+            sys.exit(code)
+        except typer.Abort:
+            print("error: aborted", file=sys.stderr)
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
@@ -87,8 +120,17 @@ def _root() -> None:
     """Measure and plan a contact center: ingest events, compute KPIs, plan staffing."""
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script. SIGTERM and SIGHUP stop a command as Ctrl-C
+    does: the running load rolls back, its temporary files are removed, and one line
+    says so (exit status 130)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
     app()
 
 

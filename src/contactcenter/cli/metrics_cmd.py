@@ -8,9 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from contactcenter.app.report import catalog
 from contactcenter.cli.common import user_errors
 from contactcenter.errors import InputError
-from contactcenter.metrics import catalog
 from contactcenter.reports.render import metric_rows, metrics_markdown
 
 
@@ -18,7 +18,7 @@ from contactcenter.reports.render import metric_rows, metrics_markdown
 def metrics(
     fmt: str = typer.Option("table", "--format", help="table, json or markdown."),
 ) -> None:
-    """List every metric: name, kind, unit, formula and description."""
+    """List every metric: name, the fact it reads, kind, unit, formula and description."""
     rows = metric_rows(catalog())
     if fmt == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -27,12 +27,14 @@ def metrics(
         print(metrics_markdown(catalog()), end="")
         return
     if fmt != "table":
-        raise InputError(f"--format: unknown format {fmt!r}; allowed: table, json, markdown")
+        raise InputError(
+            f"{{field}}: unknown format {fmt!r}; allowed: table, json, markdown", field="format"
+        )
     table = Table(title="Metric catalog", title_justify="left", show_lines=False)
-    for col in ("name", "kind", "unit", "formula"):
+    for col in ("name", "fact", "kind", "unit", "formula"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(row["name"], row["kind"], row["unit"], row["formula"])
+        table.add_row(row["name"], row["fact"], row["kind"], row["unit"], row["formula"])
     Console().print(table)
 
 

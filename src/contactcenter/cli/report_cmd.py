@@ -1,25 +1,53 @@
-"""``contactcenter report``: KPIs from the store, grouped and filtered, in any format."""
+"""``contactcenter report``: KPIs from the store, grouped and filtered, in any format.
+
+Parses the options, calls :func:`contactcenter.app.report.report_result`, and prints the
+table for people (rich) or writes a file format (:mod:`contactcenter.reports.render`).
+"""
 
 from __future__ import annotations
 
+import functools
+import io
+import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.table import Table as RichTable
 
-from contactcenter.cli.common import duration_option, user_errors
-from contactcenter.engines import open_engine
-from contactcenter.errors import InputError
-from contactcenter.metrics import GROUP_KEYS, Thresholds, select_metrics
-from contactcenter.metrics.thresholds import DEFAULT_TARGET
-from contactcenter.reports.query import ReportRequest, run_report
-from contactcenter.reports.render import FORMATS, TABLE_METRICS, write_report
+from contactcenter.app.report import report_result
+from contactcenter.cli.common import printable, user_errors
+from contactcenter.metrics import GROUP_KEYS
+from contactcenter.reports.query import ReportResult
+from contactcenter.reports.render import (
+    FORMATS,
+    TABLE_METRICS,
+    check_output,
+    human,
+    render_csv,
+    render_json,
+    write_report,
+)
+from contactcenter.reports.writers import write_file
+from contactcenter.standards import DEFAULT_TARGET
+from contactcenter.store import check_store_path, store_files
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+def print_table(result: ReportResult, console: Console, *, title: str = "KPI report") -> None:
+    """Print ``result`` as a rich table followed by its notes (control characters in
+    names are shown as escapes, never sent to the terminal)."""
+    metrics = {m.name: m for m in result.metrics}
+    table = RichTable(title=title, title_justify="left", header_style="bold")
+    for name in result.table.column_names:
+        table.add_column(name, justify="left" if name in result.keys else "right", no_wrap=True)
+    for row in result.rows():
+        table.add_row(
+            *(printable(human(row[c], metrics.get(c))) for c in result.table.column_names)
+        )
+    console.print(table, markup=False)
+    console.print(f"time zone: {result.tz}", style="dim", markup=False)
+    for note in result.notes:
+        console.print(f"note: {printable(note)}", style="yellow", markup=False)
 
 
 @user_errors
@@ -37,7 +65,7 @@ def report(
     short_abandon: str | None = typer.Option(
         None, "--short-abandon", help="Short-abandon threshold S for every queue."
     ),
-    target: float | None = typer.Option(
+    target: str | None = typer.Option(
         None, "--target", help="Service-level target as a fraction (0.8)."
     ),
     config: Path | None = typer.Option(
@@ -62,60 +90,56 @@ def report(
     output: Path | None = typer.Option(None, "--output", help="Write to this file."),
 ) -> None:
     """Compute KPIs from the store, grouped by the --by keys."""
-    if fmt not in FORMATS:
-        raise InputError(f"--format: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
-    interval_s = duration_option(interval, "--interval")
-    assert interval_s is not None
-    if interval_s != int(interval_s):
-        raise InputError(f"--interval must be whole seconds, got {interval}")
-    thresholds = Thresholds.from_yaml(config) if config else Thresholds()
-    thresholds = thresholds.with_overrides(
-        threshold_s=duration_option(threshold, "--threshold"),
-        short_abandon_s=duration_option(short_abandon, "--short-abandon"),
+    check_store_path(db)
+    check_output(output, fmt, protect=store_files(db))
+    run = functools.partial(
+        report_result,
+        db,
+        interval=interval,
+        threshold=threshold,
+        short_abandon=short_abandon,
         target=target,
-    )
-    if metrics and metrics.strip() == "all":
-        chosen = select_metrics(None)
-    elif metrics:
-        chosen = select_metrics(list(_split(metrics)))
-    elif fmt == "table":
-        chosen = select_metrics(list(TABLE_METRICS))
-    else:
-        chosen = select_metrics(None)
-    request = ReportRequest(
-        metrics=tuple(chosen),
-        by=_split(by),
-        interval_s=int(interval_s),
-        thresholds=thresholds,
-        tz=tz,
+        config=config,
         start=start,
         end=end,
-        queues=_split(queue),
-        explicit=bool(metrics),
+        queues=queue,
+        tz=tz,
+        engine=engine,
+        spark_master=spark_master,
     )
-    eng = open_engine(engine, db=db, spark_master=spark_master)
-    try:
-        result = run_report(eng, request)
-        by_interval = None
-        if fmt == "html" and "interval" not in request.by:
-            by_interval = run_report(
-                eng, ReportRequest(**{**request.__dict__, "by": ("interval",)})
-            )
-    finally:
-        eng.close()
-    console = Console(soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(soft_wrap=False, width=400)
+    chosen = metrics if metrics or fmt != "table" else ",".join(TABLE_METRICS)
+    result = run(by=by, metrics=chosen)
+    if fmt == "table":
+        if output is None:
+            console = Console(soft_wrap=False, highlight=False)
+            if not console.is_terminal:
+                console = Console(soft_wrap=False, width=400, highlight=False)
+            print_table(result, console)
+            return
+        buffer = io.StringIO()
+        print_table(result, Console(file=buffer, width=200, highlight=False))
+        write_file(output, buffer.getvalue())
+        print(f"wrote {output}", file=sys.stderr)
+        return
+    if output is None:
+        sys.stdout.write(render_csv(result) if fmt == "csv" else render_json(result) + "\n")
+        return
+    by_interval = None
+    if fmt == "html" and "interval_start" not in result.keys:
+        by_interval = run(by="interval", metrics=chosen)
     written = write_report(
         result,
         fmt,
         output,
-        console=console,
         by_interval=by_interval,
-        target=target if target is not None else DEFAULT_TARGET,
+        target=result_target(result, target),
     )
-    if written is not None:
-        Console(stderr=True).print(f"wrote {written}")
+    print(f"wrote {written}", file=sys.stderr)
+
+
+def result_target(result: ReportResult, target: str | None) -> float:
+    """The service-level target the HTML charts draw (the flag's, else the default)."""
+    return float(target) if target is not None else DEFAULT_TARGET
 
 
 def register(app: typer.Typer) -> None:

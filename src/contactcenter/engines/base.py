@@ -76,7 +76,14 @@ class Engine:
 
     def execute(self, expr: ir.Table) -> pa.Table:
         """Run ``expr`` and return its rows as Arrow."""
-        result: pa.Table = self.backend.to_pyarrow(expr)
+        try:
+            result: pa.Table = self.backend.to_pyarrow(expr)
+        except RuntimeError as exc:
+            from contactcenter.store import was_interrupted
+
+            if was_interrupted(exc):
+                raise KeyboardInterrupt from exc
+            raise
         return result
 
     def close(self) -> None:

@@ -13,16 +13,16 @@ import ibis
 
 from contactcenter.engines.base import Engine
 from contactcenter.errors import StoreError
-from contactcenter.store import connect
+from contactcenter.store import check_store_path, connect
 
 
 def open_duckdb(db: str | Path) -> Engine:
     """Bind the tables of the store ``db``."""
     path = Path(db)
+    check_store_path(path)
     if not path.is_file():
         raise StoreError(
-            f"{{field}}: store {path} does not exist; load data first with "
-            f"'contactcenter ingest --db {path} --format F FILE...'",
+            f"{{field}}: store {path} does not exist; load data into it first (ingest)",
             field="db",
         )
     connection = connect(path, read_only=True)

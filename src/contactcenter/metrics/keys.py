@@ -73,13 +73,8 @@ class Civil:
 
 
 # ----------------------------------------------------------------------------- in queries
-def month_key(day: ir.IntegerValue) -> ir.IntegerValue:
-    """year * 100 + month from days since 1970-01-01 (H. Hinnant's civil_from_days)."""
-    year, month = _civil(day)
-    return (year * 100 + month).cast("int64")
-
-
 def _civil(day: ir.IntegerValue) -> tuple[ir.IntegerValue, ir.IntegerValue]:
+    """Year and month of days since 1970-01-01 (H. Hinnant's civil_from_days)."""
     z = day + 719468
     era = z // 146097
     doe = z - era * 146097
@@ -91,17 +86,23 @@ def _civil(day: ir.IntegerValue) -> tuple[ir.IntegerValue, ir.IntegerValue]:
     return year, month
 
 
+def _mod(x: ir.IntegerValue, m: int) -> ir.IntegerValue:
+    """x mod m with the sign of m (as Python's %): engines' % keeps the sign of x, which
+    would put instants before 1970 in the wrong hour and week."""
+    return x - (x // m) * m
+
+
 def time_key(local: ir.IntegerValue, key: str, interval_s: int) -> ir.IntegerValue:
     """The raw value of time key ``key`` for local epoch seconds ``local``."""
     day = local // DAY_S
     if key == "interval":
         return local // interval_s * interval_s
     if key == "hour":
-        return (local // 3600) % 24
+        return _mod(local // 3600, 24)
     if key == "day":
         return day
     if key == "week":
-        return day - (day + 3) % 7
+        return day - _mod(day + 3, 7)
     year, month = _civil(day)
     if key == "month":
         return (year * 100 + month).cast("int64")
@@ -175,7 +176,7 @@ def _per_value(values: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
             out.append(None)
         elif fmt == "week":
             year, week, _ = (dt.date(1970, 1, 1) + dt.timedelta(days=int(v))).isocalendar()
-            out.append(f"{year}-W{week:02d}")
+            out.append(f"{year:04d}-W{week:02d}")
         elif fmt == "month":
             out.append(f"{v // 100:04d}-{v % 100:02d}")
         elif fmt == "quarter":

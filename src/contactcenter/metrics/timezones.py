@@ -20,13 +20,22 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
-            f"--tz: unknown time zone {name!r}; use an IANA name such as UTC, "
-            "Europe/Vilnius or Asia/Jerusalem"
+            f"{{field}}: unknown time zone {name!r}; use an IANA name such as UTC, "
+            "Europe/Vilnius or Asia/Jerusalem",
+            field="tz",
         ) from None
 
 
+FIRST_EPOCH = int(dt.datetime(1900, 1, 1, tzinfo=dt.UTC).timestamp())
+LAST_EPOCH = int(dt.datetime(2200, 1, 1, tzinfo=dt.UTC).timestamp())
+"""Offset changes are looked up between these instants; before and after, the offset of
+the nearest end applies. Contact-center data lives well inside; a store holding instants
+outside (year 1, year 9999) still reports, with those times shifted by that offset."""
+
+
 def _offset(tz: ZoneInfo, epoch: int) -> int:
-    off = dt.datetime.fromtimestamp(epoch, tz).utcoffset()
+    clamped = min(max(epoch, FIRST_EPOCH), LAST_EPOCH)
+    off = dt.datetime.fromtimestamp(clamped, tz).utcoffset()
     return int(off.total_seconds()) if off is not None else 0
 
 
@@ -38,7 +47,9 @@ def offset_segments(tz_name: str, start_epoch: int, end_epoch: int) -> list[tupl
     """
     tz = zone(tz_name)
     segments = [(start_epoch, _offset(tz, start_epoch))]
-    step = 86400
+    start_epoch = max(start_epoch, FIRST_EPOCH)
+    end_epoch = min(end_epoch, LAST_EPOCH)
+    step = 7 * 86400  # offsets change at most about twice a month (Morocco in Ramadan)
     t = start_epoch
     while t < end_epoch:
         nxt = min(t + step, end_epoch)

@@ -322,13 +322,21 @@ class _Frame:
         return self.top + self.height * (1 - (v - self.y_lo) / (self.y_hi - self.y_lo))
 
 
+TIME_AXIS_YEARS = (1900, 2200)
+"""x values in these years are drawn on a time axis; others as categories."""
+
+
 class _XScale:
     """x positions: slot [start, end) of each x value, and the point where lines go."""
 
     def __init__(self, chart: Chart, left: float, width: float) -> None:
         self.n = len(chart.x)
         times = [_as_time(v) for v in chart.x]
-        is_time = self.n > 0 and all(t is not None for t in times)
+        # a time axis needs its ticks' months and days: far-off years (a store holding
+        # year 1 or 9999) are drawn as categories instead
+        is_time = self.n > 0 and all(
+            t is not None and TIME_AXIS_YEARS[0] <= t.year <= TIME_AXIS_YEARS[1] for t in times
+        )
         self.time = is_time and chart.x_time is not False
         # bars and steps fill an interval (a slot); lines alone go through points
         self.slots = not self.time or (

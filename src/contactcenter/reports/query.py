@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,12 +13,22 @@ import pyarrow.compute as pc
 from contactcenter.engines import Engine
 from contactcenter.errors import InputError
 from contactcenter.facts import table_spec
-from contactcenter.metrics import GROUP_KEYS, Metric, ReportSpec, Thresholds, compile_report
+from contactcenter.metrics import (
+    BY_NAME,
+    GROUP_KEYS,
+    Metric,
+    ReportSpec,
+    Thresholds,
+    compile_report,
+)
 from contactcenter.metrics.compiler import HIDDEN_PREFIX, split_hidden, unsupported
 from contactcenter.metrics.keys import STRING_KEYS, decode
 from contactcenter.metrics.measures import measures_of
 from contactcenter.metrics.timezones import offset_segments, to_epoch, zone
 from contactcenter.units import DAY_S
+
+METADATA_KEY = "contactcenter"
+"""Schema metadata key of a report table (JSON: tz, notes, parameters, keys, metrics)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,34 @@ class ReportResult:
         """The rows as dicts."""
         rows: list[dict[str, Any]] = self.table.to_pylist()
         return rows
+
+    def to_table(self) -> pa.Table:
+        """The rows with the time zone, notes, parameters, keys and metric names in the
+        schema's metadata (JSON under ``contactcenter``)."""
+        meta = {
+            "tz": self.tz,
+            "notes": list(self.notes),
+            "parameters": self.parameters,
+            "keys": list(self.keys),
+            "metrics": [m.name for m in self.metrics],
+        }
+        return self.table.replace_schema_metadata({METADATA_KEY: json.dumps(meta)})
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> ReportResult:
+        """The result of a table made by :meth:`to_table`."""
+        raw = (table.schema.metadata or {}).get(METADATA_KEY.encode())
+        if raw is None:
+            raise InputError("{field}: not a report table (no metadata)", field="table")
+        meta = json.loads(raw)
+        return cls(
+            table=table.replace_schema_metadata(None),
+            keys=tuple(meta["keys"]),
+            metrics=tuple(BY_NAME[name] for name in meta["metrics"]),
+            tz=str(meta["tz"]),
+            notes=tuple(meta["notes"]),
+            parameters=dict(meta["parameters"]),
+        )
 
 
 def parse_when(value: str, *, field: str) -> dt.datetime:
@@ -150,7 +189,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         if profile.zones:
             notes.append(
                 "the data mixes sources with different time zones; times are shown in UTC "
-                "(choose one with --tz)"
+                "(choose a zone with the tz option)"
             )
     start = to_epoch(parse_when(request.start, field="start"), tz) if request.start else None
     end = to_epoch(parse_when(request.end, field="end"), tz) if request.end else None

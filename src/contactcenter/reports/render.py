@@ -1,7 +1,9 @@
-"""Output formats of a KPI report: table (for people), csv, json, xlsx, parquet, html.
+"""Output formats of a KPI report: csv, json, xlsx, parquet, html (and the cells of the
+table for people, which the CLI prints).
 
-Machine formats keep ratios as fractions and the documented column names; the table
-shows ratios as percentages and seconds rounded to one decimal.
+Machine formats keep ratios as fractions and the documented column names; the table and
+the HTML page show ratios as percentages and seconds rounded to one decimal. Files are
+written whole or not at all (:func:`contactcenter.reports.writers.write_file`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import xlsxwriter
-from rich.console import Console
-from rich.table import Table as RichTable
 
 from contactcenter.errors import InputError
 from contactcenter.metrics import Metric
@@ -29,9 +29,10 @@ from contactcenter.reports.html import (
     Series,
     Table,
     Text,
-    write_html,
+    render_html,
 )
 from contactcenter.reports.query import ReportResult
+from contactcenter.reports.writers import write_file
 
 FORMATS = ("table", "csv", "json", "xlsx", "parquet", "html")
 BINARY_FORMATS = ("xlsx", "parquet", "html")
@@ -71,20 +72,6 @@ def _metric_of(result: ReportResult) -> dict[str, Metric]:
     return {m.name: m for m in result.metrics}
 
 
-def print_table(result: ReportResult, console: Console, *, title: str = "KPI report") -> None:
-    """Print ``result`` as a rich table followed by its notes."""
-    metrics = _metric_of(result)
-    table = RichTable(title=title, title_justify="left", header_style="bold")
-    for name in result.table.column_names:
-        table.add_column(name, justify="left" if name in result.keys else "right", no_wrap=True)
-    for row in result.rows():
-        table.add_row(*(human(row[c], metrics.get(c)) for c in result.table.column_names))
-    console.print(table)
-    console.print(f"time zone: {result.tz}", style="dim")
-    for note in result.notes:
-        console.print(f"note: {note}", style="yellow")
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -108,10 +95,11 @@ def render_json(result: ReportResult) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def write_xlsx(result: ReportResult, path: Path) -> None:
+def xlsx_bytes(result: ReportResult) -> bytes:
     """Excel workbook: sheet ``report`` (fractions formatted as %) and ``definitions``."""
     metrics = _metric_of(result)
-    book = xlsxwriter.Workbook(str(path))
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     try:
         sheet = book.add_worksheet("report")
         bold = book.add_format({"bold": True})
@@ -131,8 +119,12 @@ def write_xlsx(result: ReportResult, path: Path) -> None:
                     fmt = secs
                 if value is None:
                     sheet.write_blank(r, c, None)
-                else:
-                    sheet.write(r, c, value, fmt)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(r, c, value)
+                elif isinstance(value, int | float):
+                    sheet.write_number(r, c, value, fmt)
+                else:  # text is never read as a formula
+                    sheet.write_string(r, c, str(value))
         defs = book.add_worksheet("definitions")
         for c, head in enumerate(("metric", "formula", "unit", "description")):
             defs.write(0, c, head, bold)
@@ -147,6 +139,7 @@ def write_xlsx(result: ReportResult, path: Path) -> None:
             row_no += 1
     finally:
         book.close()
+    return buffer.getvalue()
 
 
 SL_MET = "#2e9e5b"
@@ -289,45 +282,68 @@ def html_sections(
     return sections
 
 
+def parquet_bytes(result: ReportResult) -> bytes:
+    """The rows as a Parquet file."""
+    buffer = io.BytesIO()
+    pq.write_table(result.table, buffer)
+    return buffer.getvalue()
+
+
+def html_text(
+    result: ReportResult, by_interval: ReportResult | None = None, *, target: float = 0.8
+) -> str:
+    """The self-contained HTML page (charts as inline SVG, then the table)."""
+    return render_html(
+        "Contact-center KPI report", html_sections(result, by_interval, target=target)
+    )
+
+
+def check_output(output: Path | None, fmt: str, *, protect: Sequence[Path] = ()) -> None:
+    """Refuse a file format without ``output``, and an ``output`` that is one of the
+    ``protect``ed files (the store and its companions: writing there would destroy it)."""
+    if fmt not in FORMATS:
+        raise InputError(
+            f"{{field}}: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}", field="format"
+        )
+    if fmt in BINARY_FORMATS and output is None:
+        raise InputError(f"format {fmt} writes a file: give {{field}} FILE", field="output")
+    if output is None:
+        return
+    target = output.resolve()
+    for path in protect:
+        if target == path.resolve():
+            raise InputError(
+                f"{{field}} {output} is the store's own file {path}; writing there would "
+                "destroy it",
+                field="output",
+            )
+
+
 def write_report(
     result: ReportResult,
     fmt: str,
-    output: Path | None,
+    output: Path,
     *,
-    console: Console,
     by_interval: ReportResult | None = None,
     target: float = 0.8,
-) -> Path | None:
-    """Write ``result`` in ``fmt`` to ``output`` (stdout for text formats when None)."""
-    if fmt not in FORMATS:
-        raise InputError(f"--format: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
-    if fmt in BINARY_FORMATS and output is None:
-        raise InputError(f"--format {fmt} writes a file: give --output FILE")
-    if fmt == "table":
-        if output is None:
-            print_table(result, console)
-            return None
-        with output.open("w", encoding="utf-8") as fh:
-            print_table(result, Console(file=fh, width=200))
-        return output
-    if fmt in ("csv", "json"):
-        text = render_csv(result) if fmt == "csv" else render_json(result) + "\n"
-        if output is None:
-            console.file.write(text)
-            return None
-        output.write_text(text, encoding="utf-8")
-        return output
-    assert output is not None
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        pq.write_table(result.table, output)
+) -> Path:
+    """Write ``result`` as ``fmt`` (csv, json, xlsx, parquet, html) to ``output``."""
+    if fmt == "csv":
+        data: str | bytes = render_csv(result)
+    elif fmt == "json":
+        data = render_json(result) + "\n"
     elif fmt == "xlsx":
-        write_xlsx(result, output)
+        data = xlsx_bytes(result)
+    elif fmt == "parquet":
+        data = parquet_bytes(result)
+    elif fmt == "html":
+        data = html_text(result, by_interval, target=target)
     else:
-        write_html(
-            output, "Contact-center KPI report", html_sections(result, by_interval, target=target)
+        raise InputError(
+            f"{{field}}: {fmt!r} is not a file format; allowed: csv, json, xlsx, parquet, html",
+            field="format",
         )
-    return output
+    return write_file(output, data)
 
 
 def metric_rows(metrics: Sequence[Metric]) -> list[dict[str, str]]:

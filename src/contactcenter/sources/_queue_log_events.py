@@ -17,9 +17,11 @@ back into that layout by its reader) and hands them here in Arrow batches. This 
 Contact rules (documented for users in docs/ingestion.md)
     * A contact is one ENTERQUEUE: ``contact_id = callid@queue@enter_epoch`` (whole
       seconds), with ``#2``, ``#3``... when the same call enters the same queue twice in
-      the same second. The events of a call in a queue are ordered by (time, ENTERQUEUE
-      first, seq) -- seq is the order of storage: earlier loads first, within a load by
-      file name and line; each event belongs to the latest ENTERQUEUE of the same call id
+      the same second. A ``\\`` or ``@`` inside the call id or the queue is written
+      ``\\\\`` or ``\\@`` (:func:`_id_part`), so two contacts never share an id.
+      The events of a call in a queue are ordered by (time, ENTERQUEUE first, seq) --
+      seq is the order of storage: earlier loads first, within a load by file name and
+      line; each event belongs to the latest ENTERQUEUE of the same call id
       and queue before it. Events before any ENTERQUEUE of their call and
       queue wait in the store until it arrives; the notes count them, and name apart those
       of attended transfers continued under another call id (Asterisk issue 759), for
@@ -55,6 +57,7 @@ import pyarrow.feather as feather
 
 from contactcenter.errors import FormatError
 from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
+from contactcenter.sources._known_prefix import Known
 from contactcenter.sources._text import MAX_PLACES, places_text, reject_text
 from contactcenter.store import LoadSession
 
@@ -89,6 +92,10 @@ AGENT_EVENT_KIND: dict[str, str] = {
 """queue_log verbs that make agent events, and the canonical kind of each."""
 
 USED_EVENTS = CALL_EVENTS + tuple(AGENT_EVENT_KIND)
+
+MAX_FIELD = 1024
+"""Longest field of a queue_log line (characters); a line with a longer one is rejected
+(Asterisk's own fields are far shorter: call ids, queue and interface names, numbers)."""
 
 NO_CALL_ID = ("", "NONE", "REALTIME", "MANAGER", "CLI")
 NO_NAME = ("", "NONE")
@@ -155,20 +162,56 @@ CREATE TABLE IF NOT EXISTS {RAW_TABLE} (
 
 _EVENT_NAME = r"^[A-Z][A-Z0-9_]*$"
 
-CONTENT_HASH = (
-    "md5_number(concat_ws(chr(31), CAST(epoch_us(ts) AS VARCHAR), "
-    + ", ".join(f"coalesce({f}, '')" for f in _FIELDS)
-    + "))"
+CONTENT = ("ts", *_FIELDS)
+"""The identity of an event line: time (to the microsecond), call id, queue, agent, verb
+and data fields, an absent field equal to an empty one. Two lines with the same content
+are one event, whichever file or format (raw file, realtime or PBXware export) they came
+from."""
+
+CONTENT_KEY = "hash(ts, " + ", ".join(f"coalesce({f}, '')" for f in _FIELDS) + ")"
+"""SQL: a 64-bit hash of the content, to find candidate copies fast. It is never stored
+(DuckDB's hash() may change between versions) and never trusted alone: rows whose hashes
+are equal are compared on the content itself (:data:`_SAME_CONTENT`)."""
+
+
+_CONTENT_COLS = "ts, " + ", ".join(f"coalesce({f}, '')" for f in _FIELDS)
+
+_LATER_COPIES_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_drop AS
+SELECT okey FROM (
+    SELECT okey, row_number() OVER (PARTITION BY {_CONTENT_COLS} ORDER BY okey) AS k
+    FROM _ql_new n SEMI JOIN (SELECT h FROM _ql_new GROUP BY h HAVING count(*) > 1) d
+        ON n.h = d.h
+) WHERE k > 1
+"""
+"""SQL: the rows of ``_ql_new`` whose content an earlier row of the load has (the first
+copy, in file rank then line order, is kept). Only rows whose hash occurs more than once
+are compared."""
+
+_STORED_COPIES_SQL = (
+    f"""
+INSERT INTO _ql_drop
+SELECT n.okey FROM _ql_new n
+SEMI JOIN (
+    SELECT ts, {", ".join(f"coalesce({f}, '') AS {f}" for f in _FIELDS)}
+    FROM {RAW_TABLE}
+    WHERE source = $1 AND ts BETWEEN $2 AND $3
+) s ON n.ts = s.ts AND """
+    + " AND ".join(f"coalesce(n.{f}, '') = s.{f}" for f in _FIELDS)
+    + """
+ANTI JOIN _ql_drop d ON n.okey = d.okey
+"""
 )
-"""SQL: the identity of an event line: time (to the microsecond), call id, queue, agent,
-verb and data fields, an absent field equal to an empty one. Two lines with the same
-content are one event, whichever file or format (raw file, realtime or PBXware export)
-they came from."""
+"""SQL: add to ``_ql_drop`` the rows of ``_ql_new`` whose content an earlier load stored
+(same content means same time, so only stored rows in the load's time range, $2 to $3,
+are read; the join compares the whole content)."""
+
 
 R_EVENT_NAME = "event is not a queue_log verb (A-Z, 0-9, _)"
 R_NO_CALLID = "call event without a call id"
 R_NO_QUEUE = "call event without a queue"
 R_NO_AGENT = "agent event without an agent"
+I_BLANK = "blank line"
 I_DUPLICATE = "duplicate line"
 I_ALREADY = "already in the store"
 
@@ -319,9 +362,10 @@ class QueueLogLoader:
     lines), :meth:`end_file` after each file, and :meth:`finish` once at the end.
 
     Kept rows are staged in Arrow IPC files (one per batch) in a temporary directory beside
-    the store (so memory does not grow with the input); :meth:`finish` deduplicates them
-    on the MD5 of their content (see :data:`CONTENT_HASH`) and appends the new ones to
-    ``queue_log_events`` in one statement.
+    the store (so memory does not grow with the input); :meth:`finish` reads them once
+    into a temporary table, deduplicates them on their content (:data:`CONTENT`, found by
+    a hash and compared exactly), appends the new ones to ``queue_log_events`` in one
+    statement and derives the contacts from them and the stored events of their calls.
     """
 
     def __init__(self, session: LoadSession, source: str, files: Sequence[Path]) -> None:
@@ -393,6 +437,32 @@ class QueueLogLoader:
         self._staged += result.staged
         acc.used += result.staged
 
+    def add_known(self, index: int, path: Path, known: Known) -> None:
+        """Account for the start of file number ``index`` that load ``known.load_id`` read
+        already (:mod:`contactcenter.sources._known_prefix`): its events are in the store,
+        its other lines go where they went then."""
+        acc = self.session.account
+        acc.read += known.lines
+        acc.ignore(I_ALREADY, known.kept)
+        blank = 0
+        for reason, count in known.ignored.items():
+            acc.ignore(reason, count)
+            if reason == I_BLANK:
+                blank += count
+        stats = self.files.setdefault(index, _FileStats())
+        stats.nonblank += known.lines - blank
+        for line_no, why, text in known.rejects:
+            acc.reject(path.name, line_no, why, text)
+            if stats.first_reject is None:
+                stats.first_reject = (line_no, why)
+        stats.rejected += len(known.rejects)
+        n = known.lines
+        acc.notes.append(
+            f"{path.name}: its first {n:,} line{'s' if n != 1 else ''} ({known.bytes:,} bytes) "
+            f"are the same bytes load {known.load_id} read (from {known.file}); they were "
+            "not read again"
+        )
+
     def end_file(self, index: int, path: Path, *, expected: str) -> None:
         """Raise FormatError if file ``index`` had lines and every one of them was rejected."""
         stats = self.files.get(index)
@@ -412,103 +482,134 @@ class QueueLogLoader:
         parts = sorted(str(p) for p in self._stage.glob("part-*.arrow"))
         stage = "_ql_stage"
         con.register(stage, pads.dataset(parts, format="ipc", schema=_STAGE_SCHEMA))
-        # the first copy (in file-rank, line order) of each distinct content
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ql_first AS
-                SELECT {CONTENT_HASH} AS h, min(okey) AS okey, min(ts) AS ts
-                FROM {stage} GROUP BY h"""
+            f"CREATE OR REPLACE TEMP TABLE _ql_new AS SELECT *, {CONTENT_KEY} AS h FROM {stage}"
         )
-        distinct = self._count("_ql_first")
+        con.unregister(stage)
+        # copies of a content after its first (in file-rank, line order) in this load
+        con.execute(_LATER_COPIES_SQL)
+        duplicates = self._count("_ql_drop")
         # contents an earlier load stored (same content means same time: a range scan)
-        con.execute(
-            f"""DELETE FROM _ql_first WHERE h IN (
-                    SELECT {CONTENT_HASH} FROM {RAW_TABLE}
-                    WHERE source = $1
-                      AND ts BETWEEN (SELECT min(ts) FROM _ql_first)
-                                 AND (SELECT max(ts) FROM _ql_first))""",
-            [self.source],
-        )
-        new = self._count("_ql_first")
+        lo, hi = con.execute("SELECT min(ts), max(ts) FROM _ql_new").fetchone() or (None, None)
+        stored = con.execute(
+            f"SELECT count(*) FROM {RAW_TABLE} WHERE source = $1 AND ts BETWEEN $2 AND $3",
+            [self.source, lo, hi],
+        ).fetchone()
+        if stored and stored[0]:
+            con.execute(_STORED_COPIES_SQL, [self.source, lo, hi])
+        already = self._count("_ql_drop") - duplicates
+        con.execute("DELETE FROM _ql_new WHERE okey IN (SELECT okey FROM _ql_drop)")
+        con.execute("DROP TABLE _ql_drop")
+        new = self._staged - duplicates - already
         acc.used -= self._staged - new
-        acc.ignore(I_DUPLICATE, self._staged - distinct)
-        acc.ignore(I_ALREADY, distinct - new)
+        acc.ignore(I_DUPLICATE, duplicates)
+        acc.ignore(I_ALREADY, already)
         if new:
             row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {RAW_TABLE}").fetchone()
             self._base = int(row[0]) + 1 if row else 1
             con.execute(
                 f"""INSERT INTO {RAW_TABLE}
-                    SELECT $1, $2, $3 + s.okey, s.ts, {", ".join("s." + f for f in _FIELDS)},
-                           s.source_tz, s.source_file, s.source_line
-                    FROM {stage} s SEMI JOIN _ql_first f ON s.okey = f.okey""",
+                    SELECT $1, $2, $3 + okey, ts, {", ".join(_FIELDS)},
+                           source_tz, source_file, source_line
+                    FROM _ql_new""",
                 [self.load_id, self.source, self._base],
             )
             self._derive_contacts()
             self._agent_events()
-        con.execute("DROP TABLE _ql_first")
-        con.unregister(stage)
-
-    def _new_rows(self) -> str:
-        """SQL condition selecting the rows this load added to the raw table."""
-        return f"source = '{_sql_str(self.source)}' AND seq >= {int(self._base)}"
+        con.execute("DROP TABLE _ql_new")
 
     def _count(self, table: str) -> int:
         row = self.session.con.execute(f"SELECT count(*) FROM {table}").fetchone()
         return int(row[0]) if row else 0
 
     def _derive_contacts(self) -> None:
+        """Derive the contacts of every call id that got new events, in chunks of call
+        ids (by a hash) of about :data:`CHUNK_EVENTS` events each, so the aggregation's
+        memory does not grow with the load; the contacts and ring-outs of all chunks are
+        written once at the end."""
         con = self.session.con
         acc = self.session.account
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ql_calls AS
-                SELECT DISTINCT callid FROM {RAW_TABLE}
-                WHERE {self._new_rows()} AND event IN {_sql_list(CALL_EVENTS)}"""
+                SELECT DISTINCT callid FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}"""
         )
-        con.execute(_DERIVE_SQL, [self.source])
+        n_events = self._count(f"_ql_new WHERE event IN {_sql_list(CALL_EVENTS)}")
+        chunks = max(1, -(-n_events // CHUNK_EVENTS))
+        con.execute(_EVENTS_SQL, [self.source, self._base, chunks])
         con.execute("DROP TABLE _ql_calls")
-        stats = con.execute(
-            """SELECT count(*) FILTER (WHERE seg > 0 AND disagree),
-                      count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
-               FROM _ql_segments"""
-        ).fetchone()
-        orphan_notes = self._orphan_notes()
         cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _ql_contacts AS SELECT {cols} FROM _ql_segments "
-            "WHERE seg > 0"
-        )
+        disagree = repeated = 0
+        for k in range(chunks):
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _ql_evk AS "
+                f"SELECT * EXCLUDE (chunk) FROM _ql_ev WHERE chunk = {k}"
+            )
+            con.execute(_PAIRS_SQL)
+            con.execute(_DERIVE_SQL, [self.source])
+            stats = con.execute(
+                """SELECT count(*) FILTER (WHERE seg > 0 AND disagree),
+                          count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
+                   FROM _ql_segments"""
+            ).fetchone()
+            if stats:
+                disagree += int(stats[0])
+                repeated += int(stats[1])
+            into = "INSERT INTO {} " if k else "CREATE OR REPLACE TEMP TABLE {} AS "
+            one = chunks == 1  # the segments stay: views over them, no copies
+            keep = "CREATE OR REPLACE TEMP VIEW {} AS " if one else into
+            con.execute(
+                keep.format("_ql_contacts") + f"SELECT {cols} FROM _ql_segments WHERE seg > 0"
+            )
+            # ring-outs belong to the member the line names, not to whoever answered
+            con.execute(
+                into.format("_ql_rings")
+                + f"""SELECT source, contact_id, NULLIF(r.key, chr(0)) AS agent_id, queue,
+                          channel, offered_at, CAST(r.value AS INTEGER) AS rings
+                   FROM (SELECT source, contact_id, queue, channel, offered_at,
+                                unnest(map_entries(rna_by)) AS r
+                         FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0
+                           AND rna_by IS NOT NULL)
+                   UNION ALL {_CLEAN_RINGS_SQL}""",
+                [self.source],
+            )
+            # what the notes on events without ENTERQUEUE need: the calls that have some
+            con.execute(
+                keep.format("_ql_orph")
+                + """SELECT callid, queue, seg, orphans, offered_at, connect_agent, connect_at
+                     FROM _ql_segments
+                     WHERE callid IN (SELECT callid FROM _ql_segments WHERE seg = 0)"""
+            )
+            if not one:
+                con.execute("DROP TABLE _ql_segments")
+            con.execute("DROP TABLE _ql_pairs")
+        con.execute("DROP VIEW _ql_evk")
+        con.execute("DROP TABLE _ql_ev")
+        orphan_notes = self._orphan_notes()
         outcomes = con.execute(
             "SELECT outcome, count(*) FROM _ql_contacts GROUP BY outcome ORDER BY outcome"
         ).fetchall()
         self.session.write("contacts", "_ql_contacts")
-        con.execute("DROP TABLE _ql_contacts")
-        # ring-outs belong to the member the line names, not to whoever answered
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _ql_rings AS
-               SELECT source, contact_id, NULLIF(r.key, chr(0)) AS agent_id, queue, channel,
-                      offered_at, CAST(r.value AS INTEGER) AS rings
-               FROM (SELECT source, contact_id, queue, channel, offered_at,
-                            unnest(map_entries(rna_by)) AS r
-                     FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0)"""
-        )
         self.session.write("ring_outs", "_ql_rings")
+        kind = "VIEW" if chunks == 1 else "TABLE"
+        con.execute(f"DROP {kind} _ql_contacts")
+        con.execute(f"DROP {kind} _ql_orph")
+        if chunks == 1:
+            con.execute("DROP TABLE _ql_segments")
         con.execute("DROP TABLE _ql_rings")
-        con.execute("DROP TABLE _ql_segments")
         if outcomes:
             acc.notes.append(
                 "contacts derived in this load: " + ", ".join(f"{o} {int(k)}" for o, k in outcomes)
             )
         acc.notes.extend(orphan_notes)
-        if stats:
-            disagree, repeated = (int(x) for x in stats)
-            if disagree:
-                acc.notes.append(
-                    f"{disagree} contacts: the wait field of the log differs from the "
-                    "timestamps by more than 1 s; the field was kept"
-                )
-            if repeated:
-                acc.notes.append(
-                    f"{repeated} contacts have more than one final event; the first was used"
-                )
+        if disagree:
+            acc.notes.append(
+                f"{disagree} contacts: the wait field of the log differs from the "
+                "timestamps by more than 1 s; the field was kept"
+            )
+        if repeated:
+            acc.notes.append(
+                f"{repeated} contacts have more than one final event; the first was used"
+            )
 
     def _orphan_notes(self) -> list[str]:
         """Notes on the call events of this load's calls that have no ENTERQUEUE before them
@@ -552,14 +653,19 @@ class QueueLogLoader:
                                    WHEN event = 'AGENTCALLBACKLOGOFF' THEN data3 END, '')
                            AS reason,
                        event AS source_event, source_tz, source_file, source_line
-                FROM {RAW_TABLE}
-                WHERE {self._new_rows()} AND event IN {_sql_list(tuple(AGENT_EVENT_KIND))})
+                FROM _ql_new
+                WHERE event IN {_sql_list(tuple(AGENT_EVENT_KIND))})
             """,
             [self.source],
         )
         self.session.write("agent_events", "_ql_agent_events")
         con.execute("DROP TABLE _ql_agent_events")
 
+
+CHUNK_EVENTS = 4_000_000
+"""Call events per chunk of the derivation (chunks are sets of call ids). One chunk of
+this size fits DuckDB's 500 MB load limit (6M events did; a 250 MB limit ran out at 3M);
+a load with fewer call events is one chunk, derived without copying its contacts."""
 
 MAX_SECONDS = 1e9
 """Duration fields at or above this (about 31 years) are treated as not a number."""
@@ -571,6 +677,14 @@ def _num(expr: str) -> str:
     return f"(CASE WHEN {v} >= 0 AND {v} < {MAX_SECONDS:.0f} THEN {v} END)"
 
 
+def _id_part(column: str) -> str:
+    """SQL: ``column`` as a part of a contact_id: ``\\`` written ``\\\\`` and ``@`` written
+    ``\\@``, so that the parts joined by ``@`` can never be read another way (call id
+    ``a@b`` in queue ``c`` is ``a\\@b@c@...``, call id ``a`` in queue ``b@c`` is
+    ``a@b\\@c@...``); a part without either is as it was."""
+    return f"replace(replace({column}, '\\', '\\\\'), '@', '\\@')"
+
+
 _ANS = _sql_list(FINAL_ANSWERED)
 _ABN = _sql_list(FINAL_ABANDONED)
 _TMO = _sql_list(FINAL_TIMED_OUT)
@@ -578,24 +692,31 @@ _COMPLETE = "('COMPLETEAGENT', 'COMPLETECALLER')"
 _XFER = _sql_list(TRANSFERS)
 _ROW = "{'at': ts, 'agent': agent, 'd1': data1, 'd2': data2, 'd3': data3, 'd4': data4}"
 
-_DERIVE_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _ql_segments AS
-WITH ev AS (
-    SELECT e.source, e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2,
-           e.data3, e.data4, e.source_tz, e.source_file, e.source_line
+_RK = (
+    "(epoch_us(ts)::HUGEINT * 2 + CASE WHEN event = 'ENTERQUEUE' THEN 0 ELSE 1 END)"
+    " * 18446744073709551616 + seq"
+)
+"""SQL: the order of a call's events: time, ENTERQUEUE first within a time, then seq."""
+
+_EVENTS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_ev AS
+SELECT callid, queue, event, ts, seq, agent, data1, data2, data3, data4,
+       source_tz, source_file, source_line, {_RK} AS rk, hash(callid) % $3 AS chunk
+FROM (
+    SELECT callid, queue, event, ts, $2 + okey AS seq, agent, data1, data2, data3, data4,
+           source_tz, source_file, source_line
+    FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}
+    UNION ALL
+    SELECT e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2, e.data3,
+           e.data4, e.source_tz, e.source_file, e.source_line
     FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
-    WHERE e.source = $1 AND e.event IN {_sql_list(CALL_EVENTS)}
-),
-o AS (
-    SELECT *,
-           sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END)
-               OVER (PARTITION BY callid, queue ORDER BY rk
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg
-    FROM (SELECT *, (epoch_us(ts)::HUGEINT * 2 + CASE WHEN event = 'ENTERQUEUE' THEN 0 ELSE 1 END)
-                    * 18446744073709551616 + seq AS rk FROM ev)
-),
-g AS (
-    SELECT source, callid, queue, seg,
+    WHERE e.source = $1 AND e.seq < $2 AND e.event IN {_sql_list(CALL_EVENTS)}
+)
+"""
+"""SQL: the call events of every call id that got new events: this load's (``_ql_new``,
+not yet read back from the raw table) and those earlier loads stored."""
+
+_SEGMENT_AGGREGATES = f"""
            arg_min({{'at': ts, 'd2': data2, 'tz': source_tz, 'file': source_file,
                     'line': source_line}}, rk) FILTER (WHERE event = 'ENTERQUEUE') AS e,
            arg_min({_ROW}, rk) FILTER (WHERE event = 'CONNECT') AS c,
@@ -603,13 +724,48 @@ g AS (
                FILTER (WHERE event IN {_sql_list(FINALS)}) AS f,
            count(*) FILTER (WHERE event IN {_sql_list(FINALS)}) AS n_finals,
            count(*) FILTER (WHERE event = 'RINGNOANSWER') AS rna,
+           count(*) AS n_events,
+           coalesce(bool_or(event IN {_XFER}), false) AS transferred"""
+
+_PAIRS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_pairs AS
+SELECT callid, queue,
+       count(*) FILTER (WHERE event = 'ENTERQUEUE') = 1
+           AND min(rk) = min(rk) FILTER (WHERE event = 'ENTERQUEUE') AS clean,
+       {_SEGMENT_AGGREGATES}
+FROM _ql_evk GROUP BY callid, queue
+"""
+"""SQL: every call id and queue of ``_ql_ev`` aggregated as one segment. A *clean* pair has
+one ENTERQUEUE and no event before it (nearly every call): its one segment is the whole
+group, so its aggregates are final. The others go through the general path
+(:data:`_DERIVE_SQL`), which cuts their events into segments."""
+
+_DERIVE_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _ql_segments AS
+WITH o AS (
+    SELECT *,
+           sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END)
+               OVER (PARTITION BY callid, queue ORDER BY rk
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg
+    FROM _ql_evk v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE NOT clean) p
+        USING (callid, queue)
+),
+general AS (
+    SELECT callid, queue, seg,
+           {_SEGMENT_AGGREGATES},
            histogram(CASE WHEN agent IN ('', 'NONE') THEN chr(0) ELSE agent END)
                FILTER (WHERE event = 'RINGNOANSWER') AS rna_by,
-           count(*) AS n_events,
-           coalesce(bool_or(event IN {_XFER}), false) AS transferred,
            list({{'ev': event, 'ts': ts, 'agent': agent, 'file': source_file,
                   'line': source_line}} ORDER BY rk) FILTER (WHERE seg = 0) AS orphans
-    FROM o GROUP BY source, callid, queue, seg
+    FROM o GROUP BY callid, queue, seg
+),
+g AS (
+    SELECT * FROM general
+    UNION ALL BY NAME
+    SELECT callid, queue, 1 AS seg, e, c, f, n_finals, rna, n_events, transferred,
+           CAST(NULL AS MAP(VARCHAR, UBIGINT)) AS rna_by,
+           NULL AS orphans
+    FROM _ql_pairs WHERE clean
 ),
 d AS (
     SELECT *,
@@ -634,19 +790,28 @@ d AS (
 n AS (
     SELECT *,
            CASE WHEN outcome = 'in_progress' THEN NULL
-                ELSE coalesce(wait_field, greatest(wait_ts, 0)) END AS wait_v,
-           row_number() OVER (PARTITION BY source, callid, queue,
-                              floor(epoch(e.at))::BIGINT ORDER BY seg) AS same_second
+                ELSE coalesce(wait_field, greatest(wait_ts, 0)) END AS wait_v
     FROM d
+),
+s AS (
+    -- a second entry of the same call and queue in the same second gets '#2': only pairs
+    -- of the general path have several entries
+    SELECT n.*, coalesce(x.same_second, 1) AS same_second
+    FROM n LEFT JOIN (
+        SELECT callid, queue, seg,
+               row_number() OVER (PARTITION BY callid, queue, floor(epoch(e.at))::BIGINT
+                                  ORDER BY seg) AS same_second
+        FROM general WHERE seg > 0
+    ) x USING (callid, queue, seg)
 )
 SELECT
     seg, n_finals, n_events, callid, rna_by, orphans, c.agent AS connect_agent,
     c.at AS connect_at,
     coalesce(wait_field IS NOT NULL AND wait_ts IS NOT NULL
              AND abs(wait_field - wait_ts) > 1, false) AS disagree,
-    callid || '@' || queue || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
+    {_id_part("callid")} || '@' || {_id_part("queue")} || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
         || CASE WHEN same_second > 1 THEN '#' || same_second ELSE '' END AS contact_id,
-    source,
+    $1 AS source,
     'voice' AS channel,
     queue,
     CASE WHEN e.d2 IN ('', 'unknown') THEN NULL ELSE e.d2 END AS customer_id,
@@ -669,18 +834,34 @@ SELECT
     e.tz AS source_tz,
     e.file AS source_file,
     e.line AS source_line
-FROM n
+FROM s
 """
+"""SQL: the segments of every call id and queue of ``_ql_ev`` (segment 0: the events
+before any ENTERQUEUE), each segment > 0 a contact. Clean pairs come from ``_ql_pairs``
+as they are; the others are cut into segments by a window over their events."""
+
+_CLEAN_RINGS_SQL = """
+SELECT $1 AS source, s.contact_id, NULLIF(r.agent, chr(0)) AS agent_id, s.queue, s.channel,
+       s.offered_at, CAST(r.rings AS INTEGER) AS rings
+FROM (SELECT callid, queue, CASE WHEN agent IN ('', 'NONE') THEN chr(0) ELSE agent END AS agent,
+             count(*) AS rings
+      FROM _ql_evk v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE clean) p
+          USING (callid, queue)
+      WHERE event = 'RINGNOANSWER'
+      GROUP BY ALL) r
+JOIN _ql_segments s ON s.callid = r.callid AND s.queue = r.queue AND s.seg = 1
+"""
+"""SQL: the ring-outs per member of the clean pairs' contacts."""
 
 
 _ORPHANS_SQL = f"""
 WITH orphan AS (
     SELECT callid, queue, unnest(orphans, recursive := true)
-    FROM _ql_segments WHERE seg = 0
+    FROM _ql_orph WHERE seg = 0
 ),
 entry AS (
     SELECT callid, queue, offered_at, connect_agent, connect_at
-    FROM _ql_segments WHERE seg > 0
+    FROM _ql_orph WHERE seg > 0
 ),
 xfer AS (
     SELECT o.callid AS y, o.queue AS q1, o.agent, o.ts, e.queue AS q2, e.offered_at AS y_at

@@ -4,7 +4,13 @@ See :class:`contactcenter.store.warehouse.Store` and :mod:`contactcenter.store.d
 (one database per file per process, shared with the engines).
 """
 
-from contactcenter.store.database import Connection, connect
+from contactcenter.store.database import (
+    Connection,
+    check_store_path,
+    connect,
+    store_files,
+    was_interrupted,
+)
 from contactcenter.store.journal import LoadAccount, LoadReport, Reject
 from contactcenter.store.warehouse import LoadSession, Store
 
@@ -15,5 +21,8 @@ __all__ = [
     "LoadSession",
     "Reject",
     "Store",
+    "check_store_path",
     "connect",
+    "store_files",
+    "was_interrupted",
 ]

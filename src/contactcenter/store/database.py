@@ -39,8 +39,21 @@ _OPEN: dict[Path, _Database] = {}
 _LOCK = threading.Lock()
 
 
+def store_files(path: str | Path) -> tuple[Path, ...]:
+    """The store file ``path`` and its companions (write-ahead log, rejects file): what a
+    report must never overwrite."""
+    p = Path(path)
+    if not p.name:
+        return (p,)
+    return (p, p.with_name(p.name + ".wal"), p.with_name(p.name + ".rejects.csv"))
+
+
 def check_store_path(path: Path) -> None:
-    """Refuse an existing path that is not a DuckDB file (a directory, a CSV, ...)."""
+    """Refuse a path that cannot be a store (empty, a folder, a NUL byte) or an existing
+    file that is not a DuckDB file (a CSV, a Parquet file, ...)."""
+    text = str(path)
+    if not Path(text).name or "\x00" in text:
+        raise StoreError(f"{{field}}: {text!r} is not a file name for a store", field="db")
     if path.is_dir():
         raise StoreError(f"{{field}}: {path} is a directory, not a store file", field="db")
     if not path.exists():
@@ -120,3 +133,11 @@ def connect(path: str | Path, *, read_only: bool) -> Connection:
 def is_open(path: str | Path) -> bool:
     """Whether this process holds the store file ``path`` open."""
     return Path(path).resolve() in _OPEN
+
+
+def was_interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's report of a query stopped by a signal (Ctrl-C,
+    SIGTERM): DuckDB turns the signal into its own error, not a KeyboardInterrupt."""
+    if isinstance(exc, duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Query interrupted")

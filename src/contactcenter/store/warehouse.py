@@ -41,7 +41,7 @@ import pyarrow as pa
 
 from contactcenter.errors import StoreError
 from contactcenter.facts import TableSpec, table_spec, tables
-from contactcenter.store.database import Connection, connect
+from contactcenter.store.database import Connection, connect, is_open, was_interrupted
 from contactcenter.store.journal import (
     JOURNAL_DDL,
     JOURNAL_MIGRATIONS,
@@ -60,6 +60,10 @@ _DUCK_TYPES = {
     pa.int64(): "BIGINT",
     pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
 }
+
+LOAD_MEMORY_LIMIT = "500MB"
+"""DuckDB's memory limit while a load runs (it spills to ``<store>.tmp`` beyond it), so a
+load's memory does not grow with its input; the engine's default is restored after."""
 
 PROVENANCE = ("source_file", "source_line")
 """Columns that say where a row came from: not part of what a row *is*, and the order in
@@ -154,12 +158,19 @@ class LoadSession:
         con = self.con
         target = _q(spec.name)
         key = ", ".join(_q(c) for c in spec.key)
-        dup = self._run(f"SELECT count(*) - count(DISTINCT ({key})) FROM {staged}")
+        dup = self._repeated_keys(staged, key)
         if dup:
             raise StoreError(f"{dup} rows of {spec.name} share a key ({key}) within one load")
         names = spec.schema.names
         cols = ", ".join(_q(c) for c in names)
         ncols = ", ".join(f"n.{_q(c)}" for c in names)
+        if not self._run(f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)"):
+            # nothing stored yet: every row is new (no join with the table)
+            n_order = f" ORDER BY {_q(spec.order)}" if spec.order else ""
+            inserted = self._run(
+                f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {staged}{n_order}"
+            )
+            return inserted, 0
         on = _match(spec, "n", "c", spec.key)
         differs = " OR ".join(
             f"n.{_q(c)} IS DISTINCT FROM c.{_q(c)}" for c in names if c not in spec.key
@@ -186,6 +197,16 @@ class LoadSession:
         finally:
             con.execute(f"DROP TABLE IF EXISTS {changed}")
         return inserted, updated
+
+    def _repeated_keys(self, staged: str, key: str) -> int:
+        """Rows of ``staged`` whose key an earlier row has: found by a 64-bit hash of the
+        key (grouping integers is several times faster than grouping strings), then
+        counted exactly among the rows whose hash repeats (usually none)."""
+        return self._run(
+            f"""SELECT count(*) - count(DISTINCT ({key})) FROM {staged}
+                WHERE hash({key}) IN (SELECT hash({key}) AS h FROM {staged}
+                                      GROUP BY h HAVING count(*) > 1)"""
+        )
 
     def _append(self, spec: TableSpec, staged: str) -> int:
         target = _q(spec.name)
@@ -252,13 +273,14 @@ class Store:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise StoreError(
-                f"{{field}}: store {self.path} does not exist; create it with "
-                f"'contactcenter ingest --db {self.path} ...'",
+                f"{{field}}: store {self.path} does not exist; load data into it first (ingest)",
                 field="db",
             )
         self._created = not self.path.exists()
         if self._created and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        # opened by this process now, so no query of it can be spilling yet
+        self._first_open = not is_open(self.path)
         self._connection: Connection = connect(self.path, read_only=False)
         self.con = self._connection.con
         self.con.execute("SET TimeZone = 'UTC'")
@@ -301,6 +323,15 @@ class Store:
         # holds the store for writing now, so any of them is stale
         for stale in self.folder.glob(f"{self.stage_prefix}*"):
             shutil.rmtree(stale, ignore_errors=True)
+        # and DuckDB's spill files (<store>.tmp/, its default temp_directory), which it
+        # does not remove at its next start either
+        spill = self.path.with_name(self.path.name + ".tmp")
+        if self._first_open and spill.is_dir():
+            for stale in spill.glob("duckdb_temp_*"):
+                with suppress(OSError):
+                    stale.unlink()
+            with suppress(OSError):
+                spill.rmdir()
 
     def ensure(self, spec: TableSpec) -> None:
         """Create the table of ``spec`` if the store does not have it yet, and add the
@@ -346,7 +377,9 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:
+            self._failed = True
         self.close()
 
     @contextmanager
@@ -357,6 +390,8 @@ class Store:
         :attr:`last_report`.
         """
         started = dt.datetime.now(dt.UTC)
+        limit = self.con.execute("SELECT current_setting('memory_limit')").fetchone()
+        self.con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
         self.con.execute("BEGIN TRANSACTION")
         session = LoadSession(self)
         try:
@@ -374,13 +409,17 @@ class Store:
                 [load_id, started, *journal_row(report)],
             )
             self.con.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             self._failed = True
             with suppress(duckdb.Error):
                 self.con.execute("ROLLBACK")
+            if was_interrupted(exc):
+                raise KeyboardInterrupt from exc
             raise
         finally:
             session.cleanup()
+            if limit:
+                self.con.execute(f"SET memory_limit = '{limit[0]}'")
         self._committed = True
         self._write_rejects(report.load_id, session.account.rejects)
         self.last_report = report

@@ -1,0 +1,170 @@
+"""``report`` and ``catalog``: KPIs from a store, and the metric catalog they come from.
+
+>>> table = contactcenter.report("cc.duckdb", by="queue,day", threshold="30s")  # doctest: +SKIP
+>>> table.to_pandas()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+
+from contactcenter.app import _options as opt
+from contactcenter.engines import open_engine
+from contactcenter.metrics import Metric, Thresholds, select_metrics
+from contactcenter.metrics import catalog as all_metrics
+from contactcenter.reports.query import ReportRequest, ReportResult, run_report
+
+__all__ = ["catalog", "report", "report_result"]
+
+
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def request_of(
+    *,
+    by: str | Sequence[str] = (),
+    metrics: str | Sequence[str] | None = None,
+    interval: opt.Duration = "30m",
+    threshold: opt.Duration | None = None,
+    short_abandon: opt.Duration | None = None,
+    target: opt.Number | None = None,
+    config: str | Path | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    queues: str | Sequence[str] | None = None,
+    tz: str | None = None,
+) -> ReportRequest:
+    """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
+    :func:`report` (checked; errors name their field)."""
+    interval_s = opt.interval(interval, "interval")
+    thresholds = Thresholds.from_yaml(config) if config is not None else Thresholds()
+    thresholds = thresholds.with_overrides(
+        threshold_s=None if threshold is None else opt.duration(threshold, "threshold"),
+        short_abandon_s=None
+        if short_abandon is None
+        else opt.duration(short_abandon, "short_abandon"),
+        target=None
+        if target is None
+        else opt.number(target, "target", allowed="a number in (0, 1)"),
+    )
+    names = _names(metrics)
+    chosen = select_metrics(None if names in ((), ("all",)) else list(names))
+    return ReportRequest(
+        metrics=tuple(chosen),
+        by=_names(by),
+        interval_s=interval_s,
+        thresholds=thresholds,
+        tz=tz,
+        start=start,
+        end=end,
+        queues=_names(queues),
+        explicit=bool(names) and names != ("all",),
+    )
+
+
+def report_result(
+    db: str | Path,
+    *,
+    by: str | Sequence[str] = (),
+    metrics: str | Sequence[str] | None = None,
+    interval: opt.Duration = "30m",
+    threshold: opt.Duration | None = None,
+    short_abandon: opt.Duration | None = None,
+    target: opt.Number | None = None,
+    config: str | Path | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    queues: str | Sequence[str] | None = None,
+    tz: str | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+) -> ReportResult:
+    """:func:`report` with everything the reader must know beside the rows: the time
+    zone, the notes, the parameters and the metric definitions."""
+    request = request_of(
+        by=by,
+        metrics=metrics,
+        interval=interval,
+        threshold=threshold,
+        short_abandon=short_abandon,
+        target=target,
+        config=config,
+        start=start,
+        end=end,
+        queues=queues,
+        tz=tz,
+    )
+    eng = open_engine(engine, db=db, spark_master=spark_master)
+    try:
+        return run_report(eng, request)
+    finally:
+        eng.close()
+
+
+def report(
+    db: str | Path,
+    *,
+    by: str | Sequence[str] = (),
+    metrics: str | Sequence[str] | None = None,
+    interval: opt.Duration = "30m",
+    threshold: opt.Duration | None = None,
+    short_abandon: opt.Duration | None = None,
+    target: opt.Number | None = None,
+    config: str | Path | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    queues: str | Sequence[str] | None = None,
+    tz: str | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+) -> pa.Table:
+    """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
+
+    The table has exactly the columns and values of ``contactcenter report --format
+    csv`` with the same options (keys first, in their documented form; ratios as
+    fractions; nulls where a ratio has an empty denominator). Its schema metadata holds
+    the time zone, the notes and the parameters as JSON under ``contactcenter``
+    (:meth:`contactcenter.reports.query.ReportResult.from_table` reads them back).
+
+    by: group keys (interval, hour, day, week, month, quarter, year, queue, channel,
+    agent), as a sequence or a comma list. metrics: names, or None / "all" for the whole
+    catalog. interval: the interval length (``30m``). threshold, short_abandon, target:
+    override T, S and the service-level target for every channel and queue; config: a
+    YAML file of them per channel and queue. start, end: ``YYYY-MM-DD[ HH:MM]`` in the
+    report's zone, end exclusive. queues: only these queues. tz: the report's zone
+    (default UTC, or the source's own when every selected row comes from one naive-local
+    source). engine: ``duckdb`` or ``spark``.
+    """
+    return report_result(
+        db,
+        by=by,
+        metrics=metrics,
+        interval=interval,
+        threshold=threshold,
+        short_abandon=short_abandon,
+        target=target,
+        config=config,
+        start=start,
+        end=end,
+        queues=queues,
+        tz=tz,
+        engine=engine,
+        spark_master=spark_master,
+    ).to_table()
+
+
+def catalog(names: str | Sequence[str] | None = None) -> tuple[Metric, ...]:
+    """The metric catalog (or the metrics ``names``), in catalog order: name, fact, kind,
+    unit, formula and description of each (``contactcenter metrics``; the function has
+    another name because ``contactcenter.metrics`` is the package of the definitions)."""
+    chosen = _names(names)
+    if chosen in ((), ("all",)):
+        return all_metrics()
+    return tuple(select_metrics(list(chosen)))
