@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from contactcenter.engines import open_engine
-from contactcenter.metrics import catalog, select_metrics
+from contactcenter.metrics import default_metrics, select_metrics
 from contactcenter.reports.query import ReportRequest, run_report
 from contactcenter.store import Store
 from tests.conftest import contacts_table, memory_engine
@@ -71,7 +71,7 @@ def assert_same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
 )
 def test_spark_matches_duckdb(spark_engine_factory: Any, by: tuple[str, ...], tz: str) -> None:
     table = contacts_table(sample_rows())
-    request = ReportRequest(metrics=catalog(), by=by, tz=tz)
+    request = ReportRequest(metrics=default_metrics(), by=by, tz=tz)
     duck = run_report(memory_engine(table), request).rows()
     spark = run_report(spark_engine_factory(table), request).rows()
     assert_same(duck, spark)
@@ -83,7 +83,7 @@ def test_spark_engine_reads_a_store(spark_engine_factory: Any, tmp_path: Path) -
     with Store(db) as store, store.load(fmt="test", files=["x"]) as session:
         session.account.read = session.account.used = len(rows)
         session.write("contacts", contacts_table(rows))
-    request = ReportRequest(metrics=catalog(), by=("queue",))
+    request = ReportRequest(metrics=default_metrics(), by=("queue",))
     duck = open_engine("duckdb", db=db)
     try:
         want = run_report(duck, request).rows()

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contactcenter.metrics import catalog
+from contactcenter.metrics import default_metrics
 from contactcenter.reports.query import ReportRequest, run_report
 from tests.conftest import contacts_table, memory_engine
 from tests.metrics.reference import reference_report
@@ -51,7 +51,7 @@ def report(
 ) -> list[dict[str, Any]]:
     engine = memory_engine(contacts_table(rows))
     try:
-        return run_report(engine, ReportRequest(metrics=catalog(), by=by, tz=tz)).rows()
+        return run_report(engine, ReportRequest(metrics=default_metrics(), by=by, tz=tz)).rows()
     finally:
         engine.close()
 
@@ -62,7 +62,7 @@ def test_ratios_are_fractions_and_counts_add_up(
     rows: list[dict[str, Any]], by: tuple[str, ...]
 ) -> None:
     for row in report(rows, by):
-        for m in catalog():
+        for m in default_metrics():
             value = row[m.name]
             if m.unit == "fraction" and value is not None:
                 assert 0.0 <= value <= 1.0, (m.name, value)

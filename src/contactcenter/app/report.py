@@ -6,15 +6,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
 
 from contactcenter.app import _options as opt
 from contactcenter.engines import open_engine
+from contactcenter.errors import InputError
 from contactcenter.metrics import Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
+from contactcenter.metrics.options import (
+    DEFAULT_CSI_WEIGHTS,
+    DEFAULT_TOP_BOX,
+    OutcomeOptions,
+    parse_pairs,
+)
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
 
 __all__ = ["catalog", "report", "report_result"]
@@ -25,6 +32,55 @@ def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
         return ()
     items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
     return tuple(item.strip() for item in items if item.strip())
+
+
+TopBox = str | Mapping[int, int] | None
+"""``csat_top_box``: ``"5=2,10=3"`` or ``{5: 2, 10: 3}`` (scale size -> top points)."""
+Weights = str | Mapping[str, float] | None
+"""``csi_weights``: ``"csat=0.5,nps=0.5"`` or ``{"csat": 0.5, "nps": 0.5}``."""
+
+
+def outcome_options(
+    *,
+    fcr_window: opt.Duration = "7d",
+    fcr_same_channel: bool = False,
+    fcr_min_gap: opt.Duration = 0,
+    csat_top_box: TopBox = None,
+    csi_weights: Weights = None,
+) -> OutcomeOptions:
+    """The :class:`~contactcenter.metrics.options.OutcomeOptions` of the report options
+    (checked; errors name their field). ``csat_top_box`` sizes given replace the
+    defaults of those sizes only; ``csi_weights`` replace the default weights whole."""
+    window = opt.positive_duration(fcr_window, "fcr_window")
+    gap = opt.duration(fcr_min_gap, "fcr_min_gap")
+    top = dict(DEFAULT_TOP_BOX)
+    if csat_top_box is not None:
+        pairs = (
+            parse_pairs(csat_top_box, "csat_top_box")
+            if isinstance(csat_top_box, str)
+            else {str(k): str(v) for k, v in csat_top_box.items()}
+        )
+        for size, count in pairs.items():
+            top[opt.whole(size, "csat_top_box", 2, 1000)] = opt.whole(count, "csat_top_box", 1)
+    weights: dict[str, float] = dict(DEFAULT_CSI_WEIGHTS)
+    if csi_weights is not None:
+        given = (
+            parse_pairs(csi_weights, "csi_weights")
+            if isinstance(csi_weights, str)
+            else {str(k): str(v) for k, v in csi_weights.items()}
+        )
+        weights = {k: opt.non_negative(v, "csi_weights") for k, v in given.items()}
+    if not isinstance(fcr_same_channel, bool):
+        raise InputError(
+            f"{{field}} must be true or false, got {fcr_same_channel!r}", field="fcr_same_channel"
+        )
+    return OutcomeOptions(
+        repeat_window_s=window,
+        same_channel=fcr_same_channel,
+        min_gap_s=gap,
+        top_box=top,
+        csi_weights=weights,
+    )
 
 
 def request_of(
@@ -40,6 +96,11 @@ def request_of(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    fcr_window: opt.Duration = "7d",
+    fcr_same_channel: bool = False,
+    fcr_min_gap: opt.Duration = 0,
+    csat_top_box: TopBox = None,
+    csi_weights: Weights = None,
 ) -> ReportRequest:
     """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
     :func:`report` (checked; errors name their field)."""
@@ -54,8 +115,15 @@ def request_of(
         if target is None
         else opt.number(target, "target", allowed="a number in (0, 1)"),
     )
+    outcomes = outcome_options(
+        fcr_window=fcr_window,
+        fcr_same_channel=fcr_same_channel,
+        fcr_min_gap=fcr_min_gap,
+        csat_top_box=csat_top_box,
+        csi_weights=csi_weights,
+    )
     names = _names(metrics)
-    chosen = select_metrics(None if names in ((), ("all",)) else list(names))
+    chosen = select_metrics(list(names) if names else None)
     return ReportRequest(
         metrics=tuple(chosen),
         by=_names(by),
@@ -66,6 +134,7 @@ def request_of(
         end=end,
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
+        outcomes=outcomes,
     )
 
 
@@ -85,6 +154,11 @@ def report_result(
     tz: str | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    fcr_window: opt.Duration = "7d",
+    fcr_same_channel: bool = False,
+    fcr_min_gap: opt.Duration = 0,
+    csat_top_box: TopBox = None,
+    csi_weights: Weights = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
     zone, the notes, the parameters and the metric definitions."""
@@ -100,6 +174,11 @@ def report_result(
         end=end,
         queues=queues,
         tz=tz,
+        fcr_window=fcr_window,
+        fcr_same_channel=fcr_same_channel,
+        fcr_min_gap=fcr_min_gap,
+        csat_top_box=csat_top_box,
+        csi_weights=csi_weights,
     )
     eng = open_engine(engine, db=db, spark_master=spark_master)
     try:
@@ -124,6 +203,11 @@ def report(
     tz: str | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    fcr_window: opt.Duration = "7d",
+    fcr_same_channel: bool = False,
+    fcr_min_gap: opt.Duration = 0,
+    csat_top_box: TopBox = None,
+    csi_weights: Weights = None,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
 
@@ -140,7 +224,12 @@ def report(
     YAML file of them per channel and queue. start, end: ``YYYY-MM-DD[ HH:MM]`` in the
     report's zone, end exclusive. queues: only these queues. tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
-    source). engine: ``duckdb`` or ``spark``.
+    source). engine: ``duckdb`` or ``spark``. fcr_window, fcr_same_channel, fcr_min_gap:
+    the repeat rules of ``fcr`` (default 7 days, any channel, no gap); csat_top_box: top
+    points per scale size (``"5=2,10=3"``); csi_weights: weights of the ``csi`` index
+    (``"csat=0.5,nps=0.25,ces=0.25"``). metrics: the default set when not given,
+    ``all`` for every metric (the outcome metrics are shown only when named or with
+    ``all``).
     """
     return report_result(
         db,
@@ -157,6 +246,11 @@ def report(
         tz=tz,
         engine=engine,
         spark_master=spark_master,
+        fcr_window=fcr_window,
+        fcr_same_channel=fcr_same_channel,
+        fcr_min_gap=fcr_min_gap,
+        csat_top_box=csat_top_box,
+        csi_weights=csi_weights,
     ).to_table()
 
 

@@ -102,7 +102,7 @@ def ingest_command(
         "queue_log_csv realtime datetimes; csv mapping).",
     ),
     mapping: Path | None = typer.Option(
-        None, "--mapping", help="YAML column mapping (required by --format csv)."
+        None, "--mapping", help="YAML column mapping (required by --format csv and surveys_csv)."
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."

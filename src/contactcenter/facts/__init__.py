@@ -10,6 +10,7 @@ table              one row per
 ``contacts``       contact offered to a queue (or ended in the IVR/bot)
 ``agent_events``   agent state change as a source gives it
 ``ring_outs``      contact and agent whose offer rang out unanswered
+``surveys``        answer a customer gave to a survey question (CSAT, NPS, ...)
 =================  ==========================================================
 """
 
@@ -25,6 +26,7 @@ from contactcenter.facts.registry import (
     unregister,
 )
 from contactcenter.facts.ring_outs import RING_OUTS, RING_OUTS_SCHEMA
+from contactcenter.facts.surveys import SURVEY_KINDS, SURVEYS, SURVEYS_SCHEMA
 
 __all__ = [
     "AGENT_EVENTS",
@@ -37,6 +39,9 @@ __all__ = [
     "OUTCOMES",
     "RING_OUTS",
     "RING_OUTS_SCHEMA",
+    "SURVEYS",
+    "SURVEYS_SCHEMA",
+    "SURVEY_KINDS",
     "TIMESTAMP",
     "Outcome",
     "TableSpec",

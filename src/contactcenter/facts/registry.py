@@ -52,6 +52,9 @@ class TableSpec:
     order: rows of a load are inserted in this column's order (keeps the table clustered
         by time, which makes reports fast; docs/decisions/0003-report-speed.md).
     description: one line for docs and ``contactcenter`` listings.
+    derived_from: for a **derived fact**, the stored facts its rows are built from at
+        report time (the metrics' measures say how); such a table is not stored and no
+        load writes it. Empty for a stored table.
     """
 
     name: str
@@ -63,6 +66,12 @@ class TableSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     order: str | None = None
     description: str = ""
+    derived_from: tuple[str, ...] = ()
+
+    @property
+    def stored(self) -> bool:
+        """Whether the store holds this table (False for a derived fact)."""
+        return not self.derived_from
 
     def __post_init__(self) -> None:
         names = set(self.schema.names)

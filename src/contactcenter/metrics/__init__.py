@@ -6,6 +6,9 @@ module        what it holds
 catalog       :class:`Metric`, the registry of metrics, validation, selection
 measures      per fact: flags, row conditions, values, notes
 voice         the queue metrics over ``contacts`` and ``ring_outs``
+surveys       the survey metrics over ``surveys`` (csat, nps, ces, ...)
+indexes       ``csi``, a weighted index of the outcome metrics
+options       the outcome metrics' report options (repeat window, top box, weights)
 keys          group keys: declared, encoded in queries, decoded in results
 thresholds    T, S and targets per channel and queue
 compiler      metrics + keys -> one Ibis expression over several facts
@@ -15,11 +18,13 @@ timezones     a zone's UTC offsets as segments for portable bucketing
 Importing this package registers the built-in metrics.
 """
 
+from contactcenter.metrics import indexes as _indexes  # noqa: F401  (outcomes, csi)
 from contactcenter.metrics import voice as _voice  # noqa: F401  (registers the voice metrics)
 from contactcenter.metrics.catalog import (
     BY_NAME,
     Metric,
     catalog,
+    default_metrics,
     register_metric,
     select_metrics,
     unregister_metric,
@@ -39,6 +44,7 @@ __all__ = [
     "Thresholds",
     "catalog",
     "compile_report",
+    "default_metrics",
     "register_measures",
     "register_metric",
     "select_metrics",

@@ -43,17 +43,15 @@ from contactcenter.metrics.keys import (
     periods,
     time_key,
 )
-from contactcenter.metrics.measures import Context, Measures, measures_of
+from contactcenter.metrics.measures import Context, Measures, Source, measures_of
+from contactcenter.metrics.options import OutcomeOptions
 from contactcenter.metrics.thresholds import Thresholds, constant_level, level_expr
 from contactcenter.units import check_interval
 
 GROUP_KEYS = KEYS
 """Accepted ``by`` keys and the output column each becomes (see :mod:`.keys`)."""
 
-Source = Callable[[str], ir.Table]
-"""Gives the Ibis table of a registered fact by name (``engine.table``)."""
-
-ADDITIVE = ("count", "sum", "snapshot")
+ADDITIVE = ("count", "sum", "snapshot", "distinct")
 """Kinds whose value for a group no fact row reached is 0 (not null)."""
 
 
@@ -67,6 +65,8 @@ class ReportSpec:
     snapshot metrics report (default: the filter range); ``snapshot_at`` the UTC epoch
     a snapshot without a period key is taken at. ``engine`` names the engine the
     expression will run on (for engine-specific fast paths that give the same values).
+    ``outcomes`` are the options of the outcome metrics (repeat window, top box, CSI
+    weights).
     """
 
     metrics: tuple[Metric, ...]
@@ -80,6 +80,7 @@ class ReportSpec:
     engine: str = "duckdb"
     period_range: tuple[int, int] | None = None
     snapshot_at: int | None = None
+    outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.by if k not in KEYS]
@@ -149,6 +150,14 @@ def _flag(expr: ir.BooleanValue) -> ir.BooleanValue:
 
 
 # ----------------------------------------------------------------------------- flows
+def fact_rows(source: Source, fact: str, ctx: Context) -> ir.Table:
+    """The rows of ``fact``: the stored table, or for a derived fact the rows its
+    measures build from the stored facts (before any filter: a derived row may depend on
+    rows outside the report's selection, as a repeat after the period's end does)."""
+    derive = measures_of(fact).derive
+    return source(fact) if derive is None else derive(source, ctx)
+
+
 class _Fact:
     """One fact's rows prepared for a report: filtered, keyed, with its vocabulary."""
 
@@ -157,9 +166,9 @@ class _Fact:
         self.spec = spec
         self.table_spec = table_spec(fact)
         self.measures: Measures = measures_of(fact)
-        self.ctx = Context(spec.thresholds)
+        self.ctx = Context(spec.thresholds, spec.outcomes)
         self.keys = [KEYS[k] for k in spec.by]
-        self.t = self._prepare(source(fact), target=target)
+        self.t = self._prepare(fact_rows(source, fact, self.ctx), target=target)
 
     def column(self, key: str) -> str:
         """The fact's column for group key ``key``."""
@@ -309,6 +318,14 @@ class _Partials:
         )
         return lambda p: p[total].sum(where=self._among(p, flag.partition))
 
+    def distinct(self, of: str, flag_name: str | None) -> Combine:
+        """Distinct values of ``of`` over rows with the flag (a fact without a partition:
+        the first level has one row per group, so its count is final)."""
+        flag = self.measures.flag(flag_name)
+        label, c = self._condition(flag.conditions)
+        name = self._add(f"_nd_{of}_{label}", lambda: self.t[of].nunique(where=c))
+        return lambda p: p[name].sum().fill_null(0)
+
     def max(self, of: str, flag_name: str | None) -> Combine:
         """Maximum of ``of`` over rows with the flag."""
         flag = self.measures.flag(flag_name)
@@ -367,6 +384,8 @@ def _combine(parts: _Partials, metric: Metric) -> Combine:
     assert metric.of is not None
     if metric.kind == "sum":
         return parts.sum(metric.of, metric.where)
+    if metric.kind == "distinct":
+        return parts.distinct(metric.of, metric.where)
     if metric.kind == "mean":
         return parts.mean(metric.of, metric.where)
     if metric.kind == "max":
@@ -585,16 +604,29 @@ def _snapshot_part(source: Source, metric: Metric, spec: ReportSpec) -> ir.Table
 
 
 # ----------------------------------------------------------------------------- assembly
-def plan_facts(metrics: tuple[Metric, ...]) -> dict[str, list[Metric]]:
-    """The flow metrics per fact that ``metrics`` need (derived metrics' parts too)."""
+def index_parts(metric: Metric, outcomes: OutcomeOptions) -> tuple[tuple[str, float], ...]:
+    """The (metric, weight) pairs an ``index`` metric combines with these options: the
+    parts it lists whose weight is above 0."""
+    listed = {name for _, name in linear_terms(metric.numerator or "")}
+    return tuple((name, w) for name, w in outcomes.csi_parts() if name in listed)
+
+
+def plan_facts(
+    metrics: tuple[Metric, ...], outcomes: OutcomeOptions | None = None
+) -> dict[str, list[Metric]]:
+    """The flow metrics per fact that ``metrics`` need (derived metrics' and indexes'
+    parts too)."""
     flows: dict[str, list[Metric]] = {}
     wanted = list(metrics)
     for m in metrics:
         if m.kind == "derived":
             wanted.extend(BY_NAME[name] for name in m.parts)
+        if m.kind == "index":
+            parts = index_parts(m, outcomes or OutcomeOptions())
+            wanted.extend(BY_NAME[name] for name, _ in parts)
     seen: set[str] = set()
     for m in wanted:
-        if m.name in seen or m.kind in ("derived", "snapshot"):
+        if m.name in seen or m.kind in ("derived", "snapshot", "index"):
             continue
         seen.add(m.name)
         assert m.fact is not None
@@ -616,7 +648,7 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
     keys = [KEYS[k] for k in spec.by]
     tables: list[ir.Table] = []
     hidden: list[str] = []
-    for fact, metrics in plan_facts(spec.metrics).items():
+    for fact, metrics in plan_facts(spec.metrics, spec.outcomes).items():
         part, part_hidden = _flow_part(source, fact, metrics, spec)
         tables.append(part)
         hidden.extend(part_hidden)
@@ -638,6 +670,11 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
         joined = joined.mutate(**fill)
     if derived:
         joined = joined.mutate(**{name: _derived(joined, m) for name, m in derived.items()})
+    indexes = {m.name: m for m in spec.metrics if m.kind == "index"}
+    if indexes:
+        joined = joined.mutate(
+            **{name: _index(joined, index_parts(m, spec.outcomes)) for name, m in indexes.items()}
+        )
     order = [*keys, *dict.fromkeys(m.name for m in spec.metrics), *hidden]
     return joined.select(*order)
 
@@ -657,6 +694,20 @@ def _derived(t: ir.Table, metric: Metric) -> ir.Value:
     assert metric.numerator is not None
     assert metric.denominator is not None
     return side(metric.numerator) / side(metric.denominator).nullif(0)
+
+
+def _index(t: ir.Table, parts: tuple[tuple[str, float], ...]) -> ir.Value:
+    """Weighted mean of the parts that have a value; a ``balance`` part (in [-1, 1]) is
+    mapped to [0, 1] as (x + 1) / 2."""
+    total: ir.Value = ibis.literal(0.0)
+    weight: ir.Value = ibis.literal(0.0)
+    for name, w in parts:
+        value = t[name].cast("float64")
+        if BY_NAME[name].unit == "balance":
+            value = (value + 1.0) / 2.0
+        total = total + value.fill_null(0.0) * w
+        weight = weight + value.notnull().cast("float64") * w
+    return total / weight.nullif(0.0)
 
 
 def _join(tables: list[ir.Table], keys: list[str]) -> ir.Table:

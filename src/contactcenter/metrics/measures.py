@@ -30,6 +30,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from contactcenter.facts import table_spec
+from contactcenter.metrics.options import OutcomeOptions
 
 if TYPE_CHECKING:
     from contactcenter.metrics.thresholds import Thresholds
@@ -40,13 +41,20 @@ ALL = "all"
 
 @dataclass(frozen=True)
 class Context:
-    """What conditions may depend on besides the row: the report's thresholds."""
+    """What conditions may depend on besides the row: the report's thresholds and the
+    options of the outcome metrics."""
 
     thresholds: Thresholds
+    outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
 
 Condition = Callable[[ir.Table, Context], ir.BooleanValue]
 NoteMaker = Callable[[Mapping[str, int], frozenset[str]], list[str]]
+ContextNoteMaker = Callable[[Mapping[str, int], frozenset[str], Context], list[str]]
+Source = Callable[[str], ir.Table]
+"""Gives the Ibis table of a registered fact by name (``engine.table``)."""
+Derive = Callable[[Source, Context], ir.Table]
+"""Builds the rows of a derived fact from the stored facts (and the report's options)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,10 @@ class Measures:
         ``interval_share`` metrics compare against (per row), or None.
     hidden: hidden column name -> :class:`Hidden`, summed over the report for notes.
     notes: (hidden totals, names of the report's metrics) -> notes for the reader.
+    context_notes: the same with the report's :class:`Context` as a third argument (for
+        notes that name an option, such as the repeat window).
+    derive: for a derived fact (a :class:`~contactcenter.facts.TableSpec` with
+        ``derived_from``), how its rows are built from the stored facts at report time.
     """
 
     fact: str
@@ -90,6 +102,8 @@ class Measures:
     target: str | None = None
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
     notes: NoteMaker | None = None
+    context_notes: ContextNoteMaker | None = None
+    derive: Derive | None = None
 
     def flag(self, name: str | None) -> Flag:
         """The flag ``name`` (``None`` and ``all`` are every row)."""

@@ -23,7 +23,8 @@ from contactcenter.metrics import (
 )
 from contactcenter.metrics.compiler import HIDDEN_PREFIX, split_hidden, unsupported
 from contactcenter.metrics.keys import STRING_KEYS, decode
-from contactcenter.metrics.measures import measures_of
+from contactcenter.metrics.measures import Context, measures_of
+from contactcenter.metrics.options import OutcomeOptions
 from contactcenter.metrics.timezones import offset_segments, to_epoch, zone
 from contactcenter.units import DAY_S
 
@@ -49,6 +50,7 @@ class ReportRequest:
     end: str | None = None
     queues: tuple[str, ...] = ()
     explicit: bool = True
+    outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,12 @@ def _data_profile(engine: Engine, facts: list[str], queues: tuple[str, ...]) -> 
     first, then one conversion each (not one per row), and min/max of the zone rather
     than a distinct count."""
     profile = Profile()
+    stored: list[str] = []
     for fact in facts:
+        for name in table_spec(fact).derived_from or (fact,):
+            if name not in stored:
+                stored.append(name)
+    for fact in stored:
         spec = table_spec(fact)
         c = engine.table(fact)
         if queues and "queue" in spec.keys:
@@ -214,15 +221,21 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         engine=engine.name,
         period_range=(_local(first, segments), _local(last, segments)),
         snapshot_at=end,
+        outcomes=request.outcomes,
     )
     raw = engine.execute(compile_report(engine.table, spec))
     keys = tuple(GROUP_KEYS[k] for k in request.by)
     table, hidden = finish(raw, keys)
     names = frozenset(m.name for m in metrics)
+    ctx = Context(request.thresholds, request.outcomes)
     for fact in facts:
-        make = measures_of(fact).notes
-        if make is not None:
-            notes.extend(make(hidden.get(fact, {}), names))
+        measures = measures_of(fact)
+        if measures.notes is not None:
+            notes.extend(measures.notes(hidden.get(fact, {}), names))
+        if measures.context_notes is not None:
+            notes.extend(measures.context_notes(hidden.get(fact, {}), names, ctx))
+    if any(m.kind == "index" for m in metrics):
+        notes.append(request.outcomes.csi_note())
     if profile.n == 0:
         notes.append("the store holds no contacts for this selection")
     parameters = {

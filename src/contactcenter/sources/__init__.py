@@ -8,6 +8,8 @@ format                    module
 ``technion``              :mod:`contactcenter.sources.technion`
 ``contacts``              :mod:`contactcenter.sources.contacts_file` (Parquet/CSV)
 ``csv``                   :mod:`contactcenter.sources.mapped_csv` (YAML mapping)
+``surveys``               :mod:`contactcenter.sources.surveys_file` (Parquet/CSV)
+``surveys_csv``           :mod:`contactcenter.sources.surveys_csv` (YAML mapping)
 ========================  =====================================================
 """
 
@@ -27,6 +29,8 @@ FORMATS: dict[str, str] = {
     "technion": "contactcenter.sources.technion",
     "contacts": "contactcenter.sources.contacts_file",
     "csv": "contactcenter.sources.mapped_csv",
+    "surveys": "contactcenter.sources.surveys_file",
+    "surveys_csv": "contactcenter.sources.surveys_csv",
 }
 
 
@@ -38,6 +42,8 @@ _SEPARATOR = {
     "technion": "its files are tab-separated",
     "contacts": "its CSV files are comma-separated",
     "csv": "the mapping file's 'delimiter' key sets the separator",
+    "surveys": "its CSV files are comma-separated",
+    "surveys_csv": "the mapping file's 'delimiter' key sets the separator",
 }
 
 
