@@ -12,9 +12,13 @@ table              one row per
 ``ring_outs``      contact and agent whose offer rang out unanswered
 ``surveys``        answer a customer gave to a survey question (CSAT, NPS, ...)
 =================  ==========================================================
+
+Derived (built at report time, not stored): ``contact_repeats``, one row per contact with
+whether its customer came back within the repeat window (first-contact resolution).
 """
 
 from contactcenter.facts.agent_events import AGENT_EVENT_KINDS, AGENT_EVENTS, AGENT_EVENTS_SCHEMA
+from contactcenter.facts.contact_repeats import CONTACT_REPEATS, CONTACT_REPEATS_SCHEMA
 from contactcenter.facts.contacts import CHANNELS, CONTACTS, CONTACTS_SCHEMA, OUTCOMES, Outcome
 from contactcenter.facts.registry import (
     GROUP_COLUMNS,
@@ -35,6 +39,8 @@ __all__ = [
     "CHANNELS",
     "CONTACTS",
     "CONTACTS_SCHEMA",
+    "CONTACT_REPEATS",
+    "CONTACT_REPEATS_SCHEMA",
     "GROUP_COLUMNS",
     "OUTCOMES",
     "RING_OUTS",

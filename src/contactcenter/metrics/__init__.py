@@ -7,6 +7,7 @@ catalog       :class:`Metric`, the registry of metrics, validation, selection
 measures      per fact: flags, row conditions, values, notes
 voice         the queue metrics over ``contacts`` and ``ring_outs``
 surveys       the survey metrics over ``surveys`` (csat, nps, ces, ...)
+fcr           first-contact resolution over the derived fact ``contact_repeats``
 indexes       ``csi``, a weighted index of the outcome metrics
 options       the outcome metrics' report options (repeat window, top box, weights)
 keys          group keys: declared, encoded in queries, decoded in results

@@ -29,7 +29,7 @@ DEFAULT_TOP_BOX: Mapping[int, int] = MappingProxyType(
 2- or 3-point scale, top 2 of a 4- to 7-point scale, top 3 of a 10- or 11-point one.
 Sizes not listed (8, 9, over 11) have no top box until one is configured."""
 
-CSI_PARTS = ("csat", "nps", "ces")
+CSI_PARTS = ("csat", "nps", "ces", "fcr")
 """Metrics the ``csi`` index may combine (each a share; NPS is mapped to (nps + 1) / 2)."""
 
 DEFAULT_CSI_WEIGHTS: Mapping[str, float] = MappingProxyType({"csat": 0.5, "nps": 0.25, "ces": 0.25})
