@@ -27,6 +27,7 @@ def ingest(
     source: str | None = None,
     delimiter: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    form: str | Path | None = None,
 ) -> LoadReport:
     """Load ``files`` of ``format`` into the store ``db`` (created if missing) in one
     transaction and return the load report.
@@ -42,7 +43,8 @@ def ingest(
     ``surveys_csv``). source: the ``source`` name written into the rows (default: the
     format's). delimiter: the separator of ``queue_log_csv`` (``,`` ``;`` ``tab``;
     default: detected). progress: called as
-    ``progress(file, bytes_done, bytes_total)`` while reading.
+    ``progress(file, bytes_done, bytes_total)`` while reading. form: the QA form
+    (YAML) that ``qa_evaluations`` files are scored on.
     """
     if format not in FORMATS:
         raise InputError(
@@ -55,6 +57,7 @@ def ingest(
         source=source,
         delimiter=delimiter,
         progress=progress,
+        form=Path(form) if form is not None else None,
     )
     with Store(db) as store:
         return load_files(store, fmt=format, files=paths, options=options)

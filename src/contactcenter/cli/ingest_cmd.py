@@ -113,6 +113,9 @@ def ingest_command(
         help="Field separator of queue_log_csv files: ',', ';', tab (or '\\t') or auto "
         "(default: detected from each file's header line).",
     ),
+    form: Path | None = typer.Option(
+        None, "--form", help="QA form (YAML) the evaluations are scored on (qa_evaluations)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the load report as JSON."),
 ) -> None:
     """Load FILE... of one format into the store, in one transaction, and report every line.
@@ -132,6 +135,7 @@ def ingest_command(
             source=source,
             delimiter=delimiter,
             progress=progress,
+            form=form,
         )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

@@ -11,6 +11,8 @@ table              one row per
 ``agent_events``   agent state change as a source gives it
 ``ring_outs``      contact and agent whose offer rang out unanswered
 ``surveys``        answer a customer gave to a survey question (CSAT, NPS, ...)
+``qa_evaluations`` quality evaluation of a contact, scored on its form
+``qa_answers``     item answered in a quality evaluation
 =================  ==========================================================
 
 Derived (built at report time, not stored): ``contact_repeats``, one row per contact with
@@ -20,6 +22,7 @@ whether its customer came back within the repeat window (first-contact resolutio
 from contactcenter.facts.agent_events import AGENT_EVENT_KINDS, AGENT_EVENTS, AGENT_EVENTS_SCHEMA
 from contactcenter.facts.contact_repeats import CONTACT_REPEATS, CONTACT_REPEATS_SCHEMA
 from contactcenter.facts.contacts import CHANNELS, CONTACTS, CONTACTS_SCHEMA, OUTCOMES, Outcome
+from contactcenter.facts.qa import QA_ANSWERS, QA_EVALUATIONS
 from contactcenter.facts.registry import (
     GROUP_COLUMNS,
     TIMESTAMP,
@@ -43,6 +46,8 @@ __all__ = [
     "CONTACT_REPEATS_SCHEMA",
     "GROUP_COLUMNS",
     "OUTCOMES",
+    "QA_ANSWERS",
+    "QA_EVALUATIONS",
     "RING_OUTS",
     "RING_OUTS_SCHEMA",
     "SURVEYS",

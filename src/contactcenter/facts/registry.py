@@ -30,7 +30,7 @@ from contactcenter.errors import InputError, StoreError
 
 WriteMode = Literal["upsert", "append"]
 
-GROUP_COLUMNS = ("queue", "channel", "agent", "customer")
+GROUP_COLUMNS = ("queue", "channel", "agent", "customer", "evaluator", "item")
 """Group keys a fact may map to one of its columns (time keys come from ``time``)."""
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")

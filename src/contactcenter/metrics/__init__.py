@@ -9,6 +9,7 @@ voice         the queue metrics over ``contacts`` and ``ring_outs``
 surveys       the survey metrics over ``surveys`` (csat, nps, ces, ...)
 fcr           first-contact resolution over the derived fact ``contact_repeats``
 indexes       ``csi``, a weighted index of the outcome metrics
+qa            quality evaluations: qa_score, pass rate per item, calibration
 options       the outcome metrics' report options (repeat window, top box, weights)
 keys          group keys: declared, encoded in queries, decoded in results
 thresholds    T, S and targets per channel and queue
@@ -20,6 +21,7 @@ Importing this package registers the built-in metrics.
 """
 
 from contactcenter.metrics import indexes as _indexes  # noqa: F401  (outcomes, csi)
+from contactcenter.metrics import qa as _qa  # noqa: F401  (quality evaluations)
 from contactcenter.metrics import voice as _voice  # noqa: F401  (registers the voice metrics)
 from contactcenter.metrics.catalog import (
     BY_NAME,

@@ -10,6 +10,7 @@ format                    module
 ``csv``                   :mod:`contactcenter.sources.mapped_csv` (YAML mapping)
 ``surveys``               :mod:`contactcenter.sources.surveys_file` (Parquet/CSV)
 ``surveys_csv``           :mod:`contactcenter.sources.surveys_csv` (YAML mapping)
+``qa_evaluations``        :mod:`contactcenter.sources.qa_file` (with a QA form)
 ========================  =====================================================
 """
 
@@ -31,6 +32,7 @@ FORMATS: dict[str, str] = {
     "csv": "contactcenter.sources.mapped_csv",
     "surveys": "contactcenter.sources.surveys_file",
     "surveys_csv": "contactcenter.sources.surveys_csv",
+    "qa_evaluations": "contactcenter.sources.qa_file",
 }
 
 
@@ -44,6 +46,7 @@ _SEPARATOR = {
     "csv": "the mapping file's 'delimiter' key sets the separator",
     "surveys": "its CSV files are comma-separated",
     "surveys_csv": "the mapping file's 'delimiter' key sets the separator",
+    "qa_evaluations": "its CSV files are comma-separated",
 }
 
 

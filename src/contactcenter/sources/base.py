@@ -30,6 +30,7 @@ class IngestOptions:
     delimiter: field separator of ``queue_log_csv`` files: ``","``, ``";"``, ``"\\t"``
         (or ``"tab"``), or ``"auto"``/None to detect it from each file's header line.
     progress: called as progress(file, bytes_done, bytes_total) while reading.
+    form: the QA form (YAML) that ``qa_evaluations`` files are scored on.
     """
 
     source_tz: str | None = None
@@ -37,6 +38,7 @@ class IngestOptions:
     source: str | None = None
     delimiter: str | None = None
     progress: Callable[[str, int, int], None] | None = None
+    form: Path | None = None
 
 
 class LoadFn(Protocol):
