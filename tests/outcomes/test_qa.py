@@ -144,3 +144,51 @@ def test_score_is_the_weighted_share_or_zero(case: tuple[Form, dict[str, float |
         want = 100 * sum(w * v for w, v in answered if v is not None) / sum(w for w, _ in answered)
         assert score == pytest.approx(want)
         assert 0.0 <= score <= 100.0
+
+
+EXPORT = """Eval;Date;Agent;Reviewer;Call;Q1;Q2;Q3;Q4
+x1;01.03.2024 12:00;ann;qa1;c1;Ja;Ja;5;-
+x2;01.03.2024 13:00;ann;qa1;c9;Ja;Nein;4;Ja
+x3;01.03.2024 14:00;ann;qa1;c8;Vielleicht;Ja;4;Ja
+"""
+
+EXPORT_MAPPING = """time_zone: Europe/Berlin
+delimiter: ";"
+timestamp_format: "%d.%m.%Y %H:%M"
+columns:
+  evaluation_id: Eval
+  evaluated_at: Date
+  agent_id: Agent
+  evaluator_id: Reviewer
+  contact_id: Call
+items:
+  greeting: {column: Q1, values: {Ja: "yes", Nein: "no"}}
+  identity: {column: Q2, values: {Ja: "yes", Nein: "no"}}
+  knowledge: Q3
+  hold: {column: Q4, values: {Ja: "yes", Nein: "no", "-": n/a}}
+"""
+
+
+def test_mapped_export_is_scored_on_the_form(tmp_path: Path) -> None:
+    form = tmp_path / "form.yaml"
+    form.write_text(FORM, encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(EXPORT_MAPPING, encoding="utf-8")
+    data = tmp_path / "export.csv"
+    data.write_text(EXPORT, encoding="utf-8")
+    db = tmp_path / "cc.duckdb"
+    report = ingest(db, [data], format="qa_evaluations_csv", form=form, mapping=mapping)
+    assert (report.lines_read, report.lines_used) == (4, 2)
+    with Path(f"{db}.rejects.csv").open(newline="", encoding="utf-8") as fh:
+        ((line, reason),) = {(r["line_no"], r["reason"]) for r in csv.DictReader(fh)}
+    assert (line, reason) == ("4", "item greeting: column Q1 has a value that is not in values")
+    # x1 at 12:00 Berlin: 100 (hold N/A); x2 at 13:00: critical identity failed: 0; the
+    # report is in the source's zone, stored instants are UTC (11:00 and 12:00)
+    by_hour = {r["hour"]: r["qa_score"] for r in rows(db, "qa_score", "hour")}
+    assert by_hour == {12: 100.0, 13: 0.0}
+    utc = report_result(db, by="hour", metrics="qa_score", tz="UTC").rows()
+    assert {r["hour"]: r["qa_score"] for r in utc} == {11: 100.0, 12: 0.0}
+    mapping.write_text(EXPORT_MAPPING.replace("  hold: ", "  hol: "), encoding="utf-8")
+    with pytest.raises(ConfigError, match="not items of form call_quality") as err:
+        ingest(db, [data], format="qa_evaluations_csv", form=form, mapping=mapping)
+    assert err.value.field == "mapping"

@@ -102,7 +102,9 @@ def ingest_command(
         "queue_log_csv realtime datetimes; csv mapping).",
     ),
     mapping: Path | None = typer.Option(
-        None, "--mapping", help="YAML column mapping (required by --format csv and surveys_csv)."
+        None,
+        "--mapping",
+        help="YAML column mapping (--format csv, surveys_csv, qa_evaluations_csv).",
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."
@@ -114,7 +116,7 @@ def ingest_command(
         "(default: detected from each file's header line).",
     ),
     form: Path | None = typer.Option(
-        None, "--form", help="QA form (YAML) the evaluations are scored on (qa_evaluations)."
+        None, "--form", help="QA form (YAML) the evaluations are scored on (qa_evaluations, _csv)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the load report as JSON."),
 ) -> None:

@@ -11,6 +11,7 @@ format                    module
 ``surveys``               :mod:`contactcenter.sources.surveys_file` (Parquet/CSV)
 ``surveys_csv``           :mod:`contactcenter.sources.surveys_csv` (YAML mapping)
 ``qa_evaluations``        :mod:`contactcenter.sources.qa_file` (with a QA form)
+``qa_evaluations_csv``    :mod:`contactcenter.sources.qa_csv` (form + YAML mapping)
 ========================  =====================================================
 """
 
@@ -33,6 +34,7 @@ FORMATS: dict[str, str] = {
     "surveys": "contactcenter.sources.surveys_file",
     "surveys_csv": "contactcenter.sources.surveys_csv",
     "qa_evaluations": "contactcenter.sources.qa_file",
+    "qa_evaluations_csv": "contactcenter.sources.qa_csv",
 }
 
 
@@ -47,6 +49,7 @@ _SEPARATOR = {
     "surveys": "its CSV files are comma-separated",
     "surveys_csv": "the mapping file's 'delimiter' key sets the separator",
     "qa_evaluations": "its CSV files are comma-separated",
+    "qa_evaluations_csv": "the mapping file's 'delimiter' key sets the separator",
 }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -71,15 +72,32 @@ def _check_columns(path: Path, names: list[str], form: Form, line_no: int | None
         raise FormatError(str(path), line_no, f"not an evaluations file: repeated columns {dup}")
 
 
-class _Stage:
-    def __init__(self, session: LoadSession, form: Form, source: str | None) -> None:
+class EvaluationStage:
+    """The scored evaluations of one load (shared with ``qa_evaluations_csv``): rows are
+    checked and scored by :meth:`add`, written by :meth:`finish`. ``tz`` and ``fmt`` read
+    evaluated_at (naive times in ``tz``, UTC when None; ``fmt`` a strptime format)."""
+
+    def __init__(
+        self,
+        session: LoadSession,
+        form: Form,
+        source: str | None,
+        *,
+        tz: ZoneInfo | None = None,
+        tz_name: str | None = None,
+        fmt: str | None = None,
+    ) -> None:
         self.session = session
         self.form = form
         self.source = source
+        self.tz = tz
+        self.tz_name = tz_name
+        self.fmt = fmt
         self.evaluations: dict[tuple[str, str], dict[str, Any]] = {}
         self.answers: list[dict[str, Any]] = []
 
     def add(self, values: dict[str, Any], file: str, line: int, line_text: str) -> None:
+        """Check and score one evaluation (values by canonical column and item id)."""
         acc = self.session.account
         form = self.form
         try:
@@ -89,7 +107,7 @@ class _Stage:
             agent = text(values.get("agent_id"))
             if agent is None:
                 raise RowError("agent_id is empty")
-            at = instant(values.get("evaluated_at"), "evaluated_at", None)
+            at = instant(values.get("evaluated_at"), "evaluated_at", self.tz, self.fmt)
             named = text(values.get("form"))
             if named is not None and named.strip() != form.name:
                 raise RowError(f"form {named!r} is not the form given ({form.name})")
@@ -112,7 +130,7 @@ class _Stage:
             "critical_failed": failed,
             "items_answered": sum(v is not None for v in read.values()),
             "items_na": sum(v is None for v in read.values()),
-            "source_tz": None,
+            "source_tz": self.tz_name,
             "source_file": file,
             "source_line": line,
         }
@@ -151,6 +169,7 @@ class _Stage:
         acc.used += 1
 
     def finish(self) -> None:
+        """Write the evaluations and their answers."""
         rows = list(self.evaluations.values())
         evaluations = (
             pa.Table.from_pylist(rows, schema=QA_EVALUATIONS.schema)
@@ -166,7 +185,9 @@ class _Stage:
         self.session.write("qa_answers", answers)
 
 
-def _load_csv(stage: _Stage, path: Path, options: IngestOptions, not_utf8: LinePlaces) -> None:
+def _load_csv(
+    stage: EvaluationStage, path: Path, options: IngestOptions, not_utf8: LinePlaces
+) -> None:
     acc = stage.session.account
     header: list[str] | None = None
     for rec in iter_records(path, progress=options.progress):
@@ -190,7 +211,7 @@ def _load_csv(stage: _Stage, path: Path, options: IngestOptions, not_utf8: LineP
         raise FormatError(str(path), None, "empty file: no header line")
 
 
-def _load_parquet(stage: _Stage, path: Path) -> None:
+def _load_parquet(stage: EvaluationStage, path: Path) -> None:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
@@ -216,7 +237,7 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
             field="source_tz",
         )
     form = read_form(Path(options.form))
-    stage = _Stage(session, form, options.source)
+    stage = EvaluationStage(session, form, options.source)
     not_utf8 = LinePlaces()
     for path in files:
         if path.suffix.lower() in PARQUET_SUFFIXES:
