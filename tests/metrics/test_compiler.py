@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import ibis
 
-from contactcenter.metrics import ReportSpec, catalog, compile_report
+from contactcenter.metrics import ReportSpec, compile_report, select_metrics
 from tests.conftest import contacts_table, memory_engine
 
 
 def sql(by: tuple[str, ...]) -> str:
     engine = memory_engine(contacts_table([]))
     try:
-        expr = compile_report(engine.table, ReportSpec(metrics=catalog(), by=by))
+        expr = compile_report(engine.table, ReportSpec(metrics=tuple(select_metrics(None)), by=by))
         return str(ibis.to_sql(expr, dialect="duckdb"))
     finally:
         engine.close()

@@ -87,13 +87,44 @@ LINES: dict[str, list[str]] = {
         "c4;;;",
         "c5;01/07/2024 09:00;MAYBE;1",
     ],
+    "agent_states": [
+        "agent,state,start,end,reason,queue",
+        "ann,available,2024-03-04T08:00:00Z,2024-03-04T08:20:00Z,,",
+        "ann,not_ready,2024-03-04T08:10:00Z,,Lunch,sales",
+        "ann,handling,2024-03-04T08:20:00+99:00,2024-03-04T08:35:00Z,,",
+        "bob,logged_out,0001-01-01T00:00:00,9999-12-31T23:59:59,,",
+        ",dancing,2200-01-01T00:00:00Z,nan,,",
+        "bob,acw,2024-03-04 08:00:00,2024-03-04 07:00:00,,",
+    ],
+    "agent_states_csv": [
+        "Agent;Status;From;To",
+        "Ann;Ready;04/03/2024 09:00;04/03/2024 09:30",
+        "Ann;Talking;04/03/2024 09:20;",
+        "Bob;Nap;31/12/9999 23:59;01/01/0001 00:00",
+        "Bob;Ready;;",
+    ],
+    "schedule_csv": [
+        "agent,activity,start,end",
+        "ann,work,2024-03-04T09:00:00Z,2024-03-04T12:00:00Z",
+        "ann,lunch,2024-03-04T11:00:00Z,2024-03-04T12:30:00Z",
+        "ann,nap,2024-03-04T12:30:00Z,",
+        "bob,off,9999-12-31T23:59:59,0001-01-01T00:00:00",
+        "bob,work,2024-03-04T09:00:00,2024-03-04T09:00:00",
+    ],
 }  # fmt: skip
+
+STATES_MAPPING = """delimiter: ";"
+timestamp_format: "%d/%m/%Y %H:%M"
+columns: {agent: Agent, state: Status, start: From, end: To}
+states: {Ready: available, Talking: handling, Away: not_ready, Out: logged_out}
+"""
 
 OPTIONS: dict[str, list[str | None]] = {
     "--source-tz": ["UTC", "Asia/Tokyo", "America/New_York", "Mars/Olympus", ""],
     "--source": ["x", "", "a@b", "\x1b[2J"],
     "--delimiter": [",", ";", "tab", "auto", "|", ""],
     "--json": [None],
+    "--pause-reasons": ["reasons.csv"],
 }
 
 
@@ -138,12 +169,16 @@ def test_ingest_never_breaks(fmt: str, data: st.DataObject) -> None:
         path = Path(tmp) / f"input{suffix}"
         path.write_bytes(content)
         args = ["ingest", "--db", str(Path(tmp) / "cc.duckdb"), "--format", fmt, str(path)]
-        if fmt == "csv":
+        if fmt in ("csv", "agent_states_csv"):
+            good = MAPPING if fmt == "csv" else STATES_MAPPING
             mapping = Path(tmp) / "m.yaml"
-            mapping.write_text(data.draw(st.sampled_from([MAPPING, "columns: [", "{}"])))
+            mapping.write_text(data.draw(st.sampled_from([good, "columns: [", "{}"])))
             args += ["--mapping", str(mapping)]
+        (Path(tmp) / "reasons.csv").write_text("code,name\n2609,Tea Break\n")
         for option in options:
             value = data.draw(st.sampled_from(OPTIONS[option]))
+            if option == "--pause-reasons":
+                value = str(Path(tmp) / "reasons.csv")
             args += [option] if value is None else [option, value]
         result = runner.invoke(app, args)
         assert_clean(result)

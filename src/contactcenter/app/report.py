@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,9 +14,11 @@ import pyarrow as pa
 
 from contactcenter.app import _options as opt
 from contactcenter.engines import open_engine
-from contactcenter.metrics import Metric, Thresholds, select_metrics
+from contactcenter.errors import InputError
+from contactcenter.metrics import BY_NAME, Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
+from contactcenter.reports.ranking import VOLUME, Ranking, rank_agents
 
 __all__ = ["catalog", "report", "report_result"]
 
@@ -40,6 +43,7 @@ def request_of(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    tolerance: opt.Duration = "60s",
 ) -> ReportRequest:
     """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
     :func:`report` (checked; errors name their field)."""
@@ -55,7 +59,7 @@ def request_of(
         else opt.number(target, "target", allowed="a number in (0, 1)"),
     )
     names = _names(metrics)
-    chosen = select_metrics(None if names in ((), ("all",)) else list(names))
+    chosen = list(all_metrics()) if names == ("all",) else select_metrics(list(names) or None)
     return ReportRequest(
         metrics=tuple(chosen),
         by=_names(by),
@@ -66,6 +70,7 @@ def request_of(
         end=end,
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
+        tolerance_s=opt.duration(tolerance, "tolerance"),
     )
 
 
@@ -83,11 +88,22 @@ def report_result(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
     spark_master: str | None = None,
+    sort: str | None = None,
+    desc: bool = False,
+    min_contacts: int = 0,
+    top: int | None = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
-    zone, the notes, the parameters and the metric definitions."""
+    zone, the notes, the parameters and the metric definitions.
+
+    sort: rank the agents by this metric (a scorecard, :mod:`contactcenter.reports.ranking`;
+    needs ``agent`` among ``by``; adds the metric and ``contacts_handled`` when not asked
+    for), ascending or with ``desc`` descending; ``min_contacts``: the volume guard
+    (agents under it are listed apart with no rank); ``top``: keep the first ``top`` ranks.
+    """
     request = request_of(
         by=by,
         metrics=metrics,
@@ -100,12 +116,29 @@ def report_result(
         end=end,
         queues=queues,
         tz=tz,
+        tolerance=tolerance,
     )
+    ranking = None
+    if sort is not None:
+        ranking = Ranking(sort=sort, descending=desc, min_contacts=min_contacts, top=top)
+        if sort not in BY_NAME:
+            raise InputError(
+                f"{{field}}: unknown metric {sort!r}; 'contactcenter metrics' lists them",
+                field="sort",
+            )
+        have = {m.name for m in request.metrics}
+        extra = [BY_NAME[n] for n in (sort, VOLUME) if n not in have]
+        request = dataclasses.replace(request, metrics=(*request.metrics, *extra))
+    elif desc or min_contacts or top is not None:
+        raise InputError(
+            "{field} is needed by --desc, --min-contacts and --top (a ranking)", field="sort"
+        )
     eng = open_engine(engine, db=db, spark_master=spark_master)
     try:
-        return run_report(eng, request)
+        result = run_report(eng, request)
     finally:
         eng.close()
+    return result if ranking is None else rank_agents(result, ranking)
 
 
 def report(
@@ -122,8 +155,13 @@ def report(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
     spark_master: str | None = None,
+    sort: str | None = None,
+    desc: bool = False,
+    min_contacts: int = 0,
+    top: int | None = None,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
 
@@ -140,7 +178,9 @@ def report(
     YAML file of them per channel and queue. start, end: ``YYYY-MM-DD[ HH:MM]`` in the
     report's zone, end exclusive. queues: only these queues. tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
-    source). engine: ``duckdb`` or ``spark``.
+    source). tolerance: deviations from the schedule this long or shorter are not out of
+    adherence (default 60 s). engine: ``duckdb`` or ``spark``. sort, desc, min_contacts,
+    top: a ranked scorecard of agents (:func:`report_result`).
     """
     return report_result(
         db,
@@ -155,8 +195,13 @@ def report(
         end=end,
         queues=queues,
         tz=tz,
+        tolerance=tolerance,
         engine=engine,
         spark_master=spark_master,
+        sort=sort,
+        desc=desc,
+        min_contacts=min_contacts,
+        top=top,
     ).to_table()
 
 

@@ -65,7 +65,8 @@ class ReportSpec:
     epoch seconds. ``tz_segments`` are the report zone's (from_epoch, offset_s) pairs for
     the data range. ``period_range`` is the local-time range [lo, hi] whose periods
     snapshot metrics report (default: the filter range); ``snapshot_at`` the UTC epoch
-    a snapshot without a period key is taken at. ``engine`` names the engine the
+    a snapshot without a period key is taken at. ``tolerance_s``: deviations from the
+    schedule this long or shorter are not out of adherence. ``engine`` names the engine the
     expression will run on (for engine-specific fast paths that give the same values).
     """
 
@@ -80,6 +81,7 @@ class ReportSpec:
     engine: str = "duckdb"
     period_range: tuple[int, int] | None = None
     snapshot_at: int | None = None
+    tolerance_s: float = 60.0
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.by if k not in KEYS]
@@ -102,6 +104,25 @@ def unsupported(metric: Metric, by: tuple[str, ...], queues: tuple[str, ...]) ->
             missing.append("queue")
         if missing:
             return f"{metric.name} reads {fact}, which has no {', '.join(dict.fromkeys(missing))}"
+    return _unsupported_snapshot(metric, by)
+
+
+def unsupported_interval(metric: Metric, by: tuple[str, ...], interval_s: int) -> str | None:
+    """Why ``metric`` cannot be reported per interval of ``interval_s`` seconds, or None
+    (a fact of time spans cut at ``grain_s`` needs intervals that are multiples of it)."""
+    if "interval" not in by:
+        return None
+    for fact in metric.facts:
+        grain = table_spec(fact).grain_s
+        if grain is not None and interval_s % grain:
+            return (
+                f"{metric.name} reads {fact}, whose rows are cut every {grain} s: use an "
+                f"interval that is a multiple of {grain} s"
+            )
+    return None
+
+
+def _unsupported_snapshot(metric: Metric, by: tuple[str, ...]) -> str | None:
     if metric.kind == "snapshot":
         times = [k for k in by if k in TIME_KEYS]
         if [k for k in times if k not in PERIOD_KEYS] or len(times) > 1:
@@ -110,6 +131,15 @@ def unsupported(metric: Metric, by: tuple[str, ...], queues: tuple[str, ...]) ->
                 f"{', '.join(PERIOD_KEYS)} (and queue, channel, agent)"
             )
     return None
+
+
+def _context(spec: ReportSpec) -> Context:
+    """What flag conditions may read besides the row (thresholds, queue scope, tolerance)."""
+    return Context(
+        spec.thresholds,
+        by_queue="queue" in spec.by or bool(spec.queues),
+        tolerance_s=spec.tolerance_s,
+    )
 
 
 # ----------------------------------------------------------------------------- time
@@ -157,7 +187,7 @@ class _Fact:
         self.spec = spec
         self.table_spec = table_spec(fact)
         self.measures: Measures = measures_of(fact)
-        self.ctx = Context(spec.thresholds)
+        self.ctx = _context(spec)
         self.keys = [KEYS[k] for k in spec.by]
         self.t = self._prepare(source(fact), target=target)
 
@@ -168,6 +198,8 @@ class _Fact:
     def _prepare(self, table: ir.Table, *, target: bool) -> ir.Table:
         spec = self.spec
         t = table
+        if self.measures.rows is not None:
+            t = t.filter(_flag(self.measures.conditions[self.measures.rows](t, self.ctx)))
         if spec.queues:
             t = t.filter(t[self.column("queue")].isin(list(spec.queues)))
         time = t[self.table_spec.time]
@@ -539,10 +571,12 @@ def _snapshot_part(source: Source, metric: Metric, spec: ReportSpec) -> ir.Table
     t = source(metric.fact)
     if spec.queues:
         t = t.filter(t[fact_spec.keys["queue"]].isin(list(spec.queues)))
+    ctx = _context(spec)
+    if measures.rows is not None:
+        t = t.filter(_flag(measures.conditions[measures.rows](t, ctx)))
     flag = measures.flag(metric.where)
     if flag.partition is not None and measures.partition is not None:
         t = t.filter(t[measures.partition].isin(list(flag.partition)))
-    ctx = Context(spec.thresholds)
     for name in flag.conditions:
         t = t.filter(_flag(measures.conditions[name](t, ctx)))
     groups = {
@@ -613,6 +647,9 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
         reason = unsupported(m, spec.by, spec.queues)
         if reason is not None:
             raise InputError(f"{{field}}: {reason}", field="by")
+        reason = unsupported_interval(m, spec.by, spec.interval_s)
+        if reason is not None:
+            raise InputError(f"{{field}}: {reason}", field="interval")
     keys = [KEYS[k] for k in spec.by]
     tables: list[ir.Table] = []
     hidden: list[str] = []
@@ -656,7 +693,13 @@ def _derived(t: ir.Table, metric: Metric) -> ir.Value:
 
     assert metric.numerator is not None
     assert metric.denominator is not None
-    return side(metric.numerator) / side(metric.denominator).nullif(0)
+    quotient = side(metric.numerator) / side(metric.denominator).nullif(0)
+    if metric.scale != 1.0:
+        quotient = quotient * metric.scale
+    if metric.floor is not None:
+        # a null quotient stays null (greatest() would skip it)
+        quotient = ibis.ifelse(quotient < metric.floor, metric.floor, quotient)
+    return quotient
 
 
 def _join(tables: list[ir.Table], keys: list[str]) -> ir.Table:

@@ -40,9 +40,15 @@ ALL = "all"
 
 @dataclass(frozen=True)
 class Context:
-    """What conditions may depend on besides the row: the report's thresholds."""
+    """What conditions may depend on besides the row: the report's thresholds, and
+    whether the report groups or filters by queue (``by_queue``: facts with a time line per
+    agent and one per queue membership, such as agent_states, read the queue's), and the
+    adherence tolerance."""
 
     thresholds: Thresholds
+    by_queue: bool = False
+    tolerance_s: float = 60.0
+    """deviations from the schedule this long or shorter are ignored (adherence)"""
 
 
 Condition = Callable[[ir.Table, Context], ir.BooleanValue]
@@ -80,6 +86,8 @@ class Measures:
         ``interval_share`` metrics compare against (per row), or None.
     hidden: hidden column name -> :class:`Hidden`, summed over the report for notes.
     notes: (hidden totals, names of the report's metrics) -> notes for the reader.
+    rows: a condition every row a report reads must meet, or None (agent_states: the
+        rows of the report's scope, the agent's own time line or the queues').
     """
 
     fact: str
@@ -90,6 +98,7 @@ class Measures:
     target: str | None = None
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
     notes: NoteMaker | None = None
+    rows: str | None = None
 
     def flag(self, name: str | None) -> Flag:
         """The flag ``name`` (``None`` and ``all`` are every row)."""

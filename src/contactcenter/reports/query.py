@@ -21,7 +21,12 @@ from contactcenter.metrics import (
     Thresholds,
     compile_report,
 )
-from contactcenter.metrics.compiler import HIDDEN_PREFIX, split_hidden, unsupported
+from contactcenter.metrics.compiler import (
+    HIDDEN_PREFIX,
+    split_hidden,
+    unsupported,
+    unsupported_interval,
+)
 from contactcenter.metrics.keys import STRING_KEYS, decode
 from contactcenter.metrics.measures import measures_of
 from contactcenter.metrics.timezones import offset_segments, to_epoch, zone
@@ -49,6 +54,7 @@ class ReportRequest:
     end: str | None = None
     queues: tuple[str, ...] = ()
     explicit: bool = True
+    tolerance_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -172,11 +178,16 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
     notes: list[str] = []
     metrics = request.metrics
     if not request.explicit:
-        dropped = [m for m in metrics if unsupported(m, request.by, request.queues)]
+
+        def why(m: Metric) -> str | None:
+            return unsupported(m, request.by, request.queues) or unsupported_interval(
+                m, request.by, request.interval_s
+            )
+
+        dropped = [m for m in metrics if why(m)]
         if dropped:
             metrics = tuple(m for m in metrics if m not in dropped)
-            reasons = "; ".join(str(unsupported(m, request.by, request.queues)) for m in dropped)
-            notes.append(f"not shown: {reasons}")
+            notes.append(f"not shown: {'; '.join(str(why(m)) for m in dropped)}")
     facts = list(dict.fromkeys(f for m in metrics for f in m.facts))
     profile = _data_profile(engine, facts, request.queues)
     if request.tz:
@@ -214,6 +225,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         engine=engine.name,
         period_range=(_local(first, segments), _local(last, segments)),
         snapshot_at=end,
+        tolerance_s=request.tolerance_s,
     )
     raw = engine.execute(compile_report(engine.table, spec))
     keys = tuple(GROUP_KEYS[k] for k in request.by)
