@@ -4,11 +4,11 @@ agent x day, against a hand-written DuckDB query in the same run (issue 11, sect
     .venv/bin/python benchmarks/agent_states.py [--agents 300] [--days 90] [--json FILE]
 
 Writes a deterministic raw queue_log under a temporary folder: per agent and day a login
-(AGENTLOGIN + ADDMEMBER) at 08:00 plus a few minutes, calls of 2-6 minutes with gaps
-(ENTERQUEUE, CONNECT, COMPLETECALLER), a lunch pause (PAUSEALL Lunch / UNPAUSEALL) and two
-short pauses with reasons, and a logoff (REMOVEMEMBER + AGENTLOGOFF) about 8 hours later;
-300 agents x 90 days is about 2M lines. Then, each in a fresh process, timed from start
-to exit:
+(AGENTLOGIN + ADDMEMBER) at 08:00 plus a few minutes, about 20 calls of 2-6 minutes
+with gaps of 10-30 minutes (ENTERQUEUE, CONNECT, COMPLETECALLER), a lunch pause
+(PAUSEALL Lunch / UNPAUSEALL) and two short pauses with reasons, and a logoff
+(REMOVEMEMBER + AGENTLOGOFF) about 8 hours later; 300 agents x 90 days is about 2M lines.
+Then, each in a fresh process, timed from start to exit:
 
 ==============  ==========================================================================
 step            command
@@ -79,7 +79,7 @@ def write_log(path: Path, agents: int, days: int, seed: int = 7) -> int:
                     lines.append(
                         (c + talk, f"{c + talk}|{cid}|sales|{agent}|COMPLETECALLER|{wait}|{talk}|1")
                     )
-                    c += talk + rng.randrange(30, 600)
+                    c += talk + rng.randrange(600, 1800)
                 lines.append((end, f"{end}|NONE|sales|{agent}|REMOVEMEMBER|"))
                 lines.append((end, f"{end}|NONE|NONE|{agent}|AGENTLOGOFF|SIP/{a}|{end - t}"))
             lines.sort(key=lambda x: x[0])
@@ -104,7 +104,7 @@ WITH ev AS (
   FROM read_csv('{sys.argv[1]}', delim='|', header=false, columns={{
       'column0': 'VARCHAR', 'column1': 'VARCHAR', 'column2': 'VARCHAR', 'column3': 'VARCHAR',
       'column4': 'VARCHAR', 'column5': 'VARCHAR', 'column6': 'VARCHAR', 'column7': 'VARCHAR'}},
-      null_padding=true)
+      null_padding=true, auto_detect=false, quote='', escape='', strict_mode=false)
   WHERE column4 IN ('AGENTLOGIN', 'AGENTLOGOFF')),
 s AS (SELECT agent, event, t, lead(t) OVER (PARTITION BY agent ORDER BY t, event) AS t1,
              lead(event) OVER (PARTITION BY agent ORDER BY t, event) AS e1 FROM ev)
