@@ -40,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from contactcenter.errors import ConfigError
@@ -259,31 +260,45 @@ def cut(start: int, end: int, grain_us: int = GRAIN_US) -> list[tuple[int, int]]
 
 
 def rows_table(source: str, per_agent: dict[str, Derived]) -> pa.Table:
-    """The ``agent_states`` rows of derived agents, closed states cut at the grain."""
-    cols: dict[str, list[object]] = {name: [] for name in AGENT_STATES_SCHEMA.names}
+    """The ``agent_states`` rows of derived agents, closed states cut at the grain
+    (the pieces are computed with NumPy: a state over k cells gives k rows)."""
+    agents: list[str] = []
+    rows: list[tuple[str, str | None, str, str | None, int, int | None]] = []
     for agent, derived in per_agent.items():
-        for scope, queue, state, reason, start, end in derived.rows:
-            spans: list[tuple[int, int | None]] = (
-                [(start, None)] if end is None else list(cut(start, end))
-            )
-            for s, e in spans:
-                cols["source"].append(source)
-                cols["agent_id"].append(agent)
-                cols["scope"].append(scope)
-                cols["queue"].append(queue)
-                cols["state"].append(state)
-                cols["reason"].append(reason)
-                cols["start_at"].append(s)
-                cols["end_at"].append(e)
-                cols["duration_s"].append(None if e is None else (e - s) / US)
-    arrays = []
-    for f in AGENT_STATES_SCHEMA:
-        values = cols[f.name]
-        if f.type == pa.timestamp("us", tz="UTC"):
-            arrays.append(pa.array(values, pa.int64()).cast(f.type))
-        else:
-            arrays.append(pa.array(values, f.type))
-    return pa.Table.from_arrays(arrays, schema=AGENT_STATES_SCHEMA)
+        agents.extend([agent] * len(derived.rows))
+        rows.extend(derived.rows)
+    n = len(rows)
+    start = np.fromiter((r[4] for r in rows), np.int64, n)
+    end = np.fromiter((-1 if r[5] is None else r[5] for r in rows), np.int64, n)
+    is_open = end < 0
+    first = start // GRAIN_US
+    pieces = np.where(is_open, 1, (end - 1) // GRAIN_US - first + 1)
+    idx = np.repeat(np.arange(n), pieces)
+    j = np.arange(len(idx)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    cell = first[idx] + j
+    piece_start = np.maximum(start[idx], cell * GRAIN_US)
+    open_piece = is_open[idx]
+    piece_end = np.minimum(end[idx], (cell + 1) * GRAIN_US)
+    take = pa.array(idx, pa.int64())
+    ts = pa.timestamp("us", tz="UTC")
+
+    def strings(values: list[str | None]) -> pa.Array:
+        return pa.array(values, pa.string()).take(take)
+
+    columns = {
+        "source": pa.array([source] * len(idx), pa.string()),
+        "agent_id": strings(list(agents)),
+        "scope": strings([r[0] for r in rows]),
+        "queue": strings([r[1] for r in rows]),
+        "state": strings([r[2] for r in rows]),
+        "reason": strings([r[3] for r in rows]),
+        "start_at": pa.array(piece_start, pa.int64()).cast(ts),
+        "end_at": pa.array(piece_end, pa.int64(), mask=open_piece).cast(ts),
+        "duration_s": pa.array((piece_end - piece_start) / US, pa.float64(), mask=open_piece),
+    }
+    return pa.Table.from_arrays(
+        [columns[f.name] for f in AGENT_STATES_SCHEMA], schema=AGENT_STATES_SCHEMA
+    )
 
 
 PAUSE_REASONS_TABLE = "pause_reasons"
