@@ -75,6 +75,7 @@ def test_rank_with_a_volume_guard_medians_and_percentiles(db: Path) -> None:
     assert by_agent["ann"]["aht_s_percentile"] == pytest.approx(0.5 / 4)
     assert by_agent["bob"]["aht_s_percentile"] == pytest.approx((2 + 1) / 4)
     assert by_agent["dan"]["aht_s_percentile"] == pytest.approx(0.0)
+    assert by_agent[None]["contacts_handled_percentile"] is None  # no agent, no percentile
     # contacts handled: median of 3, 2, 2, 2
     assert by_agent["ann"]["contacts_handled_team_median"] == 2.0
 

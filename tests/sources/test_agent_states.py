@@ -267,3 +267,31 @@ def test_pause_reasons_only_for_the_queue_log_formats(store: Store, tmp_path: Pa
     bad = write(tmp_path / "bad.csv", "id,label\n1,Break\n")
     with pytest.raises(ConfigError, match="needs the columns code and name"):
         load(store, "queue_log", _write_day(tmp_path, PAUSES), pause_reasons=bad)
+
+
+def test_the_cli_reports_by_reason_and_refuses_a_bad_tolerance(
+    store: Store, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from contactcenter.cli.main import app
+
+    load(store, "queue_log", _write_day(tmp_path, DAY_LOG))
+    runner = CliRunner()
+    ok = runner.invoke(
+        app,
+        ["report", "--db", str(store.path), "--by", "agent,reason", "--metrics",
+         "not_ready_s", "--format", "csv"],
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.splitlines() == [
+        "agent,reason,not_ready_s",
+        "Agent/1,Coaching,600.0",
+        "Agent/1,Lunch,2400.0",
+        "Agent/1,,0.0",
+    ]
+    bad = runner.invoke(
+        app, ["report", "--db", str(store.path), "--metrics", "adherence", "--tolerance", "x"]
+    )
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: --tolerance: cannot read 'x' as a duration")

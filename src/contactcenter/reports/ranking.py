@@ -10,7 +10,8 @@ Within each group of the report's other keys (a month, a queue, ... or the whole
   ranked ones with an empty rank; ``top`` keeps the ranked rows of rank <= top;
 * per metric, ``<metric>_team_median`` is the median of the team's values and
   ``<metric>_percentile`` the agent's mid-rank percentile among them, a fraction:
-  (team values below the agent's + half of those equal to it) / team values.
+  (team values below the agent's + half of those equal to it) / team values (empty on
+  the row of contacts with no agent).
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ def rank_agents(result: ReportResult, ranking: Ranking) -> ReportResult:
             for m in numeric:
                 r[f"{m}_team_median"] = medians[m]
                 r[f"{m}_percentile"] = (
-                    _percentile(float(r[m]), values[m]) if r[m] is not None and values[m] else None
+                    _percentile(float(r[m]), values[m])
+                    if r["agent"] is not None and r[m] is not None and values[m]
+                    else None
                 )
             out.append(r)
     columns = [
