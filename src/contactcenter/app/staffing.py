@@ -149,11 +149,7 @@ class Staffing:
         """The answer as ``json`` or as a ``table`` for people."""
         if opt.choice(format, "format", ("json", "table")) == "json":
             return writers.json_text(self.as_dict())
-        return writers.render(self.people(), width=120)
-
-    def people(self) -> Any:
-        """The answer as a rich table for people."""
-        return writers.pairs_table(self.as_dict(), title=f"staffing ({self.model})")
+        return writers.text_pairs(self.as_dict(), title=f"staffing ({self.model})")
 
 
 def staff(
@@ -329,11 +325,7 @@ class StaffingPlan:
             return writers.csv_text(self.table, dialect="arrow")
         if fmt == "json":
             return writers.json_text(self.as_dict(), indent=None)
-        return writers.render(self.people(), width=200)
-
-    def people(self) -> Any:
-        """The plan as a rich table for people."""
-        return writers.people_table(self.table, title="staffing plan")
+        return writers.text_table(self.table, title="staffing plan")
 
     def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
         """What :meth:`write` puts in ``path`` (format: default from the suffix)."""
@@ -650,11 +642,7 @@ class Simulation:
         """The KPIs as ``json`` or as a ``table`` for people."""
         if opt.choice(format, "format", ("json", "table")) == "json":
             return writers.json_text(self.as_dict())
-        return writers.render(self.people(), width=120)
-
-    def people(self) -> Any:
-        """The KPIs as a rich table for people."""
-        return writers.pairs_table(self.as_dict(), title="simulation")
+        return writers.text_pairs(self.as_dict(), title="simulation")
 
 
 def simulate(
