@@ -93,7 +93,8 @@ def test_text_tables_align_columns_and_show_nulls_as_dashes() -> None:
         "b          -       3\n"
     )
     assert writers.text_pairs({"agents": 14, "asa_s": None, "sl": 0.8123456789}, title="t") == (
-        "t\nmetric     value\n------  --------\nagents        14\nasa_s          -\nsl      0.812346\n"
+        "t\nmetric     value\n------  --------\n"
+        "agents        14\nasa_s          -\nsl      0.812346\n"
     )
     assert writers.text_table(table.slice(0, 0), title="plan") == "plan\n(no rows)\n"
 
