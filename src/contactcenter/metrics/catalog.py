@@ -47,7 +47,7 @@ Kind = Literal[
     "derived",
     "snapshot",
 ]
-Unit = Literal["contacts", "seconds", "fraction", "count"]
+Unit = Literal["contacts", "conversations", "messages", "seconds", "fraction", "count"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 VALUE_KINDS = ("sum", "mean", "max", "percentile")
 

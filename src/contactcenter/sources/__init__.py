@@ -27,6 +27,7 @@ FORMATS: dict[str, str] = {
     "technion": "contactcenter.sources.technion",
     "contacts": "contactcenter.sources.contacts_file",
     "csv": "contactcenter.sources.mapped_csv",
+    "ticket_events": "contactcenter.sources.ticket_events",
 }
 
 

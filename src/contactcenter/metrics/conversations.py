@@ -1,0 +1,214 @@
+"""The chat, messaging, e-mail and ticket metrics of ../shared/METRICS.md: the measures of
+``conversations`` and ``responses`` and their metrics.
+
+A conversation counts in the period of its ``created_at``; a customer turn (``responses``)
+in the period of its first message. Flags of a conversation (one row):
+
+==================  ===========================================================
+flag                the conversation ...
+==================  ===========================================================
+``responded``       got a reply from a person before its first resolution
+``unanswered``      was resolved (or closed) with no reply from a person before
+``resolved``        was resolved (or closed) at least once
+``reopened``        was reopened after a resolution at least once
+``assigned``        has an ``assigned`` event
+==================  ===========================================================
+
+Flags of a customer turn: ``replied`` (a person replied), ``later_turn`` (turn 2, 3, ...),
+``later_replied`` (both). Bot, system, private and deleted messages are never a reply
+(the derivation's rules: :mod:`contactcenter.sources._conversations`).
+"""
+
+from __future__ import annotations
+
+from contactcenter.metrics import voice as _voice  # noqa: F401  (the voice metrics come first)
+from contactcenter.metrics.catalog import Metric, register_metric
+from contactcenter.metrics.measures import Flag, Measures, register_measures
+
+CONVERSATION_CONDITIONS = {
+    "responded": lambda t, ctx: t.first_response_at.notnull(),
+    "no_response": lambda t, ctx: t.first_response_at.isnull(),
+    "resolved": lambda t, ctx: t.first_resolved_at.notnull(),
+    "reopened": lambda t, ctx: t.reopened > 0,
+    "assigned": lambda t, ctx: t.first_assigned_at.notnull(),
+}
+
+CONVERSATION_FLAGS: dict[str, Flag] = {
+    "responded": Flag(conditions=("responded",)),
+    "unanswered": Flag(conditions=("resolved", "no_response")),
+    "resolved": Flag(conditions=("resolved",)),
+    "reopened": Flag(conditions=("reopened",)),
+    "assigned": Flag(conditions=("assigned",)),
+}
+
+CONVERSATION_MEASURES = register_measures(
+    Measures(fact="conversations", flags=CONVERSATION_FLAGS, conditions=CONVERSATION_CONDITIONS)
+)
+
+RESPONSE_MEASURES = register_measures(
+    Measures(
+        fact="responses",
+        flags={
+            "replied": Flag(conditions=("replied",)),
+            "later_turn": Flag(conditions=("later",)),
+            "later_replied": Flag(conditions=("later", "replied")),
+        },
+        conditions={
+            "replied": lambda t, ctx: t.replied_at.notnull(),
+            "later": lambda t, ctx: t.turn > 1,
+        },
+    )
+)
+
+
+def _count(name: str, formula: str, description: str) -> Metric:
+    return Metric(
+        name=name,
+        kind="count",
+        unit="conversations",
+        fact="conversations",
+        formula=formula,
+        description=description,
+        where=None if name == "conversations" else name,
+    )
+
+
+def _times(
+    name: str,
+    fact: str,
+    of: str,
+    where: str,
+    what: str,
+    description: str,
+    percentiles: bool = True,
+) -> list[Metric]:
+    """A mean and, with ``percentiles``, its ``_p50_s`` and ``_p90_s`` companions."""
+    base = name.removesuffix("_s")
+    out = [
+        Metric(
+            name=name,
+            kind="mean",
+            unit="seconds",
+            fact=fact,
+            formula=f"mean {of} of {what}",
+            description=description,
+            where=where,
+            of=of,
+        )
+    ]
+    if percentiles:
+        out += [
+            Metric(
+                name=f"{base}_p{p}_s",
+                kind="percentile",
+                unit="seconds",
+                fact=fact,
+                formula=f"{p}th percentile of {of} of {what} (linear interpolation)",
+                description=f"{p} % of {what} took at most this long ({name}).",
+                where=where,
+                of=of,
+                q=p / 100,
+            )
+            for p in (50, 90)
+        ]
+    return out
+
+
+CONVERSATION_METRICS: tuple[Metric, ...] = (
+    _count(
+        "conversations",
+        "count of conversations created in the period",
+        "Chats, e-mail threads, tickets and social threads created in the period (by their "
+        "first message or event).",
+    ),
+    _count(
+        "responded",
+        "conversations with first_response_at (a reply from a person before the first resolution)",
+        "Conversations a person replied to. Bot, system, private and deleted messages are "
+        "never a reply.",
+    ),
+    _count(
+        "unanswered",
+        "conversations resolved or closed with no reply from a person before",
+        "Conversations closed or resolved without a reply from a person (a reply after a "
+        "reopen does not make the first cycle answered).",
+    ),
+    _count(
+        "resolved",
+        "conversations with first_resolved_at",
+        "Conversations resolved or closed at least once.",
+    ),
+    _count(
+        "reopened",
+        "conversations with reopened > 0",
+        "Conversations reopened after a resolution (a customer message, a responded or a "
+        "reopened event while resolved).",
+    ),
+    *_times(
+        "first_response_s",
+        "conversations",
+        "first_response_s",
+        "responded",
+        "responded conversations",
+        "Average response time (ART, seed 000): from creation, queue included, to the first "
+        "reply by a person before the first resolution.",
+    ),
+    Metric(
+        name="first_response_incl_bot_s",
+        kind="mean",
+        unit="seconds",
+        fact="conversations",
+        formula="mean first_response_incl_bot_s of conversations with a reply by a person or a bot",
+        description="The customer's view with bot replies counted (seed 004: bots lower the "
+        "first response time); compare with first_response_s.",
+        of="first_response_incl_bot_s",
+    ),
+    *_times(
+        "a1rt_s",
+        "conversations",
+        "a1rt_s",
+        "assigned",
+        "assigned conversations the assignee replied to",
+        "A1RT (seed 000): from the first assignment to that agent's first reply; null where "
+        "the source records no assignment.",
+    ),
+    *_times(
+        "next_response_s",
+        "responses",
+        "response_s",
+        "later_replied",
+        "later customer turns a person replied to",
+        "For each customer turn after the first, from its first message to the next reply "
+        "by a person; a turn resolved before a reply stops its clock and is left out.",
+    ),
+    *_times(
+        "resolution_s",
+        "conversations",
+        "resolution_s",
+        "resolved",
+        "resolved conversations",
+        "From creation to the first resolution (calendar time, pending included).",
+    ),
+    *_times(
+        "final_resolution_s",
+        "conversations",
+        "final_resolution_s",
+        "resolved",
+        "conversations resolved now",
+        "From creation to the last resolution, for conversations resolved or closed at the "
+        "end of the data (a reopened conversation has none until it is resolved again).",
+    ),
+    Metric(
+        name="reopen_rate",
+        kind="ratio",
+        unit="fraction",
+        fact="conversations",
+        formula="reopened / resolved",
+        description="Share of resolved conversations that were reopened.",
+        numerator="reopened",
+        denominator="resolved",
+    ),
+)
+
+for _metric in CONVERSATION_METRICS:
+    register_metric(_metric)

@@ -1,0 +1,595 @@
+"""Messages and conversation events to conversations: the one mechanism behind every
+conversation format (``ticket_events``, ``twcs``, ``messages``, ``messages_csv``).
+
+A format reads its lines, accounts for each (read, ignored, rejected, used), and hands the
+rows it uses here as *message rows* (the columns of ``messages``) and *event rows* (the
+columns of ``conversation_events`` the source gives), each with the file's rank and the
+line's text. :meth:`ConversationLoader.finish` then
+
+1. drops repeated rows: a row whose key another row of the load has, with the same values
+   (``duplicate row``; the first by file name and line is kept), or with other values
+   (rejected), and a row the store holds already with the same values (``already in the
+   store``);
+2. writes the new and changed messages;
+3. re-derives every conversation that got new or changed rows from *all* its stored and
+   new messages and events: the ``conversations`` row, its ``responses`` (customer turns),
+   and the derived columns of its events (``resolves``, ``replied``, ``pending_until``).
+   A conversation still open at the end of the data is completed by a later load, and the
+   order of files and loads does not change the result (rows are ordered by time, then
+   file name, then line).
+
+Rules (for users in docs/ingestion.md)
+    * The rows of a conversation are ordered by time, then file name, then line.
+      ``created_at`` is its first row.
+    * A **reply** is a message ``out`` by an ``agent``, neither private nor deleted, or a
+      ``responded`` event. Bot, system, private and deleted messages are never a reply.
+    * **Resolution**: a ``resolved`` or ``closed`` event while the conversation is not
+      resolved resolves it (``resolves``); one while it is resolved already (``Closed``
+      after ``Resolve ticket``) changes only the status. A ``responded`` or ``reopened``
+      event, or a customer message, while it is resolved **reopens** it.
+    * **First response**: the first reply from ``created_at`` on and *before the first
+      resolution* (a reply after a reopen answers a later turn, never the creation); the
+      clock starts at the first customer message when an agent's message opened the
+      conversation. ``first_response_incl_bot_s`` counts bot replies too.
+    * **a1rt**: from the first ``assigned`` event to the first reply by that event's agent.
+    * **Pending**: a ``pending`` event (while not resolved) lasts until the conversation's
+      next event or customer message, or is still running (``pending_since``).
+    * **Turns** (``responses``): a customer message that follows a reply, a resolution or
+      nothing starts a turn; the first reply after it ends the turn (replied), or a
+      resolution first (its clock stops).
+    * queue: of the first ``out`` message naming one, else of the first row naming one;
+      customer_id: the first named; priority: the last named; channel: the first row's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from contactcenter.facts import CONVERSATION_EVENTS_SCHEMA, MESSAGES_SCHEMA, RESPONSES
+from contactcenter.sources._text import reject_text
+from contactcenter.store import LoadSession
+
+MSG_STAGE = "_cv_msg_stage"
+EV_STAGE = "_cv_ev_stage"
+
+DERIVED_EVENT_COLUMNS = ("resolves", "replied", "pending_until")
+EVENT_INPUT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in CONVERSATION_EVENTS_SCHEMA.names if c not in DERIVED_EVENT_COLUMNS
+)
+"""Columns of an event row a format gives (the derived ones are computed here)."""
+MESSAGE_COLUMNS: tuple[str, ...] = tuple(MESSAGES_SCHEMA.names)
+
+EXTRA = ("_rank", "_text", "_counted")
+"""Columns a staged row carries besides the table's: the file's rank (by base name), the
+line's text for the rejects file (null: rebuilt from the values), and whether the row is
+one of this load's lines counted as used (false for a row a format derives again from
+rows of earlier loads, e.g. a tweet whose thread start arrived)."""
+
+PROVENANCE = ("source_file", "source_line", "source_tz")
+"""Columns that say where a row was read, not what it is: a stored row equal on every
+other column is the same row."""
+
+I_DUPLICATE = "duplicate row"
+I_ALREADY = "already in the store"
+R_MESSAGE_REPEATED = "message_id repeated in its conversation with different values"
+R_EVENT_REPEATED = (
+    "event repeated with different values (same conversation, time, activity and agent)"
+)
+
+_MSG_KEY = ("source", "conversation_id", "message_id")
+_EV_KEY = ("source", "conversation_id", "at", "activity", "agent_id")
+
+_SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.bool_(): "BOOLEAN",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _cols(names: Sequence[str], prefix: str = "") -> str:
+    return ", ".join(f"{prefix}{_q(c)}" for c in names)
+
+
+def _same(names: Sequence[str], a: str, b: str) -> str:
+    """SQL: rows ``a`` and ``b`` are equal on ``names`` (nulls equal)."""
+    return " AND ".join(f"{a}.{_q(c)} IS NOT DISTINCT FROM {b}.{_q(c)}" for c in names)
+
+
+def file_ranks(files: Sequence[Path]) -> dict[int, int]:
+    """The rank of each file position by base name (then position): the first copy of a
+    repeated row, in this order, is the one kept."""
+    order = sorted(range(len(files)), key=lambda i: (files[i].name, i))
+    return {i: r for r, i in enumerate(order)}
+
+
+def stage_schema(kind: str) -> pa.Schema:
+    """The Arrow schema of the rows a format hands to :meth:`ConversationLoader.add`:
+    ``kind`` ``messages`` or ``events``, then the :data:`EXTRA` columns."""
+    if kind == "messages":
+        fields = list(MESSAGES_SCHEMA)
+    else:
+        fields = [CONVERSATION_EVENTS_SCHEMA.field(c) for c in EVENT_INPUT_COLUMNS]
+    extra = [
+        pa.field("_rank", pa.int32()),
+        pa.field("_text", pa.string()),
+        pa.field("_counted", pa.bool_()),
+    ]
+    return pa.schema([*fields, *extra])
+
+
+@dataclass
+class Derived:
+    """What :meth:`ConversationLoader.finish` derived (for the load's notes and tests)."""
+
+    conversations: int = 0
+    statuses: dict[str, int] | None = None
+
+
+class ConversationLoader:
+    """Stages the message and event rows of one load; :meth:`finish` writes them and
+    derives the conversations (see the module docstring)."""
+
+    def __init__(self, session: LoadSession) -> None:
+        self.session = session
+        con = session.con
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {MSG_STAGE} ("
+            + ", ".join(f"{_q(f.name)} {_SQL_TYPES[f.type]}" for f in stage_schema("messages"))
+            + ")"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {EV_STAGE} ("
+            + ", ".join(f"{_q(f.name)} {_SQL_TYPES[f.type]}" for f in stage_schema("events"))
+            + ")"
+        )
+        self.staged_messages = 0
+        self.staged_events = 0
+
+    # ------------------------------------------------------------------ staging
+    def add(self, kind: str, rows: pa.Table) -> None:
+        """Stage rows of ``kind`` (``messages`` or ``events``) in :func:`stage_schema`
+        (the format has counted those with ``_counted`` true, or absent, as used)."""
+        if rows.num_rows == 0:
+            return
+        schema = stage_schema(kind)
+        counted = (
+            rows.column("_counted").fill_null(True)
+            if "_counted" in rows.column_names
+            else pa.repeat(pa.scalar(True), rows.num_rows)
+        )
+        rows = rows.drop_columns([c for c in ("_counted",) if c in rows.column_names])
+        rows = rows.append_column("_counted", counted)
+        rows = rows.select(schema.names).cast(schema)
+        name = f"_cv_batch_{id(rows)}"
+        self.session.con.register(name, rows)
+        try:
+            target = MSG_STAGE if kind == "messages" else EV_STAGE
+            self.session.con.execute(f"INSERT INTO {target} SELECT * FROM {name}")
+        finally:
+            self.session.con.unregister(name)
+        if kind == "messages":
+            self.staged_messages += rows.num_rows
+        else:
+            self.staged_events += rows.num_rows
+
+    def add_messages_sql(self, select: str, count: int) -> None:
+        """Stage ``count`` message rows given by a SELECT with the stage's columns (a
+        Parquet file read where it lies)."""
+        self.session.con.execute(f"INSERT INTO {MSG_STAGE} {select}")
+        self.staged_messages += count
+
+    # ------------------------------------------------------------------ finishing
+    def finish(self) -> Derived:
+        """Drop repeated rows, write messages, derive conversations (module docstring)."""
+        con = self.session.con
+        try:
+            self._dedupe(
+                MSG_STAGE,
+                "messages",
+                _MSG_KEY,
+                MESSAGE_COLUMNS,
+                R_MESSAGE_REPEATED,
+            )
+            self._dedupe(EV_STAGE, "conversation_events", _EV_KEY, EVENT_INPUT_COLUMNS,
+                         R_EVENT_REPEATED)  # fmt: skip
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _cv_touched AS
+                    SELECT DISTINCT source, conversation_id FROM (
+                        SELECT source, conversation_id FROM {MSG_STAGE}
+                        UNION ALL SELECT source, conversation_id FROM {EV_STAGE})
+                    WHERE conversation_id IS NOT NULL"""
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _cv_msg_write AS "
+                f"SELECT {_cols(MESSAGE_COLUMNS)} FROM {MSG_STAGE}"
+            )
+            if self._count("_cv_msg_write"):
+                self.session.write("messages", "_cv_msg_write")
+            derived = Derived()
+            if self._count("_cv_touched"):
+                derived = self._derive()
+            return derived
+        finally:
+            for table in (MSG_STAGE, EV_STAGE, "_cv_touched", "_cv_msg_write"):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def _count(self, table: str) -> int:
+        row = self.session.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def _dedupe(
+        self,
+        stage: str,
+        table: str,
+        key: tuple[str, ...],
+        columns: tuple[str, ...],
+        repeated: str,
+    ) -> None:
+        """Remove from ``stage`` the later copies of a key (ignored when equal, rejected
+        when not) and the rows the store holds already with the same values."""
+        con = self.session.con
+        acc = self.session.account
+        values = [c for c in columns if c not in key and c not in PROVENANCE]
+        keys = _cols(key)
+        row = con.execute(f"SELECT count(*) - count(DISTINCT ({keys})) FROM {stage}").fetchone()
+        if row and row[0]:
+            self._later_copies(stage, key, columns, values, repeated)
+        if not self._count(table):
+            return
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _cv_already AS
+                SELECT {keys}, _counted FROM {stage} n SEMI JOIN {_q(table)} s
+                ON {_same(key, "n", "s")} AND {_same(values, "n", "s")}"""
+        )
+        if self._count("_cv_already"):
+            row = con.execute("SELECT count(*) FROM _cv_already WHERE _counted").fetchone()
+            already = int(row[0]) if row else 0
+            acc.used -= already
+            acc.ignore(I_ALREADY, already)
+            con.execute(
+                f"""DELETE FROM {stage} WHERE EXISTS (
+                        SELECT 1 FROM _cv_already a WHERE {_same(key, stage, "a")})"""
+            )
+        con.execute("DROP TABLE _cv_already")
+
+    def _later_copies(
+        self,
+        stage: str,
+        key: tuple[str, ...],
+        columns: tuple[str, ...],
+        values: list[str],
+        repeated: str,
+    ) -> None:
+        """Keep the first row of each key (by file rank, then line): a later copy with
+        the same values is a duplicate, one with other values is rejected."""
+        con = self.session.con
+        acc = self.session.account
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _cv_ranked AS
+                SELECT *, row_number() OVER (PARTITION BY {_cols(key)}
+                                             ORDER BY _rank, source_line) AS _k
+                FROM {stage}"""
+        )
+        later = con.execute(
+            f"""SELECT n.source_file, n.source_line, n._text, n._counted,
+                       {_same(values, "n", "f")} AS same,
+                       {_cols(columns, "n.")}
+                FROM _cv_ranked n JOIN _cv_ranked f ON {_same(key, "n", "f")}
+                WHERE n._k > 1 AND f._k = 1
+                ORDER BY n._rank, n.source_line"""
+        )
+        names = [d[0] for d in later.description]
+        duplicates = 0
+        for row in later.fetchall():
+            rec = dict(zip(names, row, strict=True))
+            if not rec["_counted"]:
+                continue
+            acc.used -= 1
+            if rec["same"]:
+                duplicates += 1
+            else:
+                text = rec["_text"] if rec["_text"] is not None else _row_text(rec, columns)
+                acc.reject(
+                    str(rec["source_file"]), int(rec["source_line"]), repeated, reject_text(text)
+                )
+        acc.ignore(I_DUPLICATE, duplicates)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {stage} AS "
+            "SELECT * EXCLUDE (_k) FROM _cv_ranked WHERE _k = 1"
+        )
+        con.execute("DROP TABLE _cv_ranked")
+
+    # ------------------------------------------------------------------ deriving
+    def _derive(self) -> Derived:
+        con = self.session.con
+        acc = self.session.account
+        con.execute(_ROWS_SQL.format(events=EV_STAGE))
+        con.execute(_ORDERED_SQL)
+        con.execute("DROP TABLE _cv_rows")
+        con.execute(_STATE_SQL)
+        con.execute("DROP TABLE _cv_ordered")
+        con.execute(_CONVERSATIONS_SQL)
+        con.execute(_RESPONSES_SQL)
+        con.execute(_EVENTS_SQL)
+        con.execute("DROP TABLE _cv_state")
+        if self._count("_cv_events"):
+            self.session.write("conversation_events", "_cv_events")
+        self.session.write("conversations", "_cv_conversations")
+        removed = self._replace_responses()
+        statuses = {
+            str(s): int(n)
+            for s, n in con.execute(
+                "SELECT status, count(*) FROM _cv_conversations GROUP BY status ORDER BY status"
+            ).fetchall()
+        }
+        late = con.execute("SELECT count(*) FROM _cv_conversations WHERE late_reply").fetchone()
+        n = sum(statuses.values())
+        acc.notes.append(
+            f"conversations derived in this load: {n:,} ("
+            + ", ".join(f"{s} {k:,}" for s, k in statuses.items())
+            + ")"
+        )
+        if late and late[0]:
+            acc.notes.append(
+                f"{int(late[0]):,} conversations were resolved before any reply; the replies "
+                "after their reopening answer a later turn and are not their first response "
+                "(they count as unanswered)"
+            )
+        if removed:
+            acc.notes.append(
+                f"{removed:,} stored customer turns (responses) no longer exist after the "
+                "new rows and were removed"
+            )
+        for table in ("_cv_events", "_cv_conversations", "_cv_responses"):
+            con.execute(f"DROP TABLE {table}")
+        return Derived(conversations=n, statuses=statuses)
+
+    def _replace_responses(self) -> int:
+        """Remove stored turns of the re-derived conversations that the derivation no
+        longer produces, then upsert the derived ones. Returns how many were removed."""
+        con = self.session.con
+        self.session.store.ensure(RESPONSES)
+        row = con.execute(
+            """SELECT count(*) FROM responses r
+               SEMI JOIN _cv_touched t USING (source, conversation_id)
+               ANTI JOIN _cv_responses n USING (source, conversation_id, turn)"""
+        ).fetchone()
+        removed = int(row[0]) if row else 0
+        if removed:
+            con.execute(
+                """DELETE FROM responses r
+                   WHERE EXISTS (SELECT 1 FROM _cv_touched t
+                                 WHERE t.source = r.source
+                                   AND t.conversation_id = r.conversation_id)
+                     AND NOT EXISTS (SELECT 1 FROM _cv_responses n
+                                     WHERE n.source = r.source
+                                       AND n.conversation_id = r.conversation_id
+                                       AND n.turn = r.turn)"""
+            )
+        if self._count("_cv_responses"):
+            self.session.write("responses", "_cv_responses")
+        return removed
+
+
+def _row_text(rec: dict[str, object], columns: Sequence[str]) -> str:
+    """A row's values as the rejects file shows a row that has no line text (Parquet)."""
+    return ",".join("" if rec.get(c) is None else str(rec.get(c)) for c in columns)
+
+
+# ------------------------------------------------------------------------------ SQL
+_R_KINDS = "('resolved', 'closed', 'responded', 'reopened', 'in')"
+"""Rows that set the resolved state: a resolution, or what reopens it."""
+_T_KINDS = "('in', 'reply', 'responded', 'resolved', 'closed')"
+"""Rows that start or end a customer turn."""
+_REPLY = "('reply', 'responded')"
+
+_ROWS_SQL = """
+CREATE OR REPLACE TEMP TABLE _cv_rows AS
+WITH msgs AS (
+    SELECT m.* FROM messages m SEMI JOIN _cv_touched t USING (source, conversation_id)
+    ANTI JOIN _cv_msg_write w USING (source, conversation_id, message_id)
+    UNION ALL BY NAME
+    SELECT * FROM _cv_msg_write WHERE conversation_id IS NOT NULL
+),
+evs AS (
+    SELECT e.* EXCLUDE (resolves, replied, pending_until)
+    FROM conversation_events e SEMI JOIN _cv_touched t USING (source, conversation_id)
+    ANTI JOIN {events} n ON e.source = n.source AND e.conversation_id = n.conversation_id
+        AND e."at" = n."at" AND e.activity = n.activity
+        AND e.agent_id IS NOT DISTINCT FROM n.agent_id
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (_rank, _text, _counted) FROM {events}
+)
+SELECT source, conversation_id, "at", coalesce(source_file, '') AS f,
+       coalesce(source_line, 0) AS l, message_id AS tb,
+       CASE WHEN direction = 'in' AND sender_kind = 'customer' THEN 'in'
+            WHEN direction = 'out' AND NOT private AND NOT deleted
+                 AND sender_kind = 'agent' THEN 'reply'
+            WHEN direction = 'out' AND NOT private AND NOT deleted
+                 AND sender_kind = 'bot' THEN 'bot'
+            ELSE 'note' END AS k,
+       direction, agent_id, channel, queue, customer_id, priority, source_tz,
+       source_file, source_line, CAST(NULL AS VARCHAR) AS activity
+FROM msgs
+UNION ALL
+SELECT source, conversation_id, "at", coalesce(source_file, ''), coalesce(source_line, 0),
+       activity, kind, CAST(NULL AS VARCHAR), agent_id, channel, queue, customer_id,
+       priority, source_tz, source_file, source_line, activity
+FROM evs
+"""
+"""SQL: every row of the conversations that got new rows: their stored messages and
+events (the replaced ones left out) and the load's, as one row kind ``k``: ``in``
+(customer message), ``reply``, ``bot``, ``note`` (system, private, deleted) or the event's
+kind."""
+
+_ORDERED_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _cv_ordered AS
+SELECT *,
+       row_number() OVER w AS rn,
+       last_value(CASE WHEN k IN {_R_KINDS} THEN k END IGNORE NULLS) OVER wb AS prev_r,
+       last_value(CASE WHEN k IN {_T_KINDS} THEN k END IGNORE NULLS) OVER wb AS prev_t,
+       count(*) FILTER (WHERE k IN {_REPLY}) OVER wb AS replies_before,
+       first_value(CASE WHEN k NOT IN ('reply', 'bot', 'note') THEN "at" END IGNORE NULLS)
+           OVER wa AS next_end
+FROM _cv_rows
+WINDOW w AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb),
+       wb AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb
+              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+       wa AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb
+              ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+"""
+"""SQL: the rows in order, with the state before each: the last row that set the resolved
+state (``prev_r``), the last turn row (``prev_t``), replies so far, and the time of the
+next row that ends a pending period (an event or a customer message)."""
+
+_STATE_SQL = """
+CREATE OR REPLACE TEMP TABLE _cv_state AS
+WITH s AS (
+    SELECT *,
+           coalesce(prev_r IN ('resolved', 'closed'), false) AS was_resolved,
+           k = 'in' AND coalesce(prev_t, '') <> 'in' AS turn_start
+    FROM _cv_ordered
+)
+SELECT *,
+       k IN ('resolved', 'closed') AND NOT was_resolved AS resolves,
+       k IN ('responded', 'reopened', 'in') AND was_resolved AS reopens,
+       k = 'pending' AND NOT was_resolved AS pends,
+       coalesce(sum(CASE WHEN k IN ('resolved', 'closed') AND NOT was_resolved THEN 1 END)
+                OVER wb, 0) AS resolutions_before,
+       sum(CASE WHEN turn_start THEN 1 ELSE 0 END) OVER wc AS turn
+FROM s
+WINDOW wb AS (PARTITION BY source, conversation_id ORDER BY rn
+              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+       wc AS (PARTITION BY source, conversation_id ORDER BY rn
+              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+"""
+"""SQL: per row, what it does: resolves, reopens, starts a pending period, starts a
+customer turn; resolutions before it; its turn number (0 before the first turn)."""
+
+_CONVERSATIONS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _cv_conversations AS
+WITH g AS (
+    SELECT source, conversation_id,
+           min("at") AS created_at,
+           arg_min(channel, rn) AS channel,
+           coalesce(arg_min(queue, rn) FILTER (WHERE queue IS NOT NULL AND direction = 'out'),
+                    arg_min(queue, rn) FILTER (WHERE queue IS NOT NULL)) AS queue,
+           arg_min(customer_id, rn) FILTER (WHERE customer_id IS NOT NULL) AS customer_id,
+           arg_max(priority, rn) FILTER (WHERE priority IS NOT NULL) AS priority,
+           arg_min(source_tz, rn) AS source_tz,
+           arg_min(source_file, rn) AS source_file,
+           arg_min(source_line, rn) AS source_line,
+           max("at") AS last_activity_at,
+           arg_min(k, rn) AS first_k,
+           arg_min(direction, rn) AS first_direction,
+           min(rn) FILTER (WHERE k = 'in') AS first_in_rn,
+           min("at") FILTER (WHERE k = 'in') AS first_in_at,
+           arg_min({{'rn': rn, 'at': "at", 'agent': agent_id}}, rn)
+               FILTER (WHERE k = 'assigned') AS assigned,
+           min("at") FILTER (WHERE resolves) AS first_resolved_at,
+           max("at") FILTER (WHERE resolves) AS resolved_at,
+           count(*) FILTER (WHERE reopens) AS reopened,
+           arg_max(k, rn) FILTER (WHERE k IN {_R_KINDS}) AS last_r,
+           arg_max(k, rn) FILTER (WHERE k IN ('resolved', 'closed')) AS last_resolution,
+           sum(epoch_us(next_end) - epoch_us("at")) FILTER (WHERE pends AND next_end IS NOT NULL)
+               AS pending_us,
+           max("at") FILTER (WHERE pends AND next_end IS NULL) AS pending_since,
+           list({{'rn': rn, 'at': "at", 'k': k, 'agent': agent_id,
+                  'res': resolutions_before}} ORDER BY rn)
+               FILTER (WHERE k IN ('reply', 'responded', 'bot')) AS answers
+    FROM _cv_state
+    GROUP BY source, conversation_id
+),
+c AS (
+    SELECT *,
+           -- the first-response clock: from creation, or from the first customer message
+           -- when an agent's (or bot's) message opened the conversation
+           CASE WHEN first_direction = 'out' THEN first_in_rn ELSE 1 END AS clock_rn,
+           CASE WHEN first_direction = 'out' THEN first_in_at ELSE created_at END AS clock_at
+    FROM g
+),
+a AS (
+    SELECT *,
+           list_filter(answers, x -> x.rn >= clock_rn AND x.res = 0
+                                     AND x.k IN ('reply', 'responded'))[1] AS fr,
+           list_filter(answers, x -> x.rn >= clock_rn AND x.res = 0)[1] AS fr_bot,
+           list_filter(answers, x -> assigned IS NOT NULL AND x.rn > assigned.rn
+                                     AND x.agent IS NOT DISTINCT FROM assigned.agent
+                                     AND assigned.agent IS NOT NULL
+                                     AND x.k IN ('reply', 'responded'))[1] AS a1,
+           len(list_filter(answers, x -> x.res > 0 AND x.k IN ('reply', 'responded'))) > 0
+               AS replied_later
+    FROM c
+)
+SELECT source, conversation_id, channel, queue, customer_id, priority, created_at,
+       assigned."at" AS first_assigned_at,
+       assigned.agent AS assignee_id,
+       fr."at" AS first_response_at,
+       fr.agent AS agent_id,
+       (epoch_us(fr."at") - epoch_us(clock_at)) / 1e6 AS first_response_s,
+       (epoch_us(fr_bot."at") - epoch_us(clock_at)) / 1e6 AS first_response_incl_bot_s,
+       (epoch_us(a1."at") - epoch_us(assigned."at")) / 1e6 AS a1rt_s,
+       first_resolved_at,
+       resolved_at,
+       (epoch_us(first_resolved_at) - epoch_us(created_at)) / 1e6 AS resolution_s,
+       CASE WHEN last_r IN ('resolved', 'closed')
+            THEN (epoch_us(resolved_at) - epoch_us(created_at)) / 1e6 END
+           AS final_resolution_s,
+       CAST(reopened AS INTEGER) AS reopened,
+       CASE WHEN last_r IN ('resolved', 'closed') THEN last_resolution
+            WHEN pending_since IS NOT NULL THEN 'pending'
+            ELSE 'open' END AS status,
+       coalesce(pending_us, 0) / 1e6 AS pending_s,
+       CASE WHEN last_r IN ('resolved', 'closed') THEN NULL ELSE pending_since END
+           AS pending_since,
+       last_activity_at, source_tz, source_file, source_line,
+       fr IS NULL AND first_resolved_at IS NOT NULL AND replied_later AS late_reply
+FROM a
+"""
+"""SQL: one conversations row per conversation (the rules of the module docstring), and
+``late_reply`` for the notes (resolved before any reply, replied after a reopen)."""
+
+_RESPONSES_SQL = """
+CREATE OR REPLACE TEMP TABLE _cv_responses AS
+WITH t AS (
+    SELECT source, conversation_id, turn,
+           min("at") FILTER (WHERE turn_start) AS started_at,
+           arg_min({'at': "at", 'k': k, 'agent': agent_id}, rn)
+               FILTER (WHERE k IN ('reply', 'responded', 'resolved', 'closed')) AS ended
+    FROM _cv_state
+    WHERE turn > 0
+    GROUP BY source, conversation_id, turn
+)
+SELECT t.source, t.conversation_id, CAST(t.turn AS INTEGER) AS turn,
+       c.channel, c.queue, c.priority, t.started_at,
+       CASE WHEN ended.k IN ('reply', 'responded') THEN ended."at" END AS replied_at,
+       CASE WHEN ended.k IN ('reply', 'responded') THEN ended.agent END AS agent_id,
+       CASE WHEN ended.k IN ('resolved', 'closed') THEN ended."at" END AS stopped_at,
+       CASE WHEN ended.k IN ('reply', 'responded')
+            THEN (epoch_us(ended."at") - epoch_us(t.started_at)) / 1e6 END AS response_s
+FROM t JOIN _cv_conversations c USING (source, conversation_id)
+"""
+"""SQL: one row per customer turn and the reply (or resolution) that ended it."""
+
+_EVENTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _cv_events AS
+SELECT e.source, e.conversation_id, e."at", e.k AS kind, e.activity, e.agent_id,
+       e.channel, e.queue, e.customer_id, e.priority,
+       e.resolves, e.replies_before > 0 AS replied,
+       CASE WHEN e.pends THEN e.next_end END AS pending_until,
+       e.source_tz, e.source_file, e.source_line
+FROM _cv_state e
+WHERE e.activity IS NOT NULL
+"""
+"""SQL: every event of the conversations derived, with its derived columns."""

@@ -1,0 +1,144 @@
+"""The conversation formats on the real files of ../shared/data, checked against figures a
+short independent script computes from the raw file in this test (the csv module and the
+documented rules, none of the loader's code). Skipped without ../shared."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter, defaultdict
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+import pytest
+
+from contactcenter.engines import open_engine
+from contactcenter.metrics import select_metrics
+from contactcenter.reports.query import ReportRequest, run_report
+from contactcenter.sources import IngestOptions, ingest
+from contactcenter.store import Store
+
+pytestmark = pytest.mark.realdata
+
+ROOT = Path(__file__).resolve().parents[2]
+HELPDESK_MAPPING = ROOT / "data" / "mappings" / "helpdesk.yaml"
+
+
+def report(db: Path, names: list[str], by: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    engine = open_engine("duckdb", db=db)
+    try:
+        request = ReportRequest(metrics=tuple(select_metrics(names)), by=by)
+        return run_report(engine, request).rows()
+    finally:
+        engine.close()
+
+
+# ------------------------------------------------------------------------ helpdesk
+def helpdesk_figures(path: Path) -> dict[str, Any]:
+    """The issue's ticket rules applied to the raw log, one case at a time."""
+    kinds = {
+        "Take in charge ticket": "responded",
+        "Resolve ticket": "resolved",
+        "Closed": "closed",
+        "Wait": "pending",
+    }
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    seen: set[tuple[str, ...]] = set()
+    cases: dict[str, list[tuple[dt.datetime, int, str, str]]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        key = (r["case:concept:name"], r["concept:name"], r["org:resource"], r["time:timestamp"])
+        if key in seen:
+            continue
+        seen.add(key)
+        t = dt.datetime.fromisoformat(r["time:timestamp"])
+        cases[key[0]].append((t, i, kinds.get(r["concept:name"], "updated"), r["org:resource"]))
+    out: dict[str, Any] = {"rows": len(rows), "events": len(seen), "status": Counter()}
+    first_response, resolution, final, pending, reopened, by_year = [], [], [], 0.0, 0, Counter()
+    unanswered = 0
+    for events in cases.values():
+        events.sort()
+        created = events[0][0]
+        by_year[created.year] += 1
+        resolved = False
+        fr = first_res = last_res = pending_from = None
+        last_resolution_kind = ""
+        for t, _, kind, _ in events:
+            if pending_from is not None:  # every event ends a pending period
+                pending += (t - pending_from).total_seconds()
+                pending_from = None
+            if kind == "responded":
+                if resolved:
+                    reopened += 1
+                    resolved = False
+                elif fr is None and first_res is None:
+                    fr = t
+            elif kind in ("resolved", "closed"):
+                last_resolution_kind = kind
+                if not resolved:
+                    resolved = True
+                    first_res = first_res or t
+                    last_res = t
+            elif kind == "pending" and not resolved:
+                pending_from = t
+        if fr is not None:
+            first_response.append((fr - created).total_seconds())
+        if first_res is not None:
+            resolution.append((first_res - created).total_seconds())
+            unanswered += fr is None
+        if resolved:
+            assert last_res is not None
+            final.append((last_res - created).total_seconds())
+            out["status"][last_resolution_kind] += 1
+        else:
+            out["status"]["pending" if pending_from is not None else "open"] += 1
+    out.update(
+        conversations=len(cases),
+        responded=len(first_response),
+        unanswered=unanswered,
+        resolved=len(resolution),
+        reopens=reopened,
+        first_response_s=mean(first_response),
+        resolution_s=mean(resolution),
+        final_resolution_s=mean(final),
+        pending_s=pending,
+        by_year=dict(by_year),
+    )
+    return out
+
+
+def test_helpdesk_ticket_log(shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / "helpdesk-ticket-eventlog" / "helpdesk.csv"
+    want = helpdesk_figures(path)
+    # SOURCE.md: 21,348 event rows, 127 exact duplicates, 4,580 cases
+    assert (want["rows"], want["rows"] - want["events"], want["conversations"]) == (
+        21348, 127, 4580
+    )  # fmt: skip
+    db = tmp_path / "h.duckdb"
+    with Store(db) as store:
+        loaded = ingest(
+            store,
+            fmt="ticket_events",
+            files=[path],
+            options=IngestOptions(mapping=HELPDESK_MAPPING),
+        )
+        assert (loaded.lines_read, loaded.lines_used) == (21349, want["events"])
+        assert loaded.ignored == {"header": 1, "duplicate row": 127}
+        assert loaded.lines_rejected == 0
+        stored = store.con.execute(
+            "SELECT status, count(*) FROM conversations GROUP BY status"
+        ).fetchall()
+        assert dict(stored) == dict(want["status"])
+        (reopens, pending), *_ = store.con.execute(
+            "SELECT sum(reopened), sum(pending_s) FROM conversations"
+        ).fetchall()
+        assert (reopens, pending) == (want["reopens"], pytest.approx(want["pending_s"]))
+    names = ["conversations", "responded", "unanswered", "resolved", "first_response_s",
+             "resolution_s", "final_resolution_s"]  # fmt: skip
+    (total,) = report(db, names)
+    for name in names:
+        assert total[name] == pytest.approx(want[name]), name
+    years = report(db, ["conversations"], ("year",))
+    assert {int(r["year"]): r["conversations"] for r in years} == want["by_year"]
+
