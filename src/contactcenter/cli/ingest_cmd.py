@@ -104,8 +104,8 @@ def ingest_command(
     mapping: Path | None = typer.Option(
         None,
         "--mapping",
-        help="YAML mapping: columns (required by --format csv); columns and activities "
-        "(ticket_events).",
+        help="YAML mapping: columns (required by --format csv and messages_csv); columns "
+        "and activities (ticket_events).",
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."
