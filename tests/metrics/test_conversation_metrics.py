@@ -6,15 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from contactcenter.engines import open_engine
 from contactcenter.metrics import select_metrics
 from contactcenter.reports.query import ReportRequest, run_report
-from contactcenter.sources import IngestOptions, ingest
-from contactcenter.store import Store
 from tests.sources.test_conversation_derivation import C1, C1_EVENTS, C2, C3, derive
-from tests.sources.test_ingest_ticket_events import MAPPING, T1, T2, T3, log
 
 COUNTS = ["conversations", "responded", "unanswered", "resolved", "reopened", "reopen_rate"]
 TIMES = ["first_response_s", "resolution_s", "final_resolution_s"]
@@ -29,26 +24,11 @@ def report(db: Path, names: list[str], by: tuple[str, ...], **extra: Any) -> lis
         engine.close()
 
 
-@pytest.fixture
-def tickets(tmp_path: Path) -> Path:
-    db = tmp_path / "t.duckdb"
-    (tmp_path / "m.yaml").write_text(MAPPING)
-    (tmp_path / "log.csv").write_text(log(*T1, *T2, *T3))
-    with Store(db) as store:
-        ingest(
-            store,
-            fmt="ticket_events",
-            files=[tmp_path / "log.csv"],
-            options=IngestOptions(mapping=tmp_path / "m.yaml"),
-        )
-    return db
-
-
-def test_ticket_counts_and_times_by_day_of_creation(tickets: Path) -> None:
+def test_ticket_counts_and_times_by_day_of_creation(ticket_store: Path) -> None:
     """1 March: T1 (responded in 600 s, resolved in 7,200 s) and T2 (resolved in 1,800 s
     with no reply, reopened, resolved again after 10,800 s); 2 March: T3 (responded at
     creation, pending)."""
-    got = report(tickets, COUNTS + TIMES, ("day",))
+    got = report(ticket_store, COUNTS + TIMES, ("day",))
     assert got == [
         {"day": "2024-03-01", "conversations": 2, "responded": 1, "unanswered": 1,
          "resolved": 2, "reopened": 1, "reopen_rate": 0.5, "first_response_s": 600.0,
@@ -57,9 +37,9 @@ def test_ticket_counts_and_times_by_day_of_creation(tickets: Path) -> None:
          "resolved": 0, "reopened": 0, "reopen_rate": None, "first_response_s": 0.0,
          "resolution_s": None, "final_resolution_s": None},
     ]  # fmt: skip
-    (total,) = report(tickets, ["first_response_p50_s", "first_response_p90_s"], ())
+    (total,) = report(ticket_store, ["first_response_p50_s", "first_response_p90_s"], ())
     assert total == {"first_response_p50_s": 300.0, "first_response_p90_s": 540.0}
-    by_agent = report(tickets, ["responded", "first_response_s"], ("agent",))
+    by_agent = report(ticket_store, ["responded", "first_response_s"], ("agent",))
     assert by_agent == [
         {"agent": "A", "responded": 1, "first_response_s": 0.0},
         {"agent": "B", "responded": 1, "first_response_s": 600.0},

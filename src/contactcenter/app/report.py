@@ -13,6 +13,8 @@ import pyarrow as pa
 
 from contactcenter.app import _options as opt
 from contactcenter.engines import open_engine
+from contactcenter.errors import InputError
+from contactcenter.facts import CHANNELS
 from contactcenter.metrics import Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
@@ -25,6 +27,17 @@ def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
         return ()
     items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
     return tuple(item.strip() for item in items if item.strip())
+
+
+def _channels(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    chosen = _names(value)
+    unknown = [c for c in chosen if c not in CHANNELS]
+    if unknown:
+        raise InputError(
+            f"{{field}}: unknown channel(s) {', '.join(unknown)}; allowed: {', '.join(CHANNELS)}",
+            field="channels",
+        )
+    return chosen
 
 
 def request_of(
@@ -40,6 +53,7 @@ def request_of(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> ReportRequest:
     """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
     :func:`report` (checked; errors name their field)."""
@@ -66,6 +80,7 @@ def request_of(
         end=end,
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
+        channels=_channels(channels),
     )
 
 
@@ -85,6 +100,7 @@ def report_result(
     tz: str | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
     zone, the notes, the parameters and the metric definitions."""
@@ -100,6 +116,7 @@ def report_result(
         end=end,
         queues=queues,
         tz=tz,
+        channels=channels,
     )
     eng = open_engine(engine, db=db, spark_master=spark_master)
     try:
@@ -124,6 +141,7 @@ def report(
     tz: str | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
 
@@ -138,7 +156,8 @@ def report(
     catalog. interval: the interval length (``30m``). threshold, short_abandon, target:
     override T, S and the service-level target for every channel and queue; config: a
     YAML file of them per channel and queue. start, end: ``YYYY-MM-DD[ HH:MM]`` in the
-    report's zone, end exclusive. queues: only these queues. tz: the report's zone
+    report's zone, end exclusive. queues: only these queues. channels: only these
+    channels (voice, chat, email, ticket, social, messaging). tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
     source). engine: ``duckdb`` or ``spark``.
     """
@@ -157,6 +176,7 @@ def report(
         tz=tz,
         engine=engine,
         spark_master=spark_master,
+        channels=channels,
     ).to_table()
 
 

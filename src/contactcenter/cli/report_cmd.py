@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from contactcenter.app.report import report_result
-from contactcenter.cli.common import printable, user_errors
+from contactcenter.cli.common import command_errors, printable
 from contactcenter.metrics import GROUP_KEYS
 from contactcenter.reports.query import ReportResult
 from contactcenter.reports.render import (
@@ -50,7 +50,7 @@ def print_table(result: ReportResult, console: Console, *, title: str = "KPI rep
         console.print(f"note: {printable(note)}", style="yellow", markup=False)
 
 
-@user_errors
+@command_errors(channels="--channel")
 def report(
     db: Path = typer.Option(..., "--db", help="The store (DuckDB file) to read."),
     by: str = typer.Option(
@@ -76,6 +76,9 @@ def report(
     ),
     end: str | None = typer.Option(None, "--to", help="End (exclusive), same form as --from."),
     queue: str | None = typer.Option(None, "--queue", help="Only these queues (comma-separated)."),
+    channel: str | None = typer.Option(
+        None, "--channel", help="Only these channels (comma-separated): voice, chat, ..."
+    ),
     tz: str | None = typer.Option(
         None, "--tz", help="Report time zone (default: UTC, or the source's own zone)."
     ),
@@ -103,6 +106,7 @@ def report(
         start=start,
         end=end,
         queues=queue,
+        channels=channel,
         tz=tz,
         engine=engine,
         spark_master=spark_master,

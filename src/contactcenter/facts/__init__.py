@@ -14,10 +14,17 @@ table                    one row per
 ``conversation_events``  status change of a conversation (responded, resolved, ...)
 ``conversations``        chat, e-mail thread, ticket or social thread (derived)
 ``responses``            customer turn of a conversation and the reply it got (derived)
+``agent_conversations``  agent who took part in a conversation (derived)
+``agent_load``           span of constant count of an agent's open conversations (derived)
 =======================  ====================================================================
 """
 
+from contactcenter.facts.agent_conversations import (
+    AGENT_CONVERSATIONS,
+    AGENT_CONVERSATIONS_SCHEMA,
+)
 from contactcenter.facts.agent_events import AGENT_EVENT_KINDS, AGENT_EVENTS, AGENT_EVENTS_SCHEMA
+from contactcenter.facts.agent_load import AGENT_LOAD, AGENT_LOAD_SCHEMA
 from contactcenter.facts.contacts import CHANNELS, CONTACTS, CONTACTS_SCHEMA, OUTCOMES, Outcome
 from contactcenter.facts.conversation_events import (
     CONVERSATION_EVENTS,
@@ -49,9 +56,13 @@ from contactcenter.facts.responses import RESPONSES, RESPONSES_SCHEMA
 from contactcenter.facts.ring_outs import RING_OUTS, RING_OUTS_SCHEMA
 
 __all__ = [
+    "AGENT_CONVERSATIONS",
+    "AGENT_CONVERSATIONS_SCHEMA",
     "AGENT_EVENTS",
     "AGENT_EVENTS_SCHEMA",
     "AGENT_EVENT_KINDS",
+    "AGENT_LOAD",
+    "AGENT_LOAD_SCHEMA",
     "CHANNELS",
     "CONTACTS",
     "CONTACTS_SCHEMA",

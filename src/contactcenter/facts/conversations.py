@@ -28,6 +28,8 @@ first_response_incl_bot_s  float64     the same with bot replies counted
 a1rt_s                     float64     first_assigned_at to the assignee's first reply
 first_resolved_at          timestamp   its first resolution; null if never resolved
 resolved_at                timestamp   its last resolution (start of the last resolved spell)
+final_resolved_at          timestamp   resolved_at while it is resolved or closed; null while
+                                       it is open or pending (after a reopen too)
 resolution_s               float64     first_resolved_at - created_at
 final_resolution_s         float64     resolved_at - created_at, while resolved or closed
 reopened                   int32       times it was reopened after a resolution
@@ -68,6 +70,7 @@ CONVERSATIONS_SCHEMA = pa.schema(
         pa.field("a1rt_s", pa.float64()),
         pa.field("first_resolved_at", TIMESTAMP),
         pa.field("resolved_at", TIMESTAMP),
+        pa.field("final_resolved_at", TIMESTAMP),
         pa.field("resolution_s", pa.float64()),
         pa.field("final_resolution_s", pa.float64()),
         pa.field("reopened", pa.int32(), nullable=False),

@@ -22,15 +22,19 @@ Flags of a customer turn: ``replied`` (a person replied), ``later_turn`` (turn 2
 from __future__ import annotations
 
 from contactcenter.metrics import voice as _voice  # noqa: F401  (the voice metrics come first)
-from contactcenter.metrics.catalog import Metric, register_metric
-from contactcenter.metrics.measures import Flag, Measures, register_measures
+from contactcenter.metrics.catalog import Metric, register_metric, register_stand_in
+from contactcenter.metrics.measures import Condition, Flag, Measures, register_measures
+from contactcenter.metrics.thresholds import level_expr
 
-CONVERSATION_CONDITIONS = {
+CONVERSATION_CONDITIONS: dict[str, Condition] = {
     "responded": lambda t, ctx: t.first_response_at.notnull(),
     "no_response": lambda t, ctx: t.first_response_at.isnull(),
     "resolved": lambda t, ctx: t.first_resolved_at.notnull(),
     "reopened": lambda t, ctx: t.reopened > 0,
     "assigned": lambda t, ctx: t.first_assigned_at.notnull(),
+    "first_response_within_t": lambda t, ctx: (
+        t.first_response_s <= level_expr(t, ctx.thresholds, "threshold_s")
+    ),
 }
 
 CONVERSATION_FLAGS: dict[str, Flag] = {
@@ -39,10 +43,15 @@ CONVERSATION_FLAGS: dict[str, Flag] = {
     "resolved": Flag(conditions=("resolved",)),
     "reopened": Flag(conditions=("reopened",)),
     "assigned": Flag(conditions=("assigned",)),
+    "responded_within_t": Flag(conditions=("responded", "first_response_within_t")),
 }
 
 CONVERSATION_MEASURES = register_measures(
-    Measures(fact="conversations", flags=CONVERSATION_FLAGS, conditions=CONVERSATION_CONDITIONS)
+    Measures(
+        fact="conversations",
+        flags=CONVERSATION_FLAGS,
+        conditions=CONVERSATION_CONDITIONS,
+    )
 )
 
 RESPONSE_MEASURES = register_measures(
@@ -59,6 +68,47 @@ RESPONSE_MEASURES = register_measures(
         },
     )
 )
+
+
+MESSAGE_MEASURES = register_measures(
+    Measures(
+        fact="messages",
+        flags={
+            "sent": Flag(conditions=("by_agent", "public", "kept")),
+            "deleted_by_agent": Flag(conditions=("by_agent", "deleted")),
+        },
+        conditions={
+            "by_agent": lambda t, ctx: (t.direction == "out") & (t.sender_kind == "agent"),
+            "public": lambda t, ctx: ~t.private,
+            "kept": lambda t, ctx: ~t.deleted,
+            "deleted": lambda t, ctx: t.deleted,
+        },
+    )
+)
+
+EVENT_MEASURES = register_measures(
+    Measures(
+        fact="conversation_events",
+        flags={
+            "closed_with_reply": Flag(conditions=("resolves", "replied")),
+            "closed_without_reply": Flag(conditions=("resolves", "not_replied")),
+        },
+        conditions={
+            "resolves": lambda t, ctx: t.resolves,
+            "replied": lambda t, ctx: t.replied,
+            "not_replied": lambda t, ctx: ~t.replied,
+        },
+    )
+)
+
+AGENT_CONVERSATION_MEASURES = register_measures(
+    Measures(
+        fact="agent_conversations",
+        flags={"handled": Flag(conditions=("replied",))},
+        conditions={"replied": lambda t, ctx: t.replies > 0},
+    )
+)
+AGENT_LOAD_MEASURES = register_measures(Measures(fact="agent_load"))
 
 
 def _count(name: str, formula: str, description: str) -> Metric:
@@ -199,6 +249,33 @@ CONVERSATION_METRICS: tuple[Metric, ...] = (
         "end of the data (a reopened conversation has none until it is resolved again).",
     ),
     Metric(
+        name="first_response_within_t",
+        kind="ratio",
+        unit="fraction",
+        fact="conversations",
+        formula="responded_within_t / conversations (first_response_s <= T)",
+        description="Conversations whose first response came within T, over all conversations "
+        "of the period (an unanswered one is not within T). T is the channel's threshold "
+        "(chat 90 s, email and ticket 4 h, social and messaging 1 h; per queue by --config). "
+        "In a report by channel it is the service_level of chat, e-mail, ticket and social "
+        "rows.",
+        numerator="responded_within_t",
+        denominator="all",
+    ),
+    Metric(
+        name="open_at_end",
+        kind="snapshot",
+        unit="conversations",
+        fact="conversations",
+        formula="conversations with created_at < end of period and not resolved by then",
+        description="The backlog as of the end of each period (or of --to, or now): "
+        "conversations created before it and not resolved or closed by then, whenever "
+        "created. A conversation reopened later counts as open from its creation to its "
+        "final resolution.",
+        since="created_at",
+        until="final_resolved_at",
+    ),
+    Metric(
         name="reopen_rate",
         kind="ratio",
         unit="fraction",
@@ -210,5 +287,94 @@ CONVERSATION_METRICS: tuple[Metric, ...] = (
     ),
 )
 
-for _metric in CONVERSATION_METRICS:
+AGENT_METRICS: tuple[Metric, ...] = (
+    Metric(
+        name="messages_sent",
+        kind="count",
+        unit="messages",
+        fact="messages",
+        formula="messages out by an agent, neither private nor deleted",
+        description="Replies an agent sent (seeds 003 and 004), in the period they were sent; "
+        "internal notes and deleted messages are not sent replies.",
+        where="sent",
+    ),
+    Metric(
+        name="conversations_handled",
+        kind="count",
+        unit="conversations",
+        fact="agent_conversations",
+        formula="conversations the agent replied to, counted when the agent took them "
+        "(first assignment or reply)",
+        description="Dialogues an agent handled (seed 004): each conversation the agent "
+        "replied to at least once, in the period the agent took it.",
+        where="handled",
+    ),
+    Metric(
+        name="closed_with_reply",
+        kind="count",
+        unit="conversations",
+        fact="conversation_events",
+        formula="resolving events (resolved or closed) after a reply by a person",
+        description="Conversations the agent resolved or closed after a person had replied "
+        "(seed 003), in the period of the closing.",
+        where="closed_with_reply",
+    ),
+    Metric(
+        name="closed_without_reply",
+        kind="count",
+        unit="conversations",
+        fact="conversation_events",
+        formula="resolving events (resolved or closed) with no reply by a person before",
+        description="Conversations the agent resolved or closed with no reply from anybody "
+        "(seed 003: closing unanswered dialogues), in the period of the closing.",
+        where="closed_without_reply",
+    ),
+    Metric(
+        name="deleted_messages",
+        kind="count",
+        unit="messages",
+        fact="messages",
+        formula="messages by an agent marked deleted",
+        description="Messages an agent sent and that were deleted (seed 003), in the period "
+        "they were sent.",
+        where="deleted_by_agent",
+    ),
+    Metric(
+        name="agent_busy_s",
+        kind="overlap",
+        unit="seconds",
+        fact="agent_load",
+        formula="seconds of the period with at least one conversation open with the agent",
+        description="Time the agent had at least one conversation open (from taking it to "
+        "its next resolution); the denominator of concurrency.",
+        since="since",
+        until="until",
+    ),
+    Metric(
+        name="agent_conversation_s",
+        kind="overlap",
+        unit="seconds",
+        fact="agent_load",
+        formula="sum over the period's seconds of the conversations open with the agent",
+        description="Conversation-seconds the agent had open; the numerator of concurrency.",
+        since="since",
+        until="until",
+        of="open",
+    ),
+    Metric(
+        name="concurrency",
+        kind="derived",
+        unit="count",
+        fact=None,
+        formula="agent_conversation_s / agent_busy_s",
+        description="Mean number of conversations open at once while the agent has at least "
+        "one (time-weighted, inside each period).",
+        numerator="agent_conversation_s",
+        denominator="agent_busy_s",
+    ),
+)
+
+for _metric in (*CONVERSATION_METRICS, *AGENT_METRICS):
     register_metric(_metric)
+
+register_stand_in("service_level", "first_response_within_t")

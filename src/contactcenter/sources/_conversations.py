@@ -49,7 +49,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from contactcenter.facts import CONVERSATION_EVENTS_SCHEMA, MESSAGES_SCHEMA, RESPONSES
+from contactcenter.facts import (
+    CONVERSATION_EVENTS_SCHEMA,
+    CONVERSATIONS_SCHEMA,
+    MESSAGES_SCHEMA,
+    table_spec,
+)
 from contactcenter.sources._text import reject_text
 from contactcenter.store import LoadSession
 
@@ -320,20 +325,39 @@ class ConversationLoader:
         con.execute(_STATE_SQL)
         con.execute("DROP TABLE _cv_ordered")
         con.execute(_CONVERSATIONS_SQL)
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _cv_conversations AS SELECT "
+            + _cols(CONVERSATIONS_SCHEMA.names)
+            + " FROM _cv_conv_all"
+        )
         con.execute(_RESPONSES_SQL)
         con.execute(_EVENTS_SQL)
+        con.execute(_AGENT_CONVERSATIONS_SQL)
         con.execute("DROP TABLE _cv_state")
         if self._count("_cv_events"):
             self.session.write("conversation_events", "_cv_events")
         self.session.write("conversations", "_cv_conversations")
-        removed = self._replace_responses()
+        removed = self._replace("responses", "_cv_responses", ("source", "conversation_id"))
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _cv_agents AS
+               SELECT DISTINCT source, agent_id, channel, queue FROM (
+                   SELECT source, agent_id, channel, queue FROM _cv_agent_conv
+                   UNION ALL
+                   SELECT a.source, a.agent_id, a.channel, a.queue FROM agent_conversations a
+                   SEMI JOIN _cv_touched t USING (source, conversation_id))"""
+        )
+        self._replace("agent_conversations", "_cv_agent_conv", ("source", "conversation_id"))
+        con.execute(_AGENT_LOAD_SQL)
+        self._replace(
+            "agent_load", "_cv_agent_load", ("source", "agent_id", "channel", "queue"), "_cv_agents"
+        )
         statuses = {
             str(s): int(n)
             for s, n in con.execute(
-                "SELECT status, count(*) FROM _cv_conversations GROUP BY status ORDER BY status"
+                "SELECT status, count(*) FROM _cv_conv_all GROUP BY status ORDER BY status"
             ).fetchall()
         }
-        late = con.execute("SELECT count(*) FROM _cv_conversations WHERE late_reply").fetchone()
+        late = con.execute("SELECT count(*) FROM _cv_conv_all WHERE late_reply").fetchone()
         n = sum(statuses.values())
         acc.notes.append(
             f"conversations derived in this load: {n:,} ("
@@ -351,34 +375,33 @@ class ConversationLoader:
                 f"{removed:,} stored customer turns (responses) no longer exist after the "
                 "new rows and were removed"
             )
-        for table in ("_cv_events", "_cv_conversations", "_cv_responses"):
+        con.execute("DROP VIEW _cv_conversations")
+        for table in ("_cv_events", "_cv_conv_all", "_cv_responses", "_cv_agent_conv",
+                      "_cv_agents", "_cv_agent_load"):  # fmt: skip
             con.execute(f"DROP TABLE {table}")
         return Derived(conversations=n, statuses=statuses)
 
-    def _replace_responses(self) -> int:
-        """Remove stored turns of the re-derived conversations that the derivation no
-        longer produces, then upsert the derived ones. Returns how many were removed."""
+    def _replace(
+        self, table: str, derived: str, parent: tuple[str, ...], scope: str = "_cv_touched"
+    ) -> int:
+        """Remove the stored rows of ``table`` whose ``parent`` columns are in ``scope``
+        and whose key the derivation (``derived``) no longer produces, then upsert the
+        derived rows (unchanged ones are not written). Returns how many were removed."""
         con = self.session.con
-        self.session.store.ensure(RESPONSES)
-        row = con.execute(
-            """SELECT count(*) FROM responses r
-               SEMI JOIN _cv_touched t USING (source, conversation_id)
-               ANTI JOIN _cv_responses n USING (source, conversation_id, turn)"""
-        ).fetchone()
+        spec = table_spec(table)
+        self.session.store.ensure(spec)
+        in_scope = _same(parent, table, "p")
+        kept = _same(spec.key, table, "n")
+        where = (
+            f"EXISTS (SELECT 1 FROM {scope} p WHERE {in_scope}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {derived} n WHERE {kept})"
+        )
+        row = con.execute(f"SELECT count(*) FROM {_q(table)} WHERE {where}").fetchone()
         removed = int(row[0]) if row else 0
         if removed:
-            con.execute(
-                """DELETE FROM responses r
-                   WHERE EXISTS (SELECT 1 FROM _cv_touched t
-                                 WHERE t.source = r.source
-                                   AND t.conversation_id = r.conversation_id)
-                     AND NOT EXISTS (SELECT 1 FROM _cv_responses n
-                                     WHERE n.source = r.source
-                                       AND n.conversation_id = r.conversation_id
-                                       AND n.turn = r.turn)"""
-            )
-        if self._count("_cv_responses"):
-            self.session.write("responses", "_cv_responses")
+            con.execute(f"DELETE FROM {_q(table)} WHERE {where}")
+        if self._count(derived):
+            self.session.write(table, derived)
         return removed
 
 
@@ -478,7 +501,7 @@ WINDOW wb AS (PARTITION BY source, conversation_id ORDER BY rn
 customer turn; resolutions before it; its turn number (0 before the first turn)."""
 
 _CONVERSATIONS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _cv_conversations AS
+CREATE OR REPLACE TEMP TABLE _cv_conv_all AS
 WITH g AS (
     SELECT source, conversation_id,
            min("at") AS created_at,
@@ -499,6 +522,7 @@ WITH g AS (
                FILTER (WHERE k = 'assigned') AS assigned,
            min("at") FILTER (WHERE resolves) AS first_resolved_at,
            max("at") FILTER (WHERE resolves) AS resolved_at,
+           list("at" ORDER BY rn) FILTER (WHERE resolves) AS resolutions,
            count(*) FILTER (WHERE reopens) AS reopened,
            arg_max(k, rn) FILTER (WHERE k IN {_R_KINDS}) AS last_r,
            arg_max(k, rn) FILTER (WHERE k IN ('resolved', 'closed')) AS last_resolution,
@@ -542,6 +566,7 @@ SELECT source, conversation_id, channel, queue, customer_id, priority, created_a
        (epoch_us(a1."at") - epoch_us(assigned."at")) / 1e6 AS a1rt_s,
        first_resolved_at,
        resolved_at,
+       CASE WHEN last_r IN ('resolved', 'closed') THEN resolved_at END AS final_resolved_at,
        (epoch_us(first_resolved_at) - epoch_us(created_at)) / 1e6 AS resolution_s,
        CASE WHEN last_r IN ('resolved', 'closed')
             THEN (epoch_us(resolved_at) - epoch_us(created_at)) / 1e6 END
@@ -554,7 +579,8 @@ SELECT source, conversation_id, channel, queue, customer_id, priority, created_a
        CASE WHEN last_r IN ('resolved', 'closed') THEN NULL ELSE pending_since END
            AS pending_since,
        last_activity_at, source_tz, source_file, source_line,
-       fr IS NULL AND first_resolved_at IS NOT NULL AND replied_later AS late_reply
+       fr IS NULL AND first_resolved_at IS NOT NULL AND replied_later AS late_reply,
+       coalesce(resolutions, []) AS resolutions
 FROM a
 """
 """SQL: one conversations row per conversation (the rules of the module docstring), and
@@ -578,7 +604,7 @@ SELECT t.source, t.conversation_id, CAST(t.turn AS INTEGER) AS turn,
        CASE WHEN ended.k IN ('resolved', 'closed') THEN ended."at" END AS stopped_at,
        CASE WHEN ended.k IN ('reply', 'responded')
             THEN (epoch_us(ended."at") - epoch_us(t.started_at)) / 1e6 END AS response_s
-FROM t JOIN _cv_conversations c USING (source, conversation_id)
+FROM t JOIN _cv_conv_all c USING (source, conversation_id)
 """
 """SQL: one row per customer turn and the reply (or resolution) that ended it."""
 
@@ -593,3 +619,54 @@ FROM _cv_state e
 WHERE e.activity IS NOT NULL
 """
 """SQL: every event of the conversations derived, with its derived columns."""
+
+_AGENT_CONVERSATIONS_SQL = """
+CREATE OR REPLACE TEMP TABLE _cv_agent_conv AS
+WITH a AS (
+    SELECT source, conversation_id, agent_id,
+           min("at") AS started_at,
+           min("at") FILTER (WHERE k IN ('reply', 'responded')) AS first_reply_at,
+           count(*) FILTER (WHERE k IN ('reply', 'responded')) AS replies
+    FROM _cv_state
+    WHERE agent_id IS NOT NULL AND k IN ('reply', 'responded', 'assigned')
+    GROUP BY source, conversation_id, agent_id
+)
+SELECT a.source, a.conversation_id, a.agent_id, c.channel, c.queue, a.started_at,
+       a.first_reply_at, CAST(a.replies AS INTEGER) AS replies,
+       coalesce(list_filter(c.resolutions, x -> x >= a.started_at)[1], c.last_activity_at)
+           AS ended_at
+FROM a JOIN _cv_conv_all c USING (source, conversation_id)
+"""
+"""SQL: the agents who took part in each conversation derived (assigned, or replied), from
+their first assignment or reply to the conversation's next resolution (or last row)."""
+
+_AGENT_LOAD_SQL = """
+CREATE OR REPLACE TEMP TABLE _cv_agent_load AS
+WITH spans AS (
+    SELECT a.source, a.agent_id, a.channel, a.queue, a.started_at, a.ended_at
+    FROM agent_conversations a
+    WHERE EXISTS (SELECT 1 FROM _cv_agents s
+                  WHERE s.source = a.source AND s.agent_id = a.agent_id
+                    AND s.channel = a.channel AND s.queue IS NOT DISTINCT FROM a.queue)
+      AND a.ended_at > a.started_at
+),
+steps AS (
+    SELECT source, agent_id, channel, queue, t, sum(d) AS d FROM (
+        SELECT source, agent_id, channel, queue, started_at AS t, 1 AS d FROM spans
+        UNION ALL
+        SELECT source, agent_id, channel, queue, ended_at AS t, -1 AS d FROM spans)
+    GROUP BY ALL
+),
+run AS (
+    SELECT *,
+           sum(d) OVER w AS open,
+           lead(t) OVER (PARTITION BY source, agent_id, channel, queue ORDER BY t) AS until
+    FROM steps
+    WINDOW w AS (PARTITION BY source, agent_id, channel, queue ORDER BY t
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
+SELECT source, agent_id, channel, queue, t AS since, until, CAST(open AS INTEGER) AS open
+FROM run WHERE open > 0 AND until IS NOT NULL
+"""
+"""SQL: for every agent, channel and queue the load touched, the spans of constant count of
+conversations open with the agent (from agent_conversations, already written)."""
