@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from statistics import mean
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
+from typer.testing import CliRunner
 
+from contactcenter.cli.main import app
 from contactcenter.engines import open_engine
 from contactcenter.metrics import select_metrics
 from contactcenter.reports.query import ReportRequest, run_report
@@ -228,3 +233,134 @@ def test_twitter_customer_support_threads(shared_data: Path, tmp_path: Path) -> 
     by_queue = {r["queue"]: r["conversations"] for r in report(db, ["conversations"], ("queue",))}
     for queue, n in want["queues"].most_common(5):
         assert by_queue[queue] == n, queue
+
+
+# ------------------------------------------------------------------------ SLA policies
+ISSUE_CONFIG = """\
+calendars:
+  office:
+    tz: Europe/Rome
+    hours: {mon: "09:00-18:00", tue: "09:00-18:00", wed: "09:00-18:00", thu: "09:00-18:00",
+            fri: "09:00-18:00"}
+    holidays: [2012-04-09, 2012-04-25]     # dates; and/or
+    holiday_country: IT                     # the holidays library's calendar for that country
+policies:
+  - match: {channel: ticket}                # also queue, priority
+    calendar: office
+    first_response: 4h
+    resolution: 40h
+    pause: [pending]
+"""
+
+
+def office_seconds(a: dt.datetime, b: dt.datetime, off: set[dt.date]) -> float:
+    """Seconds of [a, b) inside 09:00-18:00 Rome time on weekdays that are not ``off``,
+    walking the days one by one."""
+    rome = ZoneInfo("Europe/Rome")
+    total = 0.0
+    day = a.astimezone(rome).date()
+    while day <= b.astimezone(rome).date():
+        if day.weekday() < 5 and day not in off:
+            start = dt.datetime.combine(day, dt.time(9), rome)
+            end = dt.datetime.combine(day, dt.time(18), rome)
+            lo, hi = max(a, start), min(b, end)
+            total += max((hi - lo).total_seconds(), 0.0)
+        day += dt.timedelta(days=1)
+    return total
+
+
+def helpdesk_sla_by_month(path: Path) -> dict[str, dict[str, Any]]:
+    """The issue's policy applied to the raw log: business first response and resolution
+    (pending taken out), first responses within 4 h, resolutions over 40 h, by month of
+    creation in Rome."""
+    kinds = {"Take in charge ticket": "responded", "Resolve ticket": "resolved",
+             "Closed": "closed", "Wait": "pending"}  # fmt: skip
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    cases: dict[str, list[tuple[dt.datetime, int, str]]] = defaultdict(list)
+    seen: set[tuple[str, ...]] = set()
+    for i, r in enumerate(rows):
+        key = (r["case:concept:name"], r["concept:name"], r["org:resource"], r["time:timestamp"])
+        if key not in seen:
+            seen.add(key)
+            t = dt.datetime.fromisoformat(r["time:timestamp"])
+            cases[key[0]].append((t, i, kinds.get(r["concept:name"], "updated")))
+    end_of_data = max(t for events in cases.values() for t, _, _ in events)
+    years = range(2009, 2016)
+    off = {dt.date(2012, 4, 9), dt.date(2012, 4, 25)} | set(
+        holidays.country_holidays("IT", years=list(years))
+    )
+    months: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"conversations": 0, "fr": [], "res": [], "within": 0, "overdue": 0}
+    )
+    for events in cases.values():
+        events.sort()
+        created = events[0][0]
+        resolved, fr, first_res, pending_from = False, None, None, None
+        pauses: list[tuple[dt.datetime, dt.datetime]] = []
+        for t, _, kind in events:
+            if pending_from is not None:
+                pauses.append((pending_from, t))
+                pending_from = None
+            if kind == "responded":
+                if resolved:
+                    resolved = False
+                elif fr is None and first_res is None:
+                    fr = t
+            elif kind in ("resolved", "closed") and not resolved:
+                resolved = True
+                first_res = first_res or t
+            elif kind == "pending" and not resolved:
+                pending_from = t
+        if pending_from is not None:
+            pauses.append((pending_from, end_of_data))
+        month = months[created.astimezone(ZoneInfo("Europe/Rome")).strftime("%Y-%m")]
+        month["conversations"] += 1
+        if fr is not None:
+            fr_bh = office_seconds(created, fr, off)
+            month["fr"].append(fr_bh)
+            month["within"] += fr_bh <= 4 * 3600
+        stop = first_res or end_of_data
+        paused = sum(
+            office_seconds(max(a, created), min(b, stop), off) for a, b in pauses if b > created
+        )
+        spent = office_seconds(created, stop, off) - paused
+        if first_res is not None:
+            month["res"].append(spent)
+        month["overdue"] += spent > 40 * 3600
+    return {
+        name: {
+            "conversations": m["conversations"],
+            "first_response_bh_s": mean(m["fr"]) if m["fr"] else None,
+            "resolution_bh_s": mean(m["res"]) if m["res"] else None,
+            "first_response_within_t": m["within"] / m["conversations"],
+            "resolution_overdue": m["overdue"],
+        }
+        for name, m in months.items()
+    }
+
+
+def test_helpdesk_under_the_issues_sla_policy(shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / "helpdesk-ticket-eventlog" / "helpdesk.csv"
+    want = helpdesk_sla_by_month(path)
+    db = tmp_path / "h.duckdb"
+    with Store(db) as store:
+        ingest(store, fmt="ticket_events", files=[path],
+               options=IngestOptions(mapping=HELPDESK_MAPPING))  # fmt: skip
+    config = tmp_path / "sla.yaml"
+    config.write_text(ISSUE_CONFIG)
+    names = ["conversations", "first_response_bh_s", "resolution_bh_s",
+             "first_response_within_t", "resolution_overdue"]  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        ["report", "--db", str(db), "--by", "month", "--channel", "ticket", "--config",
+         str(config), "--format", "json", "--metrics", ",".join(names)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["parameters"]["tz"] == "Europe/Rome"
+    got = {r.pop("month"): r for r in doc["rows"]}
+    assert sorted(got) == sorted(want)
+    for month, row in want.items():
+        for name, value in row.items():
+            assert got[month][name] == pytest.approx(value), (month, name)

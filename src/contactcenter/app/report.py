@@ -17,6 +17,7 @@ from contactcenter.errors import InputError
 from contactcenter.facts import CHANNELS
 from contactcenter.metrics import Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
+from contactcenter.metrics.sla import SlaConfig
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
 
 __all__ = ["catalog", "report", "report_result"]
@@ -59,6 +60,7 @@ def request_of(
     :func:`report` (checked; errors name their field)."""
     interval_s = opt.interval(interval, "interval")
     thresholds = Thresholds.from_yaml(config) if config is not None else Thresholds()
+    sla = SlaConfig.from_yaml(config) if config is not None else None
     thresholds = thresholds.with_overrides(
         threshold_s=None if threshold is None else opt.duration(threshold, "threshold"),
         short_abandon_s=None
@@ -81,6 +83,7 @@ def request_of(
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
         channels=_channels(channels),
+        sla=sla if sla is not None and sla.policies else None,
     )
 
 
@@ -155,7 +158,8 @@ def report(
     agent), as a sequence or a comma list. metrics: names, or None / "all" for the whole
     catalog. interval: the interval length (``30m``). threshold, short_abandon, target:
     override T, S and the service-level target for every channel and queue; config: a
-    YAML file of them per channel and queue. start, end: ``YYYY-MM-DD[ HH:MM]`` in the
+    YAML file of them per channel and queue, and of business-hours calendars and SLA
+    policies (docs/metrics.md). start, end: ``YYYY-MM-DD[ HH:MM]`` in the
     report's zone, end exclusive. queues: only these queues. channels: only these
     channels (voice, chat, email, ticket, social, messaging). tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local

@@ -194,7 +194,7 @@ def problems_of(m: Metric) -> list[str]:
             problems.append(f"{m.name}: fact {m.fact} declares no target")
     if m.kind in PART_KINDS:
         for label, column in (("since", m.since), ("until", m.until)):
-            if column is None or column not in spec.schema.names:
+            if column is None or (column not in spec.schema.names and column not in measures.added):
                 problems.append(f"{m.name}: {m.kind} needs {label!r}, a column of {m.fact}")
     if m.kind == "overlap" and m.of is not None and not measures.has_value(m.of):
         problems.append(f"{m.name}: overlap's 'of' must be a numeric value of {m.fact}")

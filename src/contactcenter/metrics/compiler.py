@@ -47,7 +47,7 @@ from contactcenter.metrics.keys import (
     python_key,
     time_key,
 )
-from contactcenter.metrics.measures import Context, Measures, measures_of
+from contactcenter.metrics.measures import Context, Measures, measures_of, with_added
 from contactcenter.metrics.thresholds import Thresholds, constant_level, level_expr
 from contactcenter.units import DAY_S, check_interval
 
@@ -563,6 +563,8 @@ def _part_rows(
     t = source(metric.fact)
     if ended:
         t = t.filter(t[metric.until].notnull())
+    if metric.since is not None:
+        t = t.filter(t[metric.since].notnull())
     t = _selected(t, fact_spec.keys, spec)
     flag = measures.flag(metric.where)
     if flag.partition is not None and measures.partition is not None:
@@ -826,6 +828,7 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
     keys = [KEYS[k] for k in spec.by]
     names = {m.name for m in spec.metrics}
     empty = spec.empty_facts
+    source = _adding(source)
 
     if all(set(m.facts) <= empty for m in _with_parts(spec.metrics)):
         empty = frozenset()  # nothing to read: compute over the (empty) facts as usual
@@ -892,6 +895,16 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
         )
     order = [*keys, *dict.fromkeys(m.name for m in spec.metrics), *hidden]
     return joined.select(*order)
+
+
+def _adding(source: Source) -> Source:
+    """``source`` giving each fact with the columns its measures say a report adds (null
+    where the caller did not add them)."""
+
+    def add(name: str) -> ir.Table:
+        return with_added(source(name), name)
+
+    return add
 
 
 def _with_parts(metrics: tuple[Metric, ...]) -> list[Metric]:

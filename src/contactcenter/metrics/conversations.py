@@ -17,6 +17,12 @@ flag                the conversation ...
 Flags of a customer turn: ``replied`` (a person replied), ``later_turn`` (turn 2, 3, ...),
 ``later_replied`` (both). Bot, system, private and deleted messages are never a reply
 (the derivation's rules: :mod:`contactcenter.sources._conversations`).
+
+With SLA policies in the report's config, the report adds to each conversation its
+business times and clocks (:data:`SLA_COLUMNS`; :mod:`contactcenter.reports.sla`), and to
+each turn its next-response clock; the flags ``first_response_met`` ... and
+``next_response_met`` ... read them, and ``first_response_within_t`` compares with the
+policy's target where one applies (null columns, and the channel threshold, without).
 """
 
 from __future__ import annotations
@@ -26,15 +32,29 @@ from contactcenter.metrics.catalog import Metric, register_metric, register_stan
 from contactcenter.metrics.measures import Condition, Flag, Measures, register_measures
 from contactcenter.metrics.thresholds import level_expr
 
+
+def _clock_is(clock: str, status: str) -> Condition:
+    """Condition: the conversation's ``clock`` ended as ``status``."""
+    return lambda t, ctx: t[f"{clock}_clock"] == status
+
+
 CONVERSATION_CONDITIONS: dict[str, Condition] = {
     "responded": lambda t, ctx: t.first_response_at.notnull(),
     "no_response": lambda t, ctx: t.first_response_at.isnull(),
     "resolved": lambda t, ctx: t.first_resolved_at.notnull(),
     "reopened": lambda t, ctx: t.reopened > 0,
     "assigned": lambda t, ctx: t.first_assigned_at.notnull(),
-    "first_response_within_t": lambda t, ctx: (
+    "first_response_within_t": lambda t, ctx: t.first_response_within.fill_null(
         t.first_response_s <= level_expr(t, ctx.thresholds, "threshold_s")
     ),
+    **{
+        f"{clock}_{status}": _clock_is(clock, status)
+        for clock, statuses in (
+            ("first_response", ("met", "breached", "active")),
+            ("resolution", ("met", "breached", "active", "paused")),
+        )
+        for status in statuses
+    },
 }
 
 CONVERSATION_FLAGS: dict[str, Flag] = {
@@ -44,13 +64,40 @@ CONVERSATION_FLAGS: dict[str, Flag] = {
     "reopened": Flag(conditions=("reopened",)),
     "assigned": Flag(conditions=("assigned",)),
     "responded_within_t": Flag(conditions=("responded", "first_response_within_t")),
+    **{
+        name: Flag(conditions=(name,))
+        for name in (
+            "first_response_met",
+            "first_response_breached",
+            "first_response_active",
+            "resolution_met",
+            "resolution_breached",
+            "resolution_active",
+            "resolution_paused",
+        )
+    },
 }
+
+SLA_COLUMNS: dict[str, str] = {
+    "first_response_bh_s": "float64",
+    "resolution_bh_s": "float64",
+    "first_response_within": "boolean",
+    "first_response_clock": "string",
+    "resolution_clock": "string",
+    "due_at": "timestamp('UTC', 6)",
+}
+"""Columns a report with SLA policies adds to conversations (:mod:`contactcenter.reports.sla`):
+business durations where a calendar applies, whether the first response met the policy's
+target, the first-response and resolution clocks (met, breached, active, paused), and
+the instant the resolution clock passed its target (the conversation is overdue from
+then until it is resolved)."""
 
 CONVERSATION_MEASURES = register_measures(
     Measures(
         fact="conversations",
         flags=CONVERSATION_FLAGS,
         conditions=CONVERSATION_CONDITIONS,
+        added=SLA_COLUMNS,
     )
 )
 
@@ -61,11 +108,16 @@ RESPONSE_MEASURES = register_measures(
             "replied": Flag(conditions=("replied",)),
             "later_turn": Flag(conditions=("later",)),
             "later_replied": Flag(conditions=("later", "replied")),
+            **{f"next_response_{s}": Flag(conditions=(s,)) for s in ("met", "breached", "active")},
         },
         conditions={
             "replied": lambda t, ctx: t.replied_at.notnull(),
             "later": lambda t, ctx: t.turn > 1,
+            "met": lambda t, ctx: t.next_response_clock == "met",
+            "breached": lambda t, ctx: t.next_response_clock == "breached",
+            "active": lambda t, ctx: t.next_response_clock == "active",
         },
+        added={"next_response_clock": "string"},
     )
 )
 
@@ -263,6 +315,78 @@ CONVERSATION_METRICS: tuple[Metric, ...] = (
         denominator="all",
     ),
     Metric(
+        name="first_response_bh_s",
+        kind="mean",
+        unit="seconds",
+        fact="conversations",
+        formula="mean business seconds from created_at to the first response, where a "
+        "policy with a calendar applies",
+        description="The first response time in business time (the calendar of the "
+        "conversation's SLA policy, --config); null where no calendar applies.",
+        where="responded",
+        of="first_response_bh_s",
+    ),
+    Metric(
+        name="resolution_bh_s",
+        kind="mean",
+        unit="seconds",
+        fact="conversations",
+        formula="mean business seconds from created_at to the first resolution, pending "
+        "time taken out, where a policy with a calendar applies",
+        description="The resolution time in business time, with the time the conversation "
+        "was pending taken out (the policy's pause); null where no calendar applies.",
+        where="resolved",
+        of="resolution_bh_s",
+    ),
+    *(
+        Metric(
+            name=f"{clock}_{status}"
+            if (clock, status) != ("resolution", "breached")
+            else "resolution_overdue",
+            kind="count",
+            unit="conversations",
+            fact="conversations",
+            formula=f"conversations whose {clock.replace('_', ' ')} clock is {status}",
+            description=text,
+            where=f"{clock}_{status}",
+        )
+        for clock, status, text in (
+            (
+                "first_response",
+                "met",
+                "First response (or a resolution with none) within the SLA policy's target.",
+            ),
+            (
+                "first_response",
+                "breached",
+                "First response after the target, or none and the target passed.",
+            ),
+            (
+                "first_response",
+                "active",
+                "No response yet, the target not passed at the end of the data.",
+            ),
+            (
+                "resolution",
+                "met",
+                "Resolved within the SLA policy's resolution target (pending time taken out).",
+            ),
+            (
+                "resolution",
+                "breached",
+                "Conversations whose resolution took longer than the "
+                "SLA policy's target, or that are still open past it at the end of the data.",
+            ),
+            ("resolution", "active", "Not resolved yet, the target not passed."),
+            (
+                "resolution",
+                "paused",
+                "Not resolved, pending at the end of the data, the "
+                "target not passed (the clock is paused).",
+            ),
+        )
+    ),
+    Metric(
         name="open_at_end",
         kind="snapshot",
         unit="conversations",
@@ -274,6 +398,37 @@ CONVERSATION_METRICS: tuple[Metric, ...] = (
         "final resolution.",
         since="created_at",
         until="final_resolved_at",
+    ),
+    Metric(
+        name="overdue_at_end",
+        kind="snapshot",
+        unit="conversations",
+        fact="conversations",
+        formula="conversations open at the end of the period and past their resolution due time",
+        description="Of open_at_end, those past the SLA policy's resolution target (business "
+        "time, pending taken out) at the end of each period.",
+        since="due_at",
+        until="final_resolved_at",
+    ),
+    *(
+        Metric(
+            name=f"next_response_{status}",
+            kind="count",
+            unit="count",
+            fact="responses",
+            formula=f"later customer turns whose next-response clock is {status}",
+            description=text,
+            where=f"next_response_{status}",
+        )
+        for status, text in (
+            (
+                "met",
+                "Later customer turns answered (or resolved) within the SLA policy's "
+                "next_response target.",
+            ),
+            ("breached", "Later customer turns answered after the target, or waiting past it."),
+            ("active", "Later customer turns waiting, the target not passed."),
+        )
     ),
     Metric(
         name="reopen_rate",

@@ -25,13 +25,16 @@ from contactcenter.metrics.catalog import PART_KINDS
 from contactcenter.metrics.compiler import (
     HIDDEN_PREFIX,
     MAX_CELLS,
+    Source,
     grid_cells,
     split_hidden,
     unsupported,
 )
 from contactcenter.metrics.keys import STRING_KEYS, TIME_KEYS, decode
 from contactcenter.metrics.measures import measures_of
+from contactcenter.metrics.sla import SlaConfig
 from contactcenter.metrics.timezones import offset_segments, to_epoch, zone
+from contactcenter.reports.sla import sla_tables, source_with
 from contactcenter.units import DAY_S
 
 METADATA_KEY = "contactcenter"
@@ -57,6 +60,7 @@ class ReportRequest:
     queues: tuple[str, ...] = ()
     explicit: bool = True
     channels: tuple[str, ...] = ()
+    sla: SlaConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -201,9 +205,13 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
             notes.append("not shown: " + "; ".join(str(why(m)) for m in dropped))
     facts = list(dict.fromkeys(f for m in metrics for f in m.facts))
     profile = _data_profile(engine, facts, request.queues, request.channels)
+    calendar_zones = _calendar_zones(request, facts)
     if request.tz:
         tz = request.tz
         zone(tz)
+    elif len(calendar_zones) == 1:
+        (tz,) = calendar_zones
+        notes.append(f"times are in {tz}, the zone of the SLA policies' calendar")
     elif profile.zones == 1 and not profile.absolute and profile.zone is not None:
         tz = profile.zone
     else:
@@ -252,7 +260,11 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         empty_facts=frozenset(f for f, (n, _, _) in profile.facts.items() if n == 0),
         snapshot_at=end,
     )
-    raw = engine.execute(compile_report(engine.table, spec))
+    source: Source = engine.table
+    if request.sla is not None:
+        tables = sla_tables(engine, request.sla, metrics, request.queues, request.channels)
+        source = source_with(engine, tables)
+    raw = engine.execute(compile_report(source, spec))
     keys = tuple(GROUP_KEYS[k] for k in request.by)
     table, hidden = finish(raw, keys)
     names = frozenset(m.name for m in metrics)
@@ -273,6 +285,13 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         "engine": engine.name,
     }
     return ReportResult(table, keys, metrics, tz, tuple(notes), parameters)
+
+
+def _calendar_zones(request: ReportRequest, facts: list[str]) -> set[str]:
+    """The zones of the SLA calendars when the report reads conversations or turns."""
+    if request.sla is None or not {"conversations", "responses"} & set(facts):
+        return set()
+    return request.sla.zones()
 
 
 def _parts(metric: Metric) -> tuple[Metric, ...]:
