@@ -216,17 +216,23 @@ class ConversationLoader:
                     WHERE conversation_id IS NOT NULL"""
             )
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE _cv_msg_write AS "
+                "CREATE OR REPLACE TEMP VIEW _cv_msg_write AS "
                 f"SELECT {_cols(MESSAGE_COLUMNS)} FROM {MSG_STAGE}"
             )
-            if self._count("_cv_msg_write"):
+            touched = self._count("_cv_touched")
+            if touched:
+                # the rows of the touched conversations, read before the new messages are
+                # written (the stored ones they replace are left out)
+                con.execute(_ROWS_SQL.format(events=EV_STAGE))
+            if self.staged_messages and self._count(MSG_STAGE):
                 self.session.write("messages", "_cv_msg_write")
             derived = Derived()
-            if self._count("_cv_touched"):
+            if touched:
                 derived = self._derive()
             return derived
         finally:
-            for table in (MSG_STAGE, EV_STAGE, "_cv_touched", "_cv_msg_write"):
+            con.execute("DROP VIEW IF EXISTS _cv_msg_write")
+            for table in (MSG_STAGE, EV_STAGE, "_cv_touched", "_cv_rows"):
                 con.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _count(self, table: str) -> int:
@@ -319,11 +325,8 @@ class ConversationLoader:
     def _derive(self) -> Derived:
         con = self.session.con
         acc = self.session.account
-        con.execute(_ROWS_SQL.format(events=EV_STAGE))
-        con.execute(_ORDERED_SQL)
-        con.execute("DROP TABLE _cv_rows")
         con.execute(_STATE_SQL)
-        con.execute("DROP TABLE _cv_ordered")
+        con.execute("DROP TABLE _cv_rows")
         con.execute(_CONVERSATIONS_SQL)
         con.execute(
             "CREATE OR REPLACE TEMP VIEW _cv_conversations AS SELECT "
@@ -456,53 +459,69 @@ events (the replaced ones left out) and the load's, as one row kind ``k``: ``in`
 (customer message), ``reply``, ``bot``, ``note`` (system, private, deleted) or the event's
 kind."""
 
-_ORDERED_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _cv_ordered AS
-SELECT *,
-       row_number() OVER w AS rn,
-       last_value(CASE WHEN k IN {_R_KINDS} THEN k END IGNORE NULLS) OVER wb AS prev_r,
-       last_value(CASE WHEN k IN {_T_KINDS} THEN k END IGNORE NULLS) OVER wb AS prev_t,
-       count(*) FILTER (WHERE k IN {_REPLY}) OVER wb AS replies_before,
-       first_value(CASE WHEN k NOT IN ('reply', 'bot', 'note') THEN "at" END IGNORE NULLS)
-           OVER wa AS next_end
-FROM _cv_rows
-WINDOW w AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb),
-       wb AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb
-              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-       wa AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb
-              ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
-"""
-"""SQL: the rows in order, with the state before each: the last row that set the resolved
-state (``prev_r``), the last turn row (``prev_t``), replies so far, and the time of the
-next row that ends a pending period (an event or a customer message)."""
-
-_STATE_SQL = """
+_STATE_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _cv_state AS
-WITH s AS (
+WITH o AS (
+    SELECT *,
+           row_number() OVER w AS rn,
+           last_value(CASE WHEN k IN {_R_KINDS} THEN k END IGNORE NULLS) OVER wb AS prev_r,
+           last_value(CASE WHEN k IN {_T_KINDS} THEN k END IGNORE NULLS) OVER wb AS prev_t,
+           count(*) FILTER (WHERE k IN {_REPLY}) OVER wb AS replies_before,
+           first_value(CASE WHEN k NOT IN ('reply', 'bot', 'note') THEN "at" END IGNORE NULLS)
+               OVER wa AS next_end,
+           first_value(direction) OVER wall AS first_direction,
+           min("at") FILTER (WHERE k = 'in') OVER wall AS first_in_at,
+           first_value(CASE WHEN k = 'assigned' THEN {{'at': "at", 'agent': agent_id}} END
+                       IGNORE NULLS) OVER wall AS assigned
+    FROM _cv_rows
+    WINDOW w AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb),
+           wb AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+           wa AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb
+                  ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING),
+           wall AS (PARTITION BY source, conversation_id ORDER BY "at", f, l, tb
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+s AS (
     SELECT *,
            coalesce(prev_r IN ('resolved', 'closed'), false) AS was_resolved,
            k = 'in' AND coalesce(prev_t, '') <> 'in' AS turn_start
-    FROM _cv_ordered
+    FROM o
 )
 SELECT *,
        k IN ('resolved', 'closed') AND NOT was_resolved AS resolves,
        k IN ('responded', 'reopened', 'in') AND was_resolved AS reopens,
        k = 'pending' AND NOT was_resolved AS pends,
        coalesce(sum(CASE WHEN k IN ('resolved', 'closed') AND NOT was_resolved THEN 1 END)
-                OVER wb, 0) AS resolutions_before,
-       sum(CASE WHEN turn_start THEN 1 ELSE 0 END) OVER wc AS turn
+                OVER wb2, 0) AS resolutions_before,
+       sum(CASE WHEN turn_start THEN 1 ELSE 0 END) OVER wc AS turn,
+       -- the first-response clock: from creation, or from the first customer message
+       -- when an agent's (or bot's) message opened the conversation
+       CASE WHEN first_direction = 'out' THEN first_in_at
+            ELSE min("at") OVER wall2 END AS clock_at,
+       CASE WHEN first_direction = 'out' THEN min(rn) FILTER (WHERE k = 'in') OVER wall2
+            ELSE 1 END AS clock_rn,
+       min(rn) FILTER (WHERE k = 'assigned') OVER wall2 AS assigned_rn
 FROM s
-WINDOW wb AS (PARTITION BY source, conversation_id ORDER BY rn
-              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+WINDOW wb2 AS (PARTITION BY source, conversation_id ORDER BY rn
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
        wc AS (PARTITION BY source, conversation_id ORDER BY rn
-              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+       wall2 AS (PARTITION BY source, conversation_id)
 """
-"""SQL: per row, what it does: resolves, reopens, starts a pending period, starts a
-customer turn; resolutions before it; its turn number (0 before the first turn)."""
+"""SQL: the rows of each conversation in order, with the state before each (the last
+row that set the resolved state, the last turn row, replies so far, the time of the next
+row that ends a pending period), what the conversation's first rows say (the direction
+of the first, the first customer message, the first assignment), and what each row does:
+resolves, reopens, starts a pending period, starts a customer turn; resolutions before
+it; its turn number (0 before the first turn); where the first-response clock starts
+(time and row number) and the row number of the first assignment."""
+
+_ANSWER = "k IN ('reply', 'responded')"
 
 _CONVERSATIONS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _cv_conv_all AS
-WITH g AS (
+WITH a AS (
     SELECT source, conversation_id,
            min("at") AS created_at,
            arg_min(channel, rn) AS channel,
@@ -514,47 +533,25 @@ WITH g AS (
            arg_min(source_file, rn) AS source_file,
            arg_min(source_line, rn) AS source_line,
            max("at") AS last_activity_at,
-           arg_min(k, rn) AS first_k,
-           arg_min(direction, rn) AS first_direction,
-           min(rn) FILTER (WHERE k = 'in') AS first_in_rn,
-           min("at") FILTER (WHERE k = 'in') AS first_in_at,
-           arg_min({{'rn': rn, 'at': "at", 'agent': agent_id}}, rn)
-               FILTER (WHERE k = 'assigned') AS assigned,
+           any_value(clock_at) AS clock_at,
+           any_value(assigned) AS assigned,
            min("at") FILTER (WHERE resolves) AS first_resolved_at,
            max("at") FILTER (WHERE resolves) AS resolved_at,
-           list("at" ORDER BY rn) FILTER (WHERE resolves) AS resolutions,
            count(*) FILTER (WHERE reopens) AS reopened,
            arg_max(k, rn) FILTER (WHERE k IN {_R_KINDS}) AS last_r,
            arg_max(k, rn) FILTER (WHERE k IN ('resolved', 'closed')) AS last_resolution,
            sum(epoch_us(next_end) - epoch_us("at")) FILTER (WHERE pends AND next_end IS NOT NULL)
                AS pending_us,
            max("at") FILTER (WHERE pends AND next_end IS NULL) AS pending_since,
-           list({{'rn': rn, 'at': "at", 'k': k, 'agent': agent_id,
-                  'res': resolutions_before}} ORDER BY rn)
-               FILTER (WHERE k IN ('reply', 'responded', 'bot')) AS answers
+           arg_min({{'at': "at", 'agent': agent_id}}, rn)
+               FILTER (WHERE {_ANSWER} AND rn >= clock_rn AND resolutions_before = 0) AS fr,
+           min("at") FILTER (WHERE (k = 'bot' OR {_ANSWER}) AND rn >= clock_rn
+                             AND resolutions_before = 0) AS fr_bot,
+           min("at") FILTER (WHERE {_ANSWER} AND rn > assigned_rn
+                             AND agent_id = assigned.agent) AS a1,
+           bool_or({_ANSWER} AND resolutions_before > 0) AS replied_later
     FROM _cv_state
     GROUP BY source, conversation_id
-),
-c AS (
-    SELECT *,
-           -- the first-response clock: from creation, or from the first customer message
-           -- when an agent's (or bot's) message opened the conversation
-           CASE WHEN first_direction = 'out' THEN first_in_rn ELSE 1 END AS clock_rn,
-           CASE WHEN first_direction = 'out' THEN first_in_at ELSE created_at END AS clock_at
-    FROM g
-),
-a AS (
-    SELECT *,
-           list_filter(answers, x -> x.rn >= clock_rn AND x.res = 0
-                                     AND x.k IN ('reply', 'responded'))[1] AS fr,
-           list_filter(answers, x -> x.rn >= clock_rn AND x.res = 0)[1] AS fr_bot,
-           list_filter(answers, x -> assigned IS NOT NULL AND x.rn > assigned.rn
-                                     AND x.agent IS NOT DISTINCT FROM assigned.agent
-                                     AND assigned.agent IS NOT NULL
-                                     AND x.k IN ('reply', 'responded'))[1] AS a1,
-           len(list_filter(answers, x -> x.res > 0 AND x.k IN ('reply', 'responded'))) > 0
-               AS replied_later
-    FROM c
 )
 SELECT source, conversation_id, channel, queue, customer_id, priority, created_at,
        assigned."at" AS first_assigned_at,
@@ -562,8 +559,8 @@ SELECT source, conversation_id, channel, queue, customer_id, priority, created_a
        fr."at" AS first_response_at,
        fr.agent AS agent_id,
        (epoch_us(fr."at") - epoch_us(clock_at)) / 1e6 AS first_response_s,
-       (epoch_us(fr_bot."at") - epoch_us(clock_at)) / 1e6 AS first_response_incl_bot_s,
-       (epoch_us(a1."at") - epoch_us(assigned."at")) / 1e6 AS a1rt_s,
+       (epoch_us(fr_bot) - epoch_us(clock_at)) / 1e6 AS first_response_incl_bot_s,
+       (epoch_us(a1) - epoch_us(assigned."at")) / 1e6 AS a1rt_s,
        first_resolved_at,
        resolved_at,
        CASE WHEN last_r IN ('resolved', 'closed') THEN resolved_at END AS final_resolved_at,
@@ -579,8 +576,8 @@ SELECT source, conversation_id, channel, queue, customer_id, priority, created_a
        CASE WHEN last_r IN ('resolved', 'closed') THEN NULL ELSE pending_since END
            AS pending_since,
        last_activity_at, source_tz, source_file, source_line,
-       fr IS NULL AND first_resolved_at IS NOT NULL AND replied_later AS late_reply,
-       coalesce(resolutions, []) AS resolutions
+       fr IS NULL AND first_resolved_at IS NOT NULL AND coalesce(replied_later, false)
+           AS late_reply
 FROM a
 """
 """SQL: one conversations row per conversation (the rules of the module docstring), and
@@ -630,12 +627,20 @@ WITH a AS (
     FROM _cv_state
     WHERE agent_id IS NOT NULL AND k IN ('reply', 'responded', 'assigned')
     GROUP BY source, conversation_id, agent_id
+),
+ends AS (
+    SELECT a.source, a.conversation_id, a.agent_id, min(r."at") AS resolved_at
+    FROM a JOIN (SELECT source, conversation_id, "at" FROM _cv_state WHERE resolves) r
+        ON r.source = a.source AND r.conversation_id = a.conversation_id
+       AND r."at" >= a.started_at
+    GROUP BY ALL
 )
 SELECT a.source, a.conversation_id, a.agent_id, c.channel, c.queue, a.started_at,
        a.first_reply_at, CAST(a.replies AS INTEGER) AS replies,
-       coalesce(list_filter(c.resolutions, x -> x >= a.started_at)[1], c.last_activity_at)
-           AS ended_at
+       coalesce(e.resolved_at, c.last_activity_at) AS ended_at
 FROM a JOIN _cv_conv_all c USING (source, conversation_id)
+LEFT JOIN ends e ON e.source = a.source AND e.conversation_id = a.conversation_id
+    AND e.agent_id = a.agent_id
 """
 """SQL: the agents who took part in each conversation derived (assigned, or replied), from
 their first assignment or reply to the conversation's next resolution (or last row)."""
