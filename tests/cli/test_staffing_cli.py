@@ -429,14 +429,14 @@ def test_simulate_plan_errors(forecast: Path, tmp_path: Path) -> None:
     assert result.stderr.startswith("error: --aht is required (or give a plan)")
 
 
-def test_an_unwritable_output_is_exit_1_and_leaves_nothing(forecast: Path, tmp_path: Path) -> None:
+def test_a_path_through_a_file_is_exit_2_and_leaves_nothing(forecast: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
-    out = blocker / "plan.csv"  # a folder that is a file: cannot be created
+    out = blocker / "plan.csv"  # a folder that is a file: a bad path, not a failing disk
     result = runner.invoke(
         app, ["plan", "--forecast", str(forecast), "--format", "csv", "--output", str(out)]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert (
         result.stderr.strip()
         == f"error: --output: cannot write {out}: {blocker} is a file, not a folder"

@@ -149,11 +149,11 @@ def test_a_written_file_has_the_usual_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-def test_a_folder_is_not_a_file_to_write(tmp_path: Path) -> None:
+def test_a_folder_is_not_replaced_by_a_file(tmp_path: Path) -> None:
     folder = tmp_path / "taken"
     folder.mkdir()
     (folder / "inside").write_text("x", "utf-8")
-    with pytest.raises(InputError, match="it is a folder"):
+    with pytest.raises(InputError):  # a bad path (exit status 2), not a failing disk
         writers.write_file(folder, "text")
     assert (folder / "inside").exists()
     assert [p.name for p in folder.iterdir()] == ["inside"]
@@ -168,11 +168,137 @@ def test_text_goes_to_stdout_without_a_file(capsys: pytest.CaptureFixture[str]) 
     assert "a" in buffer.getvalue()
 
 
-def test_an_unwritable_place_is_a_resource_error(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
+# --------------------------------------------------------------------------- hostile targets
+def _device(tmp_path: Path, name: str, minor: int) -> Path:
+    """A character device like /dev/full (minor 7) or /dev/null (minor 3), made under
+    tmp_path when allowed (as root), so that a test never risks the real one."""
+    path = tmp_path / name
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except (PermissionError, OSError):
+        real = Path(f"/dev/{name}")
+        if os.geteuid() == 0 or not real.is_char_device():
+            pytest.skip("cannot make a device node here")
+        return real  # not root: nothing can replace the real device
+    return path
+
+
+def test_a_full_device_is_an_environment_error_and_stays_a_device(tmp_path: Path) -> None:
+    full = _device(tmp_path, "full", 7)
+    with pytest.raises(ResourceError) as info:
+        writers.write_file(full, "plan\n")
+    assert info.value.field == "output"
+    assert "No space left on device" in str(info.value)
+    assert full.is_char_device()  # written into, never replaced by a regular file
+    assert not any(p.name.endswith(".tmp") for p in full.parent.iterdir() if p != full)
+
+
+def test_writing_to_a_null_device_writes_through_it(tmp_path: Path) -> None:
+    null = _device(tmp_path, "null", 3)
+    assert writers.write_file(null, b"bytes") == null
+    assert null.is_char_device()
+
+
+def test_a_folder_or_a_file_as_folder_is_bad_input(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(InputError) as info:
+        writers.write_file(folder, "text", field="coverage")
+    assert not isinstance(info.value, ResourceError)
+    assert info.value.field == "coverage"
+    assert str(info.value) == f"coverage: {folder} is a folder; give a file name"
+    blocker = tmp_path / "notes.txt"
     blocker.write_text("x", "utf-8")
-    with pytest.raises(ResourceError, match="is a file, not a folder"):
-        writers.write_file(blocker / "out.csv", "text")
-    with pytest.raises(ResourceError, match="No space left"):
-        writers.write_file("/dev/full", "text")  # a device is written to, never replaced
-    assert Path("/dev/full").is_char_device()
+    with pytest.raises(InputError) as info:
+        writers.write_file(blocker / "plan.csv", "text")
+    assert str(info.value) == (
+        f"output: cannot write {blocker / 'plan.csv'}: {blocker} is a file, not a folder"
+    )
+    assert blocker.read_text("utf-8") == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "notes.txt"]
+
+
+def test_check_target_refuses_before_any_work(tmp_path: Path) -> None:
+    writers.check_target(tmp_path / "new" / "plan.csv", "output")  # a new folder is fine
+    assert not (tmp_path / "new").exists()  # ... and is not made by the check
+    with pytest.raises(InputError) as info:
+        writers.check_target(tmp_path, "html")
+    assert info.value.field == "html"
+
+
+def test_several_files_are_written_all_or_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "roster.csv", tmp_path / "coverage.csv"
+    first.write_text("old roster\n", "utf-8")
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def fsync_fails_second(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_fails_second)
+    with pytest.raises(ResourceError) as info:
+        writers.write_files([(first, "new roster\n", "output"), (second, "cov\n", "coverage")])
+    assert info.value.field == "coverage"
+    assert first.read_text("utf-8") == "old roster\n"  # the first was not replaced either
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+
+
+def test_one_file_named_twice_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "x.csv"
+    with pytest.raises(InputError) as info:
+        writers.write_files([(target, "a", "output"), (tmp_path / "." / "x.csv", "b", "coverage")])
+    assert info.value.field == "coverage"
+    assert "same file as --output" in str(info.value) or "same file as output" in str(info.value)
+    assert not target.exists()
+
+
+# --------------------------------------------------------------------------- CSV injection
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1", "'+1"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=x", "''=x"),  # already quoted by hand: one more, so that reading gives it back
+        ("sales", "sales"),
+        ("'quoted", "'quoted"),
+        ("", ""),
+        ("a=b", "a=b"),
+    ],
+)
+def test_neutralise_cell_follows_the_owasp_rule_and_reverses(text: str, safe: str) -> None:
+    assert writers.neutralise_cell(text) == safe
+    assert writers.restore_cell(safe) == text
+
+
+def test_csv_text_neutralises_text_cells_but_not_numbers() -> None:
+    table = pa.table(
+        {
+            "queue": ["=1+1", "-x", "sales", None],
+            "bias": [-0.5, 1.0, -1e-05, None],
+            "n": pa.array([-3, 1, 2, None], pa.int64()),
+        }
+    )
+    python = writers.csv_text(table, dialect="python").splitlines()
+    assert python[1:] == ["'=1+1,-0.5,-3", "'-x,1.0,1", "sales,-1e-05,2", ",,"]
+    arrow = writers.csv_text(table, dialect="arrow").splitlines()
+    assert arrow[1:3] == ["'=1+1,-0.5,-3", "'-x,1,1"]
+    plain_rows = writers.csv_text(table.slice(2, 1), dialect="arrow").splitlines()
+    assert plain_rows[1] == "sales,-0.00001,2"
+
+
+def test_xlsx_keeps_dangerous_text_as_text(tmp_path: Path) -> None:
+    table = pa.table({"queue": ["=cmd|' /C calc'!A0", "@SUM(1)", "+1", "-2"], "n": [1, 2, 3, 4]})
+    path = writers.write_file(tmp_path / "x.xlsx", writers.xlsx_bytes({"plan": table}))
+    sheet = openpyxl.load_workbook(path)["plan"]
+    for row in range(2, 6):
+        assert sheet.cell(row, 1).data_type == "s"  # a string, never a formula
+    assert sheet["A2"].value == "=cmd|' /C calc'!A0"

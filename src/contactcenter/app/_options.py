@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from contactcenter.errors import ContactCenterError, InputError
 from contactcenter.standards import default_threshold_s
-from contactcenter.units import DAY_S, check_interval, parse_duration
+from contactcenter.units import DAY_S, check_interval, format_duration, parse_duration
 
 Number = int | float | str
 """A number as Python gives it or as text."""
@@ -57,13 +57,35 @@ def positive(value: Number, field: str) -> float:
     return result
 
 
-def whole(value: Number, field: str, minimum: int) -> int:
-    """A whole number >= ``minimum``."""
+def whole(value: Number, field: str, minimum: int, maximum: int | None = None) -> int:
+    """A whole number >= ``minimum`` (and <= ``maximum`` when given)."""
     allowed = f"a whole number >= {minimum}"
-    result = number(value, field, allowed=allowed)
-    if result != round(result) or result < minimum:
+    exact = _exact_int(value)
+    if exact is not None:
+        result: float | int = exact  # exact, even beyond the float range
+    else:
+        result = number(value, field, allowed=allowed)
+        if result != round(result):
+            raise InputError(f"{{field}} must be {allowed}, got {value}", field=field)
+    if result < minimum:
         raise InputError(f"{{field}} must be {allowed}, got {value}", field=field)
+    if maximum is not None and result > maximum:
+        raise InputError(f"{{field}} must be at most {maximum:,}, got {value}", field=field)
     return int(result)
+
+
+def _exact_int(value: Number) -> int | None:
+    """``value`` as an int when it is one or the text of one (``"12"``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        try:
+            return int(value.strip())
+        except ValueError:  # more digits than Python converts: read as a float instead
+            return None
+    return None
 
 
 def fraction(value: Number | None, field: str, *, closed_top: bool) -> float | None:
@@ -77,38 +99,66 @@ def fraction(value: Number | None, field: str, *, closed_top: bool) -> float | N
     return result
 
 
-def share(value: Number, field: str) -> float:
-    """A number in [0, 1) (shrinkage)."""
+def share(value: Number, field: str, *, maximum: float | None = None) -> float:
+    """A number in [0, 1) (shrinkage), and at most ``maximum`` when given."""
     result = number(value, field, allowed="a number in [0, 1)")
     if not 0 <= result < 1:
         raise InputError(f"{{field}} must be in [0, 1), got {value}", field=field)
+    if maximum is not None and result > maximum:
+        raise InputError(f"{{field}} must be at most {maximum:g}, got {value}", field=field)
     return result
 
 
-def duration(value: Duration, field: str) -> float:
-    """A duration >= 0 in seconds."""
-    return parse_duration(value, field=field)
-
-
-def positive_duration(value: Duration, field: str) -> float:
-    """A duration > 0 in seconds."""
-    seconds = parse_duration(value, field=field)
-    if seconds <= 0:
-        raise InputError(f"{{field}} must be a duration > 0, got {value!r}", field=field)
+def _at_most(seconds: float, value: Duration, field: str, maximum: float | None) -> float:
+    if maximum is not None and seconds > maximum:
+        raise InputError(
+            f"{{field}} must be at most {format_duration(maximum)}, got {value!r}", field=field
+        )
     return seconds
 
 
-def optional_duration(value: Duration | None, field: str) -> float | None:
-    """None, or a duration > 0 in seconds."""
-    return None if value is None else positive_duration(value, field)
+def duration(value: Duration, field: str, *, maximum: float | None = None) -> float:
+    """A duration >= 0 in seconds (at most ``maximum`` when given)."""
+    return _at_most(parse_duration(value, field=field), value, field, maximum)
 
 
-def threshold(value: Duration | None, field: str, *, concurrency: int) -> float:
+def positive_duration(
+    value: Duration,
+    field: str,
+    *,
+    maximum: float | None = None,
+    minimum: float | None = None,
+) -> float:
+    """A duration > 0 in seconds (at least ``minimum``, at most ``maximum`` when given)."""
+    seconds = parse_duration(value, field=field)
+    if seconds <= 0:
+        raise InputError(f"{{field}} must be a duration > 0, got {value!r}", field=field)
+    if minimum is not None and seconds < minimum:
+        raise InputError(f"{{field}} must be at least {minimum:g} s, got {value!r}", field=field)
+    return _at_most(seconds, value, field, maximum)
+
+
+def optional_duration(
+    value: Duration | None,
+    field: str,
+    *,
+    maximum: float | None = None,
+    minimum: float | None = None,
+) -> float | None:
+    """None, or a duration > 0 in seconds (within ``minimum`` and ``maximum``)."""
+    if value is None:
+        return None
+    return positive_duration(value, field, maximum=maximum, minimum=minimum)
+
+
+def threshold(
+    value: Duration | None, field: str, *, concurrency: int, maximum: float | None = None
+) -> float:
     """The answer threshold T: the value given, else the default of the channel
     (:func:`contactcenter.standards.default_threshold_s`)."""
     if value is None:
         return default_threshold_s(concurrency=concurrency)
-    return parse_duration(value, field=field)
+    return duration(value, field, maximum=maximum)
 
 
 def choice(value: str, field: str, allowed: Sequence[str]) -> str:
@@ -154,9 +204,9 @@ def interval(value: Duration, field: str) -> int:
     return check_interval(parse_duration(value, field=field), field=field)
 
 
-def days(value: Duration, field: str) -> int:
-    """Whole calendar days >= 1: a plain whole number is days (``28``), text with a unit
-    must be whole days (``28d``, ``672h``)."""
+def days(value: Duration, field: str, *, maximum: int | None = None) -> int:
+    """Whole calendar days >= 1 (at most ``maximum`` when given): a plain whole number is
+    days (``28``), text with a unit must be whole days (``28d``, ``672h``)."""
     if isinstance(value, int) and not isinstance(value, bool):
         count = value
     elif isinstance(value, str) and value.strip().isdigit():
@@ -168,19 +218,28 @@ def days(value: Duration, field: str) -> int:
         count = int(seconds // DAY_S)
     if count < 1:
         raise InputError(f"{{field}} must be at least 1 day, got {value!r}", field=field)
+    if maximum is not None and count > maximum:
+        raise InputError(f"{{field}} must be at most {maximum:,} days, got {value!r}", field=field)
     return count
 
 
-def aht_levels(value: Duration | Sequence[Duration], field: str, concurrency: int) -> list[float]:
-    """Handle times > 0: one, or one per concurrency level (text ``"4m,5m,6m"`` or a
-    sequence)."""
+def aht_levels(
+    value: Duration | Sequence[Duration],
+    field: str,
+    concurrency: int,
+    *,
+    maximum: float | None = None,
+    minimum: float | None = None,
+) -> list[float]:
+    """Handle times > 0 (within ``minimum`` and ``maximum`` each): one, or one per
+    concurrency level (text ``"4m,5m,6m"`` or a sequence)."""
     if isinstance(value, str):
         parts: list[Duration] = [part.strip() for part in value.split(",")]
     elif isinstance(value, int | float):
         parts = [value]
     else:
         parts = list(value)
-    levels = [positive_duration(part, field) for part in parts]
+    levels = [positive_duration(part, field, maximum=maximum, minimum=minimum) for part in parts]
     if len(levels) > 1 and concurrency == 1:
         raise InputError(
             f"{{field}} must give one handle time (one per level only for chat, with a "

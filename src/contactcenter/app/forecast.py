@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 import pandas as pd
 import pyarrow as pa
 
+from contactcenter import limits
 from contactcenter.app import _options as opt
 from contactcenter.app._options import Duration, Number
 from contactcenter.errors import InputError
@@ -139,14 +140,17 @@ class Forecast:
             return writers.json_text(self.as_dict())
         return str(self.table.to_pandas().to_string(index=False)) + "\n"
 
+    def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
+        """What :meth:`write` puts in ``path`` (format: default from the suffix)."""
+        fmt = opt.file_format(path, FORECAST_FORMATS, format)
+        if fmt == "xlsx":
+            return writers.xlsx_bytes({"forecast": self.table, "selection": self.selection})
+        return self.to_text(fmt)
+
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the forecast to ``path`` (whole or not at all) as ``format`` (csv, json,
         table, xlsx with the sheets forecast and selection; default: from the suffix)."""
-        fmt = opt.file_format(path, FORECAST_FORMATS, format)
-        if fmt == "xlsx":
-            sheets = {"forecast": self.table, "selection": self.selection}
-            return writers.write_file(path, writers.xlsx_bytes(sheets))
-        return writers.write_file(path, self.to_text(fmt))
+        return writers.write_file(path, self.file_data(path, format=format))
 
 
 def forecast(
@@ -175,15 +179,18 @@ def forecast(
     leaves out closed intervals.
     """
     interval_s = opt.interval(interval, "interval")
-    horizon_days = opt.days(horizon, "horizon")
+    horizon_days = opt.days(horizon, "horizon", maximum=limits.MAX_HORIZON_DAYS)
     opt.choice(method, "method", (*ALL_METHODS, AUTO))
     cands = opt.names(candidates, "candidates", ALL_METHODS) or list(CORE_METHODS)
-    n_folds = opt.whole(folds, "folds", 0)
-    k = opt.whole(mean_weeks, "mean_weeks", 1)
-    aht_s = opt.optional_duration(aht, "aht")
+    n_folds = opt.whole(folds, "folds", 0, limits.MAX_FOLDS)
+    k = opt.whole(mean_weeks, "mean_weeks", 1, limits.MAX_MEAN_WEEKS)
+    aht_s = opt.optional_duration(
+        aht, "aht", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     only_open = opt.flag(open_only, "open_only")
     hist = _history(history, column, queue)
-    hol = _holidays(holidays, hist, horizon_days)
+    with opt.renamed(spec="holidays", path="holidays"):
+        hol = _holidays(holidays, hist, horizon_days)
     with opt.renamed(interval_s="interval", horizon_days="horizon", mean_k="mean_weeks"):
         result = run_forecast(
             hist,
@@ -289,12 +296,14 @@ class Backtest:
             text += "auto chose: " + ", ".join(f"{o}: {m}" for _, o, m in picks) + "\n"
         return text
 
+    def file_data(self, path: str | Path, *, format: str | None = None) -> str:
+        """What :meth:`write` puts in ``path`` (format: default from the suffix)."""
+        return self.to_text(opt.file_format(path, BACKTEST_FORMATS, format))
+
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the scores to ``path`` (whole or not at all) as ``format`` (table, csv,
         json; default: from the suffix)."""
-        return writers.write_file(
-            path, self.to_text(opt.file_format(path, BACKTEST_FORMATS, format))
-        )
+        return writers.write_file(path, self.file_data(path, format=format))
 
 
 def backtest(
@@ -320,14 +329,15 @@ def backtest(
     before it. The other keywords are those of :func:`forecast`.
     """
     interval_s = opt.interval(interval, "interval")
-    horizon_days = opt.days(horizon, "horizon")
-    n_folds = opt.whole(folds, "folds", 1)
-    n_inner = opt.whole(inner_folds, "inner_folds", 0)
-    k = opt.whole(mean_weeks, "mean_weeks", 1)
+    horizon_days = opt.days(horizon, "horizon", maximum=limits.MAX_HORIZON_DAYS)
+    n_folds = opt.whole(folds, "folds", 1, limits.MAX_FOLDS)
+    n_inner = opt.whole(inner_folds, "inner_folds", 0, limits.MAX_FOLDS)
+    k = opt.whole(mean_weeks, "mean_weeks", 1, limits.MAX_MEAN_WEEKS)
     wanted = opt.names(methods, "methods", (*ALL_METHODS, AUTO)) or [*CORE_METHODS, AUTO]
     cands = opt.names(candidates, "candidates", ALL_METHODS) or list(CORE_METHODS)
     hist = _history(history, column, queue)
-    hol = _holidays(holidays, hist, 0)
+    with opt.renamed(spec="holidays", path="holidays"):
+        hol = _holidays(holidays, hist, 0)
     with opt.renamed(
         interval_s="interval",
         horizon_days="horizon",

@@ -12,6 +12,7 @@ keyword. The model: docs/scheduling.md.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
+from contactcenter import limits
 from contactcenter.app import _options as opt
 from contactcenter.app._options import Duration, Number
 from contactcenter.reports import writers
@@ -71,6 +73,11 @@ class Roster:
     shift_count: int
     result: ScheduleResult = field(repr=False, compare=False)
 
+    @property
+    def unsolved_groups(self) -> int:
+        """Groups of days the solver had no time for (they keep the greedy roster)."""
+        return self.result.unsolved_groups
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON of ``contactcenter schedule --format json``."""
         return self.result.to_dict()
@@ -106,17 +113,24 @@ class Roster:
         facts = pa.table({"metric": list(summary), "value": [str(v) for v in summary.values()]})
         return {"summary": facts, "shifts": self.table, "coverage": self.coverage, "by_day": by_day}
 
+    def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
+        """What :meth:`write` puts in ``path``: the roster as ``format`` (default: from
+        the suffix)."""
+        fmt = opt.file_format(path, SCHEDULE_FORMATS, format)
+        return writers.xlsx_bytes(self.sheets()) if fmt == "xlsx" else self.to_text(fmt)
+
+    def coverage_csv(self) -> str:
+        """The coverage table as CSV (what :meth:`write_coverage` writes)."""
+        return writers.csv_text(self.coverage, dialect="python")
+
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the roster to ``path`` (whole or not at all) as ``format`` (csv: the
         shifts, json, table, xlsx; default: from the suffix)."""
-        fmt = opt.file_format(path, SCHEDULE_FORMATS, format)
-        if fmt == "xlsx":
-            return writers.write_file(path, writers.xlsx_bytes(self.sheets()))
-        return writers.write_file(path, self.to_text(fmt))
+        return writers.write_file(path, self.file_data(path, format=format))
 
     def write_coverage(self, path: str | Path) -> Path:
         """Write the coverage table to ``path`` as CSV (whole or not at all)."""
-        return writers.write_file(path, writers.csv_text(self.coverage, dialect="python"))
+        return writers.write_file(path, self.coverage_csv(), field="coverage")
 
 
 def _config(shifts: str | Path | Mapping[str, Any] | ShiftConfig) -> ShiftConfig:
@@ -136,23 +150,31 @@ def schedule(
     queue: str | None = None,
     time_limit: Duration = "60s",
     workers: Number | None = None,
+    started: float | None = None,
 ) -> Roster:
     """Shifts and breaks that cover the plan's ``use`` column (agents, or gross_agents)
     at the least cost, pooling the plan's queues (or only ``queue``).
 
-    ``time_limit`` bounds the solver (the best roster found is returned with its
-    optimality gap); ``workers`` sets its threads (default: the CPUs, at most 8).
+    ``time_limit`` bounds the whole call, reading the plan, building the model and
+    solving it (the best roster found is returned with its status and optimality gap);
+    ``workers`` sets the solver's threads (default: the CPUs, at most 8). ``started``
+    (a :func:`time.monotonic` reading) counts the time limit from an earlier instant,
+    such as the start of the command.
     """
+    begun = time.monotonic() if started is None else started
     opt.choice(use, "use", REQUIREMENT_COLUMNS)
-    limit_s = opt.positive_duration(time_limit, "time_limit")
-    n_workers = opt.whole(workers, "workers", 1) if workers is not None else None
+    limit_s = opt.positive_duration(time_limit, "time_limit", maximum=limits.MAX_TIME_LIMIT_S)
+    n_workers = (
+        opt.whole(workers, "workers", 1, limits.MAX_WORKERS) if workers is not None else None
+    )
     config = _config(shifts)
     plan_file = read_plan(opt.tabular(plan), field="plan")
     requirement = requirement_from_plan(
         plan_file, interval_s=config.interval_s, use=use, queue=queue
     )
+    left_s = max(1e-3, limit_s - (time.monotonic() - begun))
     with opt.renamed(time_limit_s="time_limit"):
-        result = solve(requirement, config, time_limit_s=limit_s, workers=n_workers)
+        result = solve(requirement, config, time_limit_s=left_s, workers=n_workers)
     return Roster(
         table=pa.Table.from_pandas(result.shifts_frame(), preserve_index=False),
         coverage=pa.Table.from_pandas(_coverage_frame(result), preserve_index=False),

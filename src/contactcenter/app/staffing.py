@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from contactcenter import limits
 from contactcenter.app import _options as opt
 from contactcenter.app._options import Duration, Number
-from contactcenter.errors import InputError
+from contactcenter.errors import FormatError, InputError
 from contactcenter.reports import writers
 from contactcenter.staffing import (
     SL_DEFINITIONS,
@@ -38,6 +39,7 @@ from contactcenter.staffing import (
     required_agents,
 )
 from contactcenter.standards import DEFAULT_TARGET
+from contactcenter.units import format_duration
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,6 +57,23 @@ SERVICE_KINDS = ("exponential", "lognormal")
 def _clean(value: Any) -> Any:
     """A JSON-safe number: numpy scalars as Python numbers, inf and NaN as None."""
     return writers.plain(value)
+
+
+def _max_load(concurrency: int) -> float:
+    return limits.MAX_CHAT_LOAD_ERL if concurrency > 1 else limits.MAX_LOAD_ERL
+
+
+def _check_load(load: float, calls: float, period_s: float, aht_s: float, k: int) -> None:
+    """Refuse a load above the documented bound (before any allocation), naming calls."""
+    most = _max_load(k)
+    if load > most:
+        kind = "chat " if k > 1 else ""
+        raise InputError(
+            f"{{field}} {calls:g} per {format_duration(period_s)} with a handle time of "
+            f"{format_duration(aht_s)} is a {kind}load of {load:.4g} Erlangs; at most "
+            f"{most:,.0f} (docs/cli.md, bounds)",
+            field="calls",
+        )
 
 
 # --------------------------------------------------------------------------- staff
@@ -165,18 +184,30 @@ def staff(
     ``shrinkage`` turns agents into ``gross_agents``.
     """
     n_calls = opt.non_negative(calls, "calls")
-    period_s = opt.positive_duration(period, "period")
-    k = opt.whole(concurrency, "concurrency", 1)
-    levels = opt.aht_levels(aht, "aht", k)
-    threshold_s = opt.threshold(threshold, "threshold", concurrency=k)
+    period_s = opt.positive_duration(
+        period, "period", maximum=limits.MAX_PERIOD_S, minimum=limits.MIN_DURATION_S
+    )
+    k = opt.whole(concurrency, "concurrency", 1, limits.MAX_CONCURRENCY)
+    levels = opt.aht_levels(
+        aht, "aht", k, maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
+    threshold_s = opt.threshold(
+        threshold, "threshold", concurrency=k, maximum=limits.MAX_DURATION_S
+    )
     target_sl = opt.fraction(target, "target", closed_top=False)
-    patience_s = opt.optional_duration(patience, "patience")
+    patience_s = opt.optional_duration(
+        patience, "patience", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     cap = opt.fraction(max_occupancy, "max_occupancy", closed_top=True)
-    shrink = opt.share(shrinkage, "shrinkage")
-    asa_s = opt.optional_duration(asa_target, "asa_target")
+    shrink = opt.share(shrinkage, "shrinkage", maximum=limits.MAX_SHRINKAGE)
+    asa_s = opt.optional_duration(asa_target, "asa_target", maximum=limits.MAX_DURATION_S)
     ab_cap = opt.fraction(max_abandon, "max_abandon", closed_top=True)
     definition = opt.choice(sl_definition, "sl_definition", SL_DEFINITIONS)
-    n_agents = opt.whole(agents, "agents", 1) if agents is not None else None
+    n_agents = None
+    if agents is not None:
+        most = limits.MAX_AGENTS if k == 1 else limits.MAX_CHAT_SLOTS // k
+        n_agents = opt.whole(agents, "agents", 1, most)
+    _check_load(n_calls / period_s * levels[-1], n_calls, period_s, levels[-1], k)
 
     lam = n_calls / period_s
     common: dict[str, Any] = {
@@ -304,14 +335,16 @@ class StaffingPlan:
         """The plan as a rich table for people."""
         return writers.people_table(self.table, title="staffing plan")
 
+    def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
+        """What :meth:`write` puts in ``path`` (format: default from the suffix)."""
+        fmt = opt.file_format(path, PLAN_FORMATS, format)
+        return writers.xlsx_bytes({"plan": self.table}) if fmt == "xlsx" else self.to_text(fmt)
+
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the plan to ``path`` (whole or not at all) as ``format`` (csv, json,
         table, xlsx; default: from the file's suffix). A CSV is the plan file that
         ``simulate`` and ``schedule`` read."""
-        fmt = opt.file_format(path, PLAN_FORMATS, format)
-        if fmt == "xlsx":
-            return writers.write_file(path, writers.xlsx_bytes({"plan": self.table}))
-        return writers.write_file(path, self.to_text(fmt))
+        return writers.write_file(path, self.file_data(path, format=format))
 
 
 def plan(
@@ -338,17 +371,25 @@ def plan(
     """
     from contactcenter.forecasting.files import read_forecast
 
-    k = opt.whole(concurrency, "concurrency", 1)
-    threshold_s = opt.threshold(threshold, "threshold", concurrency=k)
-    interval_s = opt.positive_duration(interval, "interval")
+    k = opt.whole(concurrency, "concurrency", 1, limits.MAX_CONCURRENCY)
+    threshold_s = opt.threshold(
+        threshold, "threshold", concurrency=k, maximum=limits.MAX_DURATION_S
+    )
+    interval_s = opt.positive_duration(
+        interval, "interval", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     target_sl = opt.fraction(target, "target", closed_top=False)
-    patience_s = opt.optional_duration(patience, "patience")
+    patience_s = opt.optional_duration(
+        patience, "patience", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
     cap = opt.fraction(max_occupancy, "max_occupancy", closed_top=True)
-    shrink = opt.share(shrinkage, "shrinkage")
-    asa_s = opt.optional_duration(asa_target, "asa_target")
+    shrink = opt.share(shrinkage, "shrinkage", maximum=limits.MAX_SHRINKAGE)
+    asa_s = opt.optional_duration(asa_target, "asa_target", maximum=limits.MAX_DURATION_S)
     ab_cap = opt.fraction(max_abandon, "max_abandon", closed_top=True)
     definition = opt.choice(sl_definition, "sl_definition", SL_DEFINITIONS)
-    rows = read_forecast(opt.tabular(forecast), field="forecast")
+    source = opt.tabular(forecast)
+    rows = read_forecast(source, field="forecast")
+    _check_rows(rows, source, interval_s, k)
     table = _plan_table(
         rows,
         interval_s=interval_s,
@@ -363,6 +404,50 @@ def plan(
         definition=definition,
     )
     return StaffingPlan(table=table, interval_s=interval_s, threshold_s=threshold_s)
+
+
+def _check_rows(table: pa.Table, source: Any, interval_s: float, k: int) -> None:
+    """Refuse, naming the file and line, a row whose AHT or patience is longer than a day
+    or whose load is above the documented bound (before any allocation)."""
+    is_file = isinstance(source, str | Path)
+
+    def where(i: int) -> tuple[str, int | None, str]:
+        return (str(source), i + 2, "") if is_file else ("<forecast>", None, f"row {i + 1}: ")
+
+    day = limits.MAX_DURATION_S
+    least = limits.MIN_DURATION_S
+    for name in ("aht_s", "patience_s"):
+        if name not in table.column_names:
+            continue
+        values = table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+        bad = np.flatnonzero(values > day)
+        if bad.size:
+            path, line, row = where(int(bad[0]))
+            raise FormatError(
+                path, line, f"{row}{name} must be at most {day:g} s (a day), got {values[bad[0]]:g}"
+            )
+        bad = np.flatnonzero((values > 0) & (values < least))
+        if bad.size:
+            path, line, row = where(int(bad[0]))
+            raise FormatError(
+                path, line, f"{row}{name} must be at least {least:g} s, got {values[bad[0]]:g}"
+            )
+    calls = table.column("calls").to_numpy(zero_copy_only=False).astype(np.float64)
+    aht = table.column("aht_s").to_numpy(zero_copy_only=False).astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        load = np.where(calls > 0, calls / interval_s * aht, 0.0)
+    most = _max_load(k)
+    bad = np.flatnonzero(load > most)
+    if bad.size:
+        i = int(bad[0])
+        path, line, row = where(i)
+        raise FormatError(
+            path,
+            line,
+            f"{row}{calls[i]:g} calls per {format_duration(interval_s)} with aht_s "
+            f"{aht[i]:g} is a load of {load[i]:.4g} Erlangs; at most {most:,.0f} "
+            "(docs/cli.md, bounds)",
+        )
 
 
 def _plan_table(
@@ -450,6 +535,66 @@ def _plan_table(
 
 
 # --------------------------------------------------------------------------- simulate
+def _check_span(first: dt.datetime, length_s: float) -> None:
+    """Refuse a run that starts before 1970 or whose periods end after 9999-12-31."""
+    if first < limits.EARLIEST_START:
+        raise InputError(
+            f"{{field}} must be 1970-01-01T00:00Z or later, got {first.isoformat()}",
+            field="start",
+        )
+    latest = limits.LATEST_END - first
+    if length_s > latest.total_seconds():
+        raise InputError(
+            f"{{field}} {first.isoformat()}: a run of {length_s:.6g} s would end after "
+            "9999-12-31; start earlier or simulate fewer periods",
+            field="start",
+        )
+
+
+def _check_plan_run(plan_rows: PlanFile, series: Any) -> None:
+    """Refuse a plan whose queue has more rows, contacts or agents than one run takes."""
+    if series.calls.size > limits.MAX_PERIODS:
+        raise FormatError(
+            plan_rows.source,
+            None,
+            f"queue {series.queue!r} has {series.calls.size:,} intervals; at most "
+            f"{limits.MAX_PERIODS:,} in one run",
+            field="plan",
+        )
+    expected = float(np.sum(series.calls))
+    if expected > limits.MAX_SIM_CONTACTS:
+        raise FormatError(
+            plan_rows.source,
+            None,
+            f"queue {series.queue!r} expects {expected:.4g} contacts; at most "
+            f"{limits.MAX_SIM_CONTACTS:,} in one run",
+            field="plan",
+        )
+    for name, values, most in (
+        ("agents", series.agents, float(limits.MAX_SIM_SLOTS)),
+        ("aht_s", series.aht_s, limits.MAX_DURATION_S),
+    ):
+        bad = np.flatnonzero(values > most)
+        if bad.size:
+            raise FormatError(
+                plan_rows.source,
+                None,
+                f"queue {series.queue!r}, interval {int(bad[0]) + 1}: {name} "
+                f"{values[bad[0]]:g} is more than {most:,.0f}",
+                field="plan",
+            )
+    least = limits.MIN_DURATION_S
+    bad = np.flatnonzero((series.aht_s > 0) & (series.aht_s < least))
+    if bad.size:
+        raise FormatError(
+            plan_rows.source,
+            None,
+            f"queue {series.queue!r}, interval {int(bad[0]) + 1}: aht_s "
+            f"{series.aht_s[bad[0]]:g} is less than {least:g} s",
+            field="plan",
+        )
+
+
 @dataclass(frozen=True)
 class Simulation:
     """The answer of :func:`simulate`: the run's KPIs, with the KPI engine's definitions
@@ -547,12 +692,23 @@ def simulate(
     from contactcenter.simulation import DEFAULT_START, summarize
     from contactcenter.simulation import simulate as run_queue
 
-    k = opt.whole(concurrency, "concurrency", 1)
-    patience_s = opt.optional_duration(patience, "patience")
-    threshold_s = opt.threshold(threshold, "threshold", concurrency=k)
-    seed_value = opt.whole(seed, "seed", 0)
+    if output is not None:
+        writers.check_target(output, "output")
+    k = opt.whole(concurrency, "concurrency", 1, limits.MAX_CONCURRENCY)
+    patience_s = opt.optional_duration(
+        patience, "patience", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+    )
+    threshold_s = opt.threshold(
+        threshold, "threshold", concurrency=k, maximum=limits.MAX_DURATION_S
+    )
+    seed_value = opt.whole(seed, "seed", 0, limits.MAX_SEED)
     kind = opt.choice(service, "service", SERVICE_KINDS)
     cv = opt.positive(service_cv, "service_cv")
+    if cv > limits.MAX_SERVICE_CV:
+        raise InputError(
+            f"{{field}} must be at most {limits.MAX_SERVICE_CV:g}, got {service_cv}",
+            field="service_cv",
+        )
     first = opt.instant(start, "start") if start is not None else None
     common: dict[str, Any] = {
         "patience_s": patience_s,
@@ -576,9 +732,14 @@ def simulate(
                 "{field} comes from the plan, which gives calls, AHT and agents; leave it out",
                 field=given[0],
             )
-        interval_s = opt.positive_duration(interval, "interval")
+        interval_s = opt.positive_duration(
+            interval, "interval", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+        )
         plan_rows = read_plan(opt.tabular(plan), field="plan")
         series = queue_series(plan_rows, queue=queue, interval_s=interval_s)
+        _check_plan_run(plan_rows, series)
+        first = first or series.start
+        _check_span(first, series.calls.size * interval_s)
         run = run_queue(
             calls_per_interval=series.calls,
             interval_s=interval_s,
@@ -588,7 +749,6 @@ def simulate(
             **common,
         )
         queue_name = series.queue
-        first = first or series.start
     else:
         described = {"calls": calls, "period": period, "aht": aht, "agents": agents}
         missing = [name for name, value in described.items() if value is None]
@@ -603,10 +763,23 @@ def simulate(
         assert aht is not None
         assert agents is not None
         n_calls = opt.non_negative(calls, "calls")
-        period_s = opt.positive_duration(period, "period")
-        levels = opt.aht_levels(aht, "aht", k)
-        n_agents = opt.whole(agents, "agents", 1)
-        n_periods = opt.whole(periods, "periods", 1)
+        period_s = opt.positive_duration(
+            period, "period", maximum=limits.MAX_PERIOD_S, minimum=limits.MIN_DURATION_S
+        )
+        levels = opt.aht_levels(
+            aht, "aht", k, maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
+        )
+        n_agents = opt.whole(agents, "agents", 1, limits.MAX_SIM_SLOTS // k)
+        n_periods = opt.whole(periods, "periods", 1, limits.MAX_PERIODS)
+        expected = n_calls * n_periods
+        if expected > limits.MAX_SIM_CONTACTS:
+            raise InputError(
+                f"{{field}} {n_calls:g} per period for {n_periods:,} periods is about "
+                f"{expected:.4g} contacts; at most {limits.MAX_SIM_CONTACTS:,} in one run",
+                field="calls",
+            )
+        first = first or DEFAULT_START
+        _check_span(first, n_periods * period_s)
         run = run_queue(
             calls_per_interval=np.full(n_periods, n_calls),
             interval_s=period_s,
@@ -616,7 +789,6 @@ def simulate(
             **common,
         )
         queue_name = queue or "simulated"
-        first = first or DEFAULT_START
     summary = summarize(run, threshold_s=threshold_s)
     result = Simulation(
         offered=int(summary["offered"]),
@@ -642,6 +814,8 @@ def simulate(
         import pyarrow.parquet as pq
 
         buffer = io.BytesIO()
-        pq.write_table(result.table, buffer)
+        with opt.renamed(start="start"):
+            contacts = result.table  # refuses contacts past the last date-time
+        pq.write_table(contacts, buffer)
         writers.write_file(output, buffer.getvalue(), field="output")
     return result

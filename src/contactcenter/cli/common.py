@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
 
+from contactcenter.app._options import choice
 from contactcenter.errors import ContactCenterError, ResourceError
 from contactcenter.units import parse_duration
 
@@ -38,8 +40,10 @@ def flag(field: str) -> str:
 
 
 def fail(message: str, status: int = EXIT_USAGE) -> typer.Exit:
-    """Print ``error: message`` on one line to stderr and return the exit to raise."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print ``error: message`` on one line to stderr and return the exit to raise (a
+    message quoting a library that breaks lines is joined into one)."""
+    line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"error: {line}", file=sys.stderr)
     return typer.Exit(status)
 
 
@@ -87,6 +91,22 @@ def command_errors(**flags: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapper
 
     return decorate
+
+
+def output_format(
+    given: str | None, output: Path | None, allowed: Sequence[str], default: str
+) -> str:
+    """The format to write: ``--format`` when given; else the ``--output`` file's suffix
+    when it names one of ``allowed`` (``.txt`` is the table), so that ``--output
+    plan.xlsx`` writes a workbook; else the command's ``default``."""
+    if given is not None:
+        return choice(given, "format", allowed)
+    if output is not None:
+        suffix = output.suffix.lower().lstrip(".")
+        name = {"txt": "table"}.get(suffix, suffix)
+        if name in allowed:
+            return name
+    return default
 
 
 def require_file(output_format: str, output: object | None) -> None:

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from contactcenter.app import forecast as api
-from contactcenter.app._options import choice
+from contactcenter.cli.common import output_format as cli_format
 from contactcenter.cli.common import require_file, user_errors
 from contactcenter.forecasting import ALL_METHODS, AUTO
 from contactcenter.reports import writers
@@ -77,13 +77,18 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--open-only", help="Leave out closed intervals.")
         ] = False,
         output_format: Annotated[
-            str, typer.Option("--format", help="csv, json, table or xlsx.")
-        ] = "csv",
+            str | None,
+            typer.Option(
+                "--format", help="csv, json, table or xlsx (default: --output's suffix, else csv)."
+            ),
+        ] = None,
         output: OutputOpt = None,
     ) -> None:
         """Forecast calls (80 % interval) and AHT per interval; the output feeds `plan`."""
-        fmt = choice(output_format, "format", FORMATS_FORECAST)
+        fmt = cli_format(output_format, output, FORMATS_FORECAST, "csv")
         require_file(fmt, output)
+        if output is not None:
+            writers.check_target(output, "output")
         result = api.forecast(
             history=history,
             interval=interval,
@@ -98,6 +103,10 @@ def register(app: typer.Typer) -> None:
             queue=queue,
             open_only=open_only,
         )
+        if output is None:
+            sys.stdout.write(result.to_text(fmt))
+        else:
+            result.write(output, format=fmt)
         for q, m in result.methods.items():
             note = "" if result.calibrated[q] else " (intervals not calibrated: short history)"
             print(f"queue {q}: method {m}{note}", file=sys.stderr)
@@ -107,10 +116,6 @@ def register(app: typer.Typer) -> None:
                 "(contactcenter plan needs it)",
                 file=sys.stderr,
             )
-        if output is None:
-            sys.stdout.write(result.to_text(fmt))
-        else:
-            result.write(output, format=fmt)
 
     @app.command("backtest")
     @user_errors
@@ -134,15 +139,21 @@ def register(app: typer.Typer) -> None:
         column: ColumnOpt = None,
         queue: QueueOpt = None,
         output_format: Annotated[
-            str, typer.Option("--format", help="table, csv or json.")
-        ] = "table",
+            str | None,
+            typer.Option(
+                "--format", help="table, csv or json (default: --output's suffix, else table)."
+            ),
+        ] = None,
         output: OutputOpt = None,
         html: Annotated[
             Path | None, typer.Option("--html", help="Also write the chart report here.")
         ] = None,
     ) -> None:
         """Score the methods on rolling origins beside the seasonal baselines."""
-        fmt = choice(output_format, "format", FORMATS_BACKTEST)
+        fmt = cli_format(output_format, output, FORMATS_BACKTEST, "table")
+        for name, target in (("output", output), ("html", html)):
+            if target is not None:
+                writers.check_target(target, name)
         result = api.backtest(
             history=history,
             interval=interval,
@@ -156,10 +167,15 @@ def register(app: typer.Typer) -> None:
             column=column,
             queue=queue,
         )
+        files: list[tuple[Path, str | bytes, str]] = []
+        if output is not None:
+            files.append((output, result.to_text(fmt), "output"))
         if html is not None:
             from contactcenter.reports import planning
             from contactcenter.reports.html import render_html
 
             sections = planning.backtest_sections(result.result, result.scores())
-            writers.write_file(html, render_html("Forecast backtest", sections), field="html")
-        writers.write_text(result.to_text(fmt), output)
+            files.append((html, render_html("Forecast backtest", sections), "html"))
+        writers.write_files(files)  # all of them or none
+        if output is None:
+            sys.stdout.write(result.to_text(fmt))

@@ -11,12 +11,22 @@ from __future__ import annotations
 import importlib
 import signal
 import sys
+import time
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
 from contactcenter.cli.common import printable
+
+_started = time.monotonic()
+
+
+def started() -> float:
+    """When this command started (a :func:`time.monotonic` reading taken before its own
+    imports, pandas and OR-Tools): ``schedule --time-limit`` counts from here."""
+    return _started
+
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("contactcenter.cli.ingest_cmd", "Load files of one format into the store."),
@@ -55,6 +65,8 @@ class LazyGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        global _started
+        _started = time.monotonic()  # the command's start, see started()
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:

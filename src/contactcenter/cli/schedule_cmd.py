@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from contactcenter.app import schedule as api
-from contactcenter.app._options import choice
+from contactcenter.cli.common import output_format as cli_format
 from contactcenter.cli.common import require_file, user_errors
 from contactcenter.reports import writers
 
@@ -41,14 +41,21 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--queue", help="Schedule one queue (default: all pooled).")
         ] = None,
         time_limit: Annotated[
-            str, typer.Option("--time-limit", help="Solver time limit (60s, 2m).")
+            str,
+            typer.Option(
+                "--time-limit", help="Time limit of the whole command, solver included (60s, 2m)."
+            ),
         ] = "60s",
         workers: Annotated[
             str | None, typer.Option("--workers", help="Solver threads (default: CPUs, max 8).")
         ] = None,
         output_format: Annotated[
-            str, typer.Option("--format", help="csv (shifts), json, table or xlsx.")
-        ] = "table",
+            str | None,
+            typer.Option(
+                "--format",
+                help="csv (shifts), json, table or xlsx (default: --output's suffix, else table).",
+            ),
+        ] = None,
         output: Annotated[
             Path | None, typer.Option("--output", help="Write here instead of stdout.")
         ] = None,
@@ -60,8 +67,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Shifts and breaks that cover the plan at least paid cost (best partial if short)."""
-        fmt = choice(output_format, "format", FORMATS)
+        fmt = cli_format(output_format, output, FORMATS, "table")
         require_file(fmt, output)
+        targets = {"output": output, "coverage": coverage, "html": html}
+        for name, target in targets.items():
+            if target is not None:
+                writers.check_target(target, name)
+        from contactcenter.cli.main import started
+
         result = api.schedule(
             plan=plan,
             shifts=shifts,
@@ -69,22 +82,39 @@ def register(app: typer.Typer) -> None:
             queue=queue,
             time_limit=time_limit,
             workers=workers,
+            started=started(),
         )
-        if result.status == "partial":
-            print(
-                f"partial: {result.uncovered_agent_intervals} agent-intervals cannot be "
-                "covered by these templates (see the coverage gap)",
-                file=sys.stderr,
-            )
+        files: list[tuple[Path, str | bytes, str]] = []
+        if output is not None:
+            files.append((output, result.file_data(output, format=fmt), "output"))
         if coverage is not None:
-            result.write_coverage(coverage)
+            files.append((coverage, result.coverage_csv(), "coverage"))
         if html is not None:
             from contactcenter.reports import planning
             from contactcenter.reports.html import render_html
 
             page = render_html("Shift schedule", planning.coverage_sections(result.result))
-            writers.write_file(html, page, field="html")
+            files.append((html, page, "html"))
+        writers.write_files(files)  # all of them or none
         if output is None:
             sys.stdout.write(result.to_text(fmt))
-        else:
-            result.write(output, format=fmt)
+        if result.unsolved_groups:
+            print(
+                f"note: the solver found no roster in the time limit for "
+                f"{result.unsolved_groups} group(s) of days; they have the greedy roster "
+                "(see optimality_gap)",
+                file=sys.stderr,
+            )
+        if result.status == "partial" and result.optimality_gap == 0:
+            print(
+                f"partial: {result.uncovered_agent_intervals} agent-intervals cannot be "
+                "covered by these templates (see the coverage gap)",
+                file=sys.stderr,
+            )
+        elif result.status == "partial":
+            print(
+                f"partial: {result.uncovered_agent_intervals} agent-intervals are not covered; "
+                "the time limit ended before the solver proved they cannot be (see the "
+                "coverage gap and optimality_gap)",
+                file=sys.stderr,
+            )

@@ -17,6 +17,7 @@ import typer
 from contactcenter.app import staffing as api
 from contactcenter.app._options import choice
 from contactcenter.cli.common import command_errors, require_file, user_errors
+from contactcenter.cli.common import output_format as cli_format
 from contactcenter.reports import writers
 
 FORMATS_STAFF = ("json", "table")
@@ -123,15 +124,21 @@ def register(app: typer.Typer) -> None:
         concurrency: ConcurrencyOpt = "1",
         sl_definition: SlDefinitionOpt = "offered",
         output_format: Annotated[
-            str, typer.Option("--format", help="csv, json, table or xlsx.")
-        ] = "table",
+            str | None,
+            typer.Option(
+                "--format",
+                help="csv, json, table or xlsx (default: --output's suffix, else table).",
+            ),
+        ] = None,
         output: Annotated[
             Path | None, typer.Option("--output", help="Write here instead of stdout.")
         ] = None,
     ) -> None:
         """Agents per interval and queue for a forecast, with the predicted KPIs."""
-        fmt = choice(output_format, "format", FORMATS_PLAN)
+        fmt = cli_format(output_format, output, FORMATS_PLAN, "table")
         require_file(fmt, output)
+        if output is not None:
+            writers.check_target(output, "output")
         result = api.plan(
             forecast=forecast,
             interval=interval,

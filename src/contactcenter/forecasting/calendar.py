@@ -160,9 +160,18 @@ def load_holidays(spec: str | Path | None, years: Iterable[int]) -> frozenset[dt
 
 def _holidays_from_file(path: Path) -> frozenset[dt.date]:
     """Parse a holiday file: a ``date`` column of a CSV, or one date per line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            str(path),
+            None,
+            f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); give one date (YYYY-MM-DD) per line",
+        ) from None
     numbered = [
         (no, ln)
-        for no, ln in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        for no, ln in enumerate(text.splitlines(), start=1)
         if ln.strip() and not ln.lstrip().startswith("#")
     ]
     if not numbered:

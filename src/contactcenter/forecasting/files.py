@@ -7,7 +7,8 @@ the history), ``queue``, ``calls`` (the point forecast) with its 80 % interval
 empty where the history had none and no constant was given). ``contactcenter plan``
 reads it with :func:`read_forecast`, which needs :data:`REQUIRED_COLUMNS`, also takes an
 optional ``patience_s`` and ignores the rest, so a hand-made file of those columns works
-too.
+too. Text cells are written neutralised against formula injection and read back restored
+(:func:`contactcenter.reports.writers.neutralise_cell`).
 
 This module imports pyarrow only (pandas when a forecast result is turned into a table),
 so that ``plan`` does not load the forecasting methods.
@@ -93,10 +94,22 @@ def _cast(table: pa.Table, source: str) -> pa.Table:
 def _read_csv(path: Path, field: str) -> pa.Table:
     import pyarrow.csv as pacsv
 
+    if path.is_dir():
+        raise InputError(f"{{field}}: {path} is a folder, not a file", field=field)
     if not path.is_file():
         raise InputError(f"{{field}}: file not found: {path}", field=field)
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            str(path),
+            None,
+            f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save the forecast as UTF-8 CSV",
+        ) from None
+    except csv.Error as exc:
+        raise FormatError(str(path), 1, f"cannot read the header: {exc}") from None
     _check_columns(header, str(path), 1)
     types = {k: v for k, v in _TYPES.items() if k in header}
     try:
@@ -129,7 +142,7 @@ def _first_bad(mask: Any, column: pa.ChunkedArray, reason: str, source: str, csv
     value = column[i].as_py()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         shown = ""
-    elif isinstance(value, float) and value == round(value):
+    elif isinstance(value, float) and math.isfinite(value) and value == round(value):
         shown = str(int(value))
     else:
         shown = str(value)
@@ -151,9 +164,15 @@ def read_forecast(source: Any, *, field: str = "forecast") -> pa.Table:
     is an :class:`~contactcenter.errors.InputError` about ``field``.
     """
     if isinstance(source, str | Path):
+        from contactcenter.reports.writers import restore_column
+
         path = Path(source)
         table = _read_csv(path, field)
         name, is_csv = str(path), True
+        # text cells were neutralised against formula injection when written: undo it
+        table = table.set_column(
+            table.column_names.index("queue"), "queue", restore_column(table.column("queue"))
+        )
     else:
         table = source if isinstance(source, pa.Table) else pa.Table.from_pandas(source)
         name, is_csv = "<forecast>", False

@@ -32,6 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from contactcenter.errors import FormatError, InputError
+from contactcenter.limits import FIRST_HISTORY_DAY, LAST_HISTORY_DAY, MAX_HISTORY_CELLS
 from contactcenter.units import DAY_S, check_interval
 
 FloatArray = npt.NDArray[np.float64]
@@ -144,10 +145,21 @@ def _parse_times(frame: pd.DataFrame, time_col: str, source: str, is_csv: bool) 
     time_only = text.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?").fillna(False)
     if bool(time_only.all()) and "date" in lower and lower["date"] != time_col:
         text = frame[lower["date"]].astype("string").str.strip() + " " + text
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        parsed = pd.to_datetime(raw)
-    else:
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    try:
+        if pd.api.types.is_datetime64_any_dtype(raw):
+            parsed = pd.to_datetime(raw)
+        else:
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            # Keep the wall clock as written: the open calendar is a local-time notion.
+            parsed = parsed.dt.tz_localize(None)
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        # a far date in a far time zone overflows the column at once: find its row
+        parsed, outside = _parse_each(
+            text if not pd.api.types.is_datetime64_any_dtype(raw) else raw
+        )
+        if outside is not None:
+            _out_of_range(raw, outside, source, is_csv)
     bad = parsed.isna()
     if bool(bad.any()):
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -157,10 +169,38 @@ def _parse_times(frame: pd.DataFrame, time_col: str, source: str, is_csv: bool) 
             f"{'' if is_csv else f'row {i + 1}: '}interval_start {raw.iloc[i]!r} is not a "
             "date and time; write it like 2024-03-04 08:30:00",
         )
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        # Keep the wall clock as written: the open calendar is a local-time notion.
-        parsed = parsed.dt.tz_localize(None)
+    early = pd.Timestamp(FIRST_HISTORY_DAY)
+    late = pd.Timestamp(LAST_HISTORY_DAY) + pd.Timedelta(days=1)
+    outside_mask = ((parsed < early) | (parsed >= late)).to_numpy()
+    if outside_mask.any():
+        _out_of_range(raw, int(np.flatnonzero(outside_mask)[0]), source, is_csv)
     return parsed.astype("datetime64[ns]")
+
+
+def _parse_each(values: pd.Series) -> tuple[pd.Series, int | None]:
+    """Parse one value at a time (after the whole column failed); the first row whose
+    date lies beyond what a date-time can hold, or None."""
+    out: list[pd.Timestamp | None] = []
+    for i, value in enumerate(values.tolist()):
+        try:
+            stamp = pd.Timestamp(value)
+            if stamp.tzinfo is not None:
+                stamp = stamp.tz_localize(None)
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):
+            return pd.Series([], dtype="datetime64[us]"), i
+        except (TypeError, ValueError):
+            stamp = None
+        out.append(stamp)
+    return pd.to_datetime(pd.Series(out, dtype=object), errors="coerce"), None
+
+
+def _out_of_range(raw: pd.Series, i: int, source: str, is_csv: bool) -> None:
+    raise FormatError(
+        source,
+        (i + 2) if is_csv else None,
+        f"{'' if is_csv else f'row {i + 1}: '}interval_start {str(raw.iloc[i])!r} is outside "
+        f"the years {FIRST_HISTORY_DAY.year} to {LAST_HISTORY_DAY.year}",
+    )
 
 
 def _numeric(
@@ -298,6 +338,8 @@ def read_history(
     See :func:`history_from_frame` for the options and the errors raised.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{{field}}: {p} is a folder, not a file", field="path")
     if not p.is_file():
         raise InputError(f"{{field}}: file {str(p)!r} does not exist", field="path")
     suffix = p.suffix.lower()
@@ -308,7 +350,14 @@ def read_history(
         else:
             frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
             is_csv = True
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            str(p),
+            None,
+            f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save it as UTF-8 CSV, or give a Parquet file",
+        ) from None
+    except (ValueError, OSError) as exc:
         raise FormatError(str(p), None, f"cannot read the file as CSV or Parquet: {exc}") from None
     return history_from_frame(
         frame, source=str(p), columns=columns, queue=queue, bin_s=bin_s, _is_csv=is_csv
@@ -337,7 +386,16 @@ def to_grid(history: History, interval_s: int) -> list[SeriesGrid]:
         starts = part["interval_start"].to_numpy(dtype="datetime64[s]").astype(np.int64)
         first_day = pd.Timestamp(part["interval_start"].min()).normalize()
         base = int(first_day.value // 1_000_000_000)
-        n_days = int((last_day - first_day).days) + 1
+        # in whole days (a Timedelta in nanoseconds overflows past 292 years)
+        span = np.datetime64(last_day.date(), "D") - np.datetime64(first_day.date(), "D")
+        n_days = int(span.astype(np.int64)) + 1
+        if n_days * slots > MAX_HISTORY_CELLS:  # before allocating the grid
+            raise InputError(
+                f"{history.source}: queue {name!r} spans {n_days:,} days of {slots} "
+                f"intervals ({n_days * slots:,} cells); at most {MAX_HISTORY_CELLS:,}: "
+                "forecast a coarser {field} or give a shorter history",
+                field="interval_s",
+            )
         calls = np.zeros(n_days * slots)
         weighted = np.zeros(n_days * slots)
         aht_calls = np.zeros(n_days * slots)

@@ -353,10 +353,17 @@ def _stringify(value: Any) -> Any:
 def load_shifts(path: str | Path) -> ShiftConfig:
     """Read and validate a shift file (see the module docstring for the format)."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{{field}}: {p} is a folder, not a file", field="path")
     if not p.is_file():
         raise ConfigError(f"{{field}}: shift file {str(p)!r} does not exist", field="path")
     try:
         data = yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{p}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+        ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+        reason = " ".join(str(exc).split())
+        raise ConfigError(f"{p}: not valid YAML: {reason}") from None
     return parse_shifts(data, source=str(p))

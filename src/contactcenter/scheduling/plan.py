@@ -29,6 +29,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from contactcenter.errors import FormatError, InputError
+from contactcenter.limits import (
+    FIRST_HISTORY_DAY,
+    LAST_PLAN_DAY,
+    MAX_AGENTS,
+    MAX_SCHEDULE_DAYS,
+)
 from contactcenter.staffing.plan_file import PlanFile
 from contactcenter.staffing.plan_file import read_plan as read_plan_file
 from contactcenter.units import DAY_S
@@ -69,6 +75,31 @@ def _where(source: str, is_csv: bool, i: int) -> str:
     return f"{source}:{i + 2}" if is_csv else f"{source} row {i + 1}"
 
 
+def _wall_clock(raw: pd.Series) -> pd.Series:
+    """The times as naive wall-clock times (an offset is dropped, keeping the clock as
+    written); NaT where a cell is not a time. A column mixing offsets (or offsets and
+    naive times), which pandas refuses as a whole, is read one value at a time."""
+    try:
+        starts = pd.to_datetime(raw, errors="coerce", format="mixed")
+        if isinstance(starts.dtype, pd.DatetimeTZDtype):
+            starts = starts.dt.tz_localize(None)
+        return starts
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        values: list[pd.Timestamp | None] = []
+        for value in raw.tolist():
+            try:
+                stamp = pd.Timestamp(value)
+                values.append(stamp.tz_localize(None) if stamp.tzinfo is not None else stamp)
+            except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                values.append(None)
+        return pd.to_datetime(pd.Series(values, index=raw.index, dtype=object), errors="coerce")
+
+
+def _names(column: pd.Series) -> pd.Series:
+    """Queue names as text, an empty cell as "" (pandas 3 keeps NaN through astype(str))."""
+    return column.map(lambda v: "" if pd.isna(v) else str(v)).astype(object)
+
+
 def requirement_from_frame(
     frame: pd.DataFrame,
     *,
@@ -101,17 +132,16 @@ def requirement_from_frame(
             raise InputError(
                 f"{{field}} {queue!r} is given but {source} has no queue column", field="queue"
             )
-        mask = frame[cols["queue"]].astype(str) == queue
+        names = _names(frame[cols["queue"]])
+        mask = names == queue
         if not mask.any():
-            known = sorted(frame[cols["queue"]].astype(str).unique())
+            known = sorted(names.unique())
             raise InputError(
                 f"{{field}} {queue!r} is not in the plan {source}; it has {known}", field="queue"
             )
         frame = frame[mask]
     raw_t = frame[cols["interval_start"]]
-    starts = pd.to_datetime(raw_t, errors="coerce", format="mixed")
-    if isinstance(starts.dtype, pd.DatetimeTZDtype):
-        starts = starts.dt.tz_localize(None)
+    starts = _wall_clock(raw_t)
     bad = starts.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -128,9 +158,34 @@ def requirement_from_frame(
             f"{_where(source, _is_csv, frame.index[i])}: {use} = {raw_v.iloc[i]!r}; it must be "
             "a number >= 0 (fix the plan row)"
         )
+    bad = values > MAX_AGENTS
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{_where(source, _is_csv, frame.index[i])}: {use} = {raw_v.iloc[i]!r}; at most "
+            f"{MAX_AGENTS:,} agents"
+        )
+    outside = (
+        (starts < pd.Timestamp(FIRST_HISTORY_DAY))
+        | (starts >= pd.Timestamp(LAST_PLAN_DAY) + pd.Timedelta(days=1))
+    ).to_numpy()
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise InputError(
+            f"{_where(source, _is_csv, frame.index[i])}: interval_start {raw_t.iloc[i]!r} is "
+            f"outside {FIRST_HISTORY_DAY} to {LAST_PLAN_DAY}"
+        )
+    first = pd.Timestamp(starts.min()).normalize()
+    last = pd.Timestamp(starts.max()).normalize()
+    span = int((np.datetime64(last.date(), "D") - np.datetime64(first.date(), "D")).astype(int))
+    if span + 1 > MAX_SCHEDULE_DAYS:  # before the requirement is laid out
+        raise InputError(
+            f"{source}: the plan spans {span + 1:,} days ({first.date()} to {last.date()}); "
+            f"at most {MAX_SCHEDULE_DAYS} in one schedule"
+        )
     t = starts.to_numpy(dtype="datetime64[s]").astype(np.int64)
     key = (
-        pd.DataFrame({"t": t, "q": frame[cols["queue"]].astype(str).to_numpy()})
+        pd.DataFrame({"t": t, "q": _names(frame[cols["queue"]]).to_numpy()})
         if ("queue" in cols)
         else pd.DataFrame({"t": t, "q": ""})
     )

@@ -72,6 +72,9 @@ class ScheduleResult:
     interval_s: int
     penalty: float
     solve_time_s: float
+    unsolved_groups: int = 0
+    """Groups of days the solver had no time (or found nothing) for: they keep the greedy
+    roster, and count 0 in ``best_bound`` (not part of the JSON)."""
 
     def shifts_frame(self) -> pd.DataFrame:
         """One row per group of identical shifts (breaks as text)."""

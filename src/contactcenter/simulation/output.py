@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from contactcenter.errors import InputError
 from contactcenter.facts import CONTACTS
+from contactcenter.limits import LATEST_END
 from contactcenter.simulation.engine import SimulationResult
 
 DEFAULT_START = dt.datetime(2025, 1, 6, 8, 0, tzinfo=dt.UTC)
@@ -109,6 +110,14 @@ def to_contacts(
     offered_at = t0 + arrival_us
     answered_at = offered_at + wait_us
     ended_at = answered_at + svc_us
+    last = np.datetime64(LATEST_END.replace(tzinfo=None), "us")
+    if n and ended_at.max() > last:
+        raise InputError(
+            f"{{field}} {start.isoformat()}: a contact of this run ends at "
+            f"{ended_at.max()}, after 9999-12-31 (a queue that never empties, or a very long "
+            "handle time); start earlier or simulate fewer periods",
+            field="start",
+        )
     stamp = start.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     prefix = f"{queue}-{result.seed}-{stamp}-"
     ids = [f"{prefix}{i:07d}" for i in range(1, n + 1)]

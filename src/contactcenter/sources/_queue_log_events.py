@@ -17,9 +17,11 @@ back into that layout by its reader) and hands them here in Arrow batches. This 
 Contact rules (documented for users in docs/ingestion.md)
     * A contact is one ENTERQUEUE: ``contact_id = callid@queue@enter_epoch`` (whole
       seconds), with ``#2``, ``#3``... when the same call enters the same queue twice in
-      the same second. The events of a call in a queue are ordered by (time, ENTERQUEUE
-      first, seq) -- seq is the order of storage: earlier loads first, within a load by
-      file name and line; each event belongs to the latest ENTERQUEUE of the same call id
+      the same second. A ``\\`` or ``@`` inside the call id or the queue is written
+      ``\\\\`` or ``\\@`` (:func:`_id_part`), so two contacts never share an id.
+      The events of a call in a queue are ordered by (time, ENTERQUEUE first, seq) --
+      seq is the order of storage: earlier loads first, within a load by file name and
+      line; each event belongs to the latest ENTERQUEUE of the same call id
       and queue before it. Events before any ENTERQUEUE of their call and
       queue wait in the store until it arrives; the notes count them, and name apart those
       of attended transfers continued under another call id (Asterisk issue 759), for
@@ -90,6 +92,10 @@ AGENT_EVENT_KIND: dict[str, str] = {
 """queue_log verbs that make agent events, and the canonical kind of each."""
 
 USED_EVENTS = CALL_EVENTS + tuple(AGENT_EVENT_KIND)
+
+MAX_FIELD = 1024
+"""Longest field of a queue_log line (characters); a line with a longer one is rejected
+(Asterisk's own fields are far shorter: call ids, queue and interface names, numbers)."""
 
 NO_CALL_ID = ("", "NONE", "REALTIME", "MANAGER", "CLI")
 NO_NAME = ("", "NONE")
@@ -517,63 +523,93 @@ class QueueLogLoader:
         return int(row[0]) if row else 0
 
     def _derive_contacts(self) -> None:
+        """Derive the contacts of every call id that got new events, in chunks of call
+        ids (by a hash) of about :data:`CHUNK_EVENTS` events each, so the aggregation's
+        memory does not grow with the load; the contacts and ring-outs of all chunks are
+        written once at the end."""
         con = self.session.con
         acc = self.session.account
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ql_calls AS
                 SELECT DISTINCT callid FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}"""
         )
-        con.execute(_EVENTS_SQL, [self.source, self._base])
+        n_events = self._count(f"_ql_new WHERE event IN {_sql_list(CALL_EVENTS)}")
+        chunks = max(1, -(-n_events // CHUNK_EVENTS))
+        con.execute(_EVENTS_SQL, [self.source, self._base, chunks])
         con.execute("DROP TABLE _ql_calls")
-        con.execute(_PAIRS_SQL)
-        con.execute(_DERIVE_SQL, [self.source])
-        stats = con.execute(
-            """SELECT count(*) FILTER (WHERE seg > 0 AND disagree),
-                      count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
-               FROM _ql_segments"""
-        ).fetchone()
-        orphan_notes = self._orphan_notes()
         cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _ql_contacts AS SELECT {cols} FROM _ql_segments "
-            "WHERE seg > 0"
-        )
+        disagree = repeated = 0
+        for k in range(chunks):
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _ql_evk AS "
+                f"SELECT * EXCLUDE (chunk) FROM _ql_ev WHERE chunk = {k}"
+            )
+            con.execute(_PAIRS_SQL)
+            con.execute(_DERIVE_SQL, [self.source])
+            stats = con.execute(
+                """SELECT count(*) FILTER (WHERE seg > 0 AND disagree),
+                          count(*) FILTER (WHERE seg > 0 AND n_finals > 1)
+                   FROM _ql_segments"""
+            ).fetchone()
+            if stats:
+                disagree += int(stats[0])
+                repeated += int(stats[1])
+            into = "INSERT INTO {} " if k else "CREATE OR REPLACE TEMP TABLE {} AS "
+            one = chunks == 1  # the segments stay: views over them, no copies
+            keep = "CREATE OR REPLACE TEMP VIEW {} AS " if one else into
+            con.execute(
+                keep.format("_ql_contacts") + f"SELECT {cols} FROM _ql_segments WHERE seg > 0"
+            )
+            # ring-outs belong to the member the line names, not to whoever answered
+            con.execute(
+                into.format("_ql_rings")
+                + f"""SELECT source, contact_id, NULLIF(r.key, chr(0)) AS agent_id, queue,
+                          channel, offered_at, CAST(r.value AS INTEGER) AS rings
+                   FROM (SELECT source, contact_id, queue, channel, offered_at,
+                                unnest(map_entries(rna_by)) AS r
+                         FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0
+                           AND rna_by IS NOT NULL)
+                   UNION ALL {_CLEAN_RINGS_SQL}""",
+                [self.source],
+            )
+            # what the notes on events without ENTERQUEUE need: the calls that have some
+            con.execute(
+                keep.format("_ql_orph")
+                + """SELECT callid, queue, seg, orphans, offered_at, connect_agent, connect_at
+                     FROM _ql_segments
+                     WHERE callid IN (SELECT callid FROM _ql_segments WHERE seg = 0)"""
+            )
+            if not one:
+                con.execute("DROP TABLE _ql_segments")
+            con.execute("DROP TABLE _ql_pairs")
+        con.execute("DROP VIEW _ql_evk")
+        con.execute("DROP TABLE _ql_ev")
+        orphan_notes = self._orphan_notes()
         outcomes = con.execute(
             "SELECT outcome, count(*) FROM _ql_contacts GROUP BY outcome ORDER BY outcome"
         ).fetchall()
         self.session.write("contacts", "_ql_contacts")
-        con.execute("DROP TABLE _ql_contacts")
-        # ring-outs belong to the member the line names, not to whoever answered
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ql_rings AS
-               SELECT source, contact_id, NULLIF(r.key, chr(0)) AS agent_id, queue, channel,
-                      offered_at, CAST(r.value AS INTEGER) AS rings
-               FROM (SELECT source, contact_id, queue, channel, offered_at,
-                            unnest(map_entries(rna_by)) AS r
-                     FROM _ql_segments WHERE seg > 0 AND ring_no_answer > 0
-                       AND rna_by IS NOT NULL)
-               UNION ALL {_CLEAN_RINGS_SQL}""",
-            [self.source],
-        )
         self.session.write("ring_outs", "_ql_rings")
-        for table in ("_ql_rings", "_ql_segments", "_ql_pairs", "_ql_ev"):
-            con.execute(f"DROP TABLE {table}")
+        kind = "VIEW" if chunks == 1 else "TABLE"
+        con.execute(f"DROP {kind} _ql_contacts")
+        con.execute(f"DROP {kind} _ql_orph")
+        if chunks == 1:
+            con.execute("DROP TABLE _ql_segments")
+        con.execute("DROP TABLE _ql_rings")
         if outcomes:
             acc.notes.append(
                 "contacts derived in this load: " + ", ".join(f"{o} {int(k)}" for o, k in outcomes)
             )
         acc.notes.extend(orphan_notes)
-        if stats:
-            disagree, repeated = (int(x) for x in stats)
-            if disagree:
-                acc.notes.append(
-                    f"{disagree} contacts: the wait field of the log differs from the "
-                    "timestamps by more than 1 s; the field was kept"
-                )
-            if repeated:
-                acc.notes.append(
-                    f"{repeated} contacts have more than one final event; the first was used"
-                )
+        if disagree:
+            acc.notes.append(
+                f"{disagree} contacts: the wait field of the log differs from the "
+                "timestamps by more than 1 s; the field was kept"
+            )
+        if repeated:
+            acc.notes.append(
+                f"{repeated} contacts have more than one final event; the first was used"
+            )
 
     def _orphan_notes(self) -> list[str]:
         """Notes on the call events of this load's calls that have no ENTERQUEUE before them
@@ -626,6 +662,11 @@ class QueueLogLoader:
         con.execute("DROP TABLE _ql_agent_events")
 
 
+CHUNK_EVENTS = 4_000_000
+"""Call events per chunk of the derivation (chunks are sets of call ids). One chunk of
+this size fits DuckDB's 500 MB load limit (6M events did; a 250 MB limit ran out at 3M);
+a load with fewer call events is one chunk, derived without copying its contacts."""
+
 MAX_SECONDS = 1e9
 """Duration fields at or above this (about 31 years) are treated as not a number."""
 
@@ -634,6 +675,14 @@ def _num(expr: str) -> str:
     """SQL: ``expr`` as a number of seconds in [0, MAX_SECONDS), or NULL."""
     v = f"TRY_CAST({expr} AS DOUBLE)"
     return f"(CASE WHEN {v} >= 0 AND {v} < {MAX_SECONDS:.0f} THEN {v} END)"
+
+
+def _id_part(column: str) -> str:
+    """SQL: ``column`` as a part of a contact_id: ``\\`` written ``\\\\`` and ``@`` written
+    ``\\@``, so that the parts joined by ``@`` can never be read another way (call id
+    ``a@b`` in queue ``c`` is ``a\\@b@c@...``, call id ``a`` in queue ``b@c`` is
+    ``a@b\\@c@...``); a part without either is as it was."""
+    return f"replace(replace({column}, '\\', '\\\\'), '@', '\\@')"
 
 
 _ANS = _sql_list(FINAL_ANSWERED)
@@ -652,7 +701,7 @@ _RK = (
 _EVENTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _ql_ev AS
 SELECT callid, queue, event, ts, seq, agent, data1, data2, data3, data4,
-       source_tz, source_file, source_line, {_RK} AS rk
+       source_tz, source_file, source_line, {_RK} AS rk, hash(callid) % $3 AS chunk
 FROM (
     SELECT callid, queue, event, ts, $2 + okey AS seq, agent, data1, data2, data3, data4,
            source_tz, source_file, source_line
@@ -684,7 +733,7 @@ SELECT callid, queue,
        count(*) FILTER (WHERE event = 'ENTERQUEUE') = 1
            AND min(rk) = min(rk) FILTER (WHERE event = 'ENTERQUEUE') AS clean,
        {_SEGMENT_AGGREGATES}
-FROM _ql_ev GROUP BY callid, queue
+FROM _ql_evk GROUP BY callid, queue
 """
 """SQL: every call id and queue of ``_ql_ev`` aggregated as one segment. A *clean* pair has
 one ENTERQUEUE and no event before it (nearly every call): its one segment is the whole
@@ -698,7 +747,7 @@ WITH o AS (
            sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END)
                OVER (PARTITION BY callid, queue ORDER BY rk
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg
-    FROM _ql_ev v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE NOT clean) p
+    FROM _ql_evk v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE NOT clean) p
         USING (callid, queue)
 ),
 general AS (
@@ -760,7 +809,7 @@ SELECT
     c.at AS connect_at,
     coalesce(wait_field IS NOT NULL AND wait_ts IS NOT NULL
              AND abs(wait_field - wait_ts) > 1, false) AS disagree,
-    callid || '@' || queue || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
+    {_id_part("callid")} || '@' || {_id_part("queue")} || '@' || CAST(floor(epoch(e.at)) AS BIGINT)
         || CASE WHEN same_second > 1 THEN '#' || same_second ELSE '' END AS contact_id,
     $1 AS source,
     'voice' AS channel,
@@ -796,7 +845,7 @@ SELECT $1 AS source, s.contact_id, NULLIF(r.agent, chr(0)) AS agent_id, s.queue,
        s.offered_at, CAST(r.rings AS INTEGER) AS rings
 FROM (SELECT callid, queue, CASE WHEN agent IN ('', 'NONE') THEN chr(0) ELSE agent END AS agent,
              count(*) AS rings
-      FROM _ql_ev v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE clean) p
+      FROM _ql_evk v SEMI JOIN (SELECT callid, queue FROM _ql_pairs WHERE clean) p
           USING (callid, queue)
       WHERE event = 'RINGNOANSWER'
       GROUP BY ALL) r
@@ -808,11 +857,11 @@ JOIN _ql_segments s ON s.callid = r.callid AND s.queue = r.queue AND s.seg = 1
 _ORPHANS_SQL = f"""
 WITH orphan AS (
     SELECT callid, queue, unnest(orphans, recursive := true)
-    FROM _ql_segments WHERE seg = 0
+    FROM _ql_orph WHERE seg = 0
 ),
 entry AS (
     SELECT callid, queue, offered_at, connect_agent, connect_at
-    FROM _ql_segments WHERE seg > 0
+    FROM _ql_orph WHERE seg > 0
 ),
 xfer AS (
     SELECT o.callid AS y, o.queue AS q1, o.agent, o.ts, e.queue AS q2, e.offered_at AS y_at

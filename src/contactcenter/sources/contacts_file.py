@@ -10,7 +10,8 @@ outcome and channel values, order of timestamps) and rejected with its line numb
 or row number (Parquet, 1-based) when it fails.
 
 CSV: a header row, ``,``-separated, UTF-8 (a BOM is allowed; bytes that are not UTF-8 are
-replaced by U+FFFD and counted in the notes); empty cells are empty
+replaced by U+FFFD and counted in the notes; gzip files are decompressed), read a block
+at a time by :func:`contactcenter.sources._csv.iter_batches`; empty cells are empty
 values; timestamps are ISO 8601 (``2024-03-01 09:00:05``, ``...T09:00:05Z``,
 ``...+01:00``); without a zone they are UTC (the canonical form; ``--source-tz`` does
 not apply). Booleans are true/false (or 1/0, t/f). Blank lines are ignored.
@@ -21,15 +22,18 @@ UTC). The file is read by DuckDB without loading it into Python.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from contactcenter.errors import FormatError, InputError
 from contactcenter.sources._contacts_stage import COLUMNS, ContactsStage
-from contactcenter.sources._csv import iter_records
-from contactcenter.sources._text import LinePlaces, not_utf8_note
+from contactcenter.sources._csv import iter_batches, iter_records
+from contactcenter.sources._text import MAX_PLACES, LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
 
@@ -38,7 +42,6 @@ SOURCE = "contacts"
 
 REQUIRED = ("contact_id", "offered_at", "outcome")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-BATCH_ROWS = 50_000
 
 I_HEADER = "header"
 I_BLANK = "blank line"
@@ -74,14 +77,37 @@ def _load_parquet(stage: ContactsStage, session: LoadSession, index: int, path: 
     stage.add_relation(
         index,
         path,
-        f"SELECT {cols}, file_row_number + 1 AS _line, {text} AS _text "
+        f"SELECT {cols}, file_row_number + 1 AS _line "
         f"FROM read_parquet({ref}, file_row_number = true)",
         names,
+        text,
     )
     row = con.execute(f"SELECT count(*) FROM read_parquet({ref})").fetchone()
     n = int(row[0]) if row else 0
     session.account.read += n
     return n
+
+
+def reread(
+    path: Path, *, delimiter: str = ",", encoding: str = "utf-8-sig"
+) -> Callable[[set[int]], dict[int, str]]:
+    """A function giving the texts of records of ``path`` by their line number (read
+    again: only for the few rows found repeated after their batch was validated)."""
+
+    def texts(lines: set[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for rec in iter_records(path, delimiter=delimiter, encoding=encoding):
+            if rec.line_no in lines:
+                out[rec.line_no] = rec.text
+        return out
+
+    return texts
+
+
+def empty_as_null(column: pa.Array) -> pa.Array:
+    """``column`` (text) with empty and white-space-only values null."""
+    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+    return pc.if_else(blank, pa.scalar(None, pa.string()), column)
 
 
 def _load_csv(
@@ -94,47 +120,52 @@ def _load_csv(
 ) -> int:
     acc = session.account
     header: list[str] | None = None
-    cols: dict[str, list[str | None]] = {}
-    lines: list[int] = []
-    texts: list[str] = []
     staged = 0
-
-    def flush() -> None:
-        stage.add(index, path, cols, lines, texts)
-        for v in cols.values():
-            v.clear()
-        lines.clear()
-        texts.clear()
-
-    for rec in iter_records(path, progress=options.progress):
-        acc.read += 1
-        if rec.bad_utf8:
-            not_utf8.add(path.name, rec.line_no)
-        if rec.fields is not None and rec.blank:
-            acc.ignore(I_BLANK)
-            continue
+    again = reread(path)
+    for batch in iter_batches(path, progress=options.progress):
+        n = len(batch)
+        acc.read += n
+        if batch.bad_utf8.any():
+            bad = np.flatnonzero(batch.bad_utf8)
+            not_utf8.add_many(path.name, batch.line_no[bad[:MAX_PLACES]].tolist(), int(bad.size))
+        acc.ignore(I_BLANK, int(batch.blank.sum()))
+        rows = np.flatnonzero(~batch.blank)
         if header is None:
-            header = [h.strip() for h in rec.fields or []]
-            _check_columns(path, header, rec.line_no)
-            cols = {h: [] for h in header}
+            if not rows.size:
+                continue
+            at = int(rows[0])
+            header = [h.strip() for h in (batch.fields[at].as_py() or [])]
+            _check_columns(path, header, int(batch.line_no[at]))
             acc.ignore(I_HEADER)
+            rows = rows[1:]
+        errors = batch.error.take(pa.array(rows, pa.int64())).to_pylist()
+        counts = batch.field_counts()[rows]
+        good = np.zeros(len(rows), dtype=np.bool_)
+        texts: list[str] | None = None
+        for k, (row, why) in enumerate(zip(rows, errors, strict=True)):
+            if why is None and counts[k] == len(header):
+                good[k] = True
+                continue
+            if texts is None:
+                texts = batch.text.to_pylist()
+            reason = why or "number of fields differs from the header"
+            acc.reject(path.name, int(batch.line_no[row]), reason, reject_text(texts[row] or ""))
+        keep = rows[good]
+        if not keep.size:
             continue
-        if rec.fields is None:
-            acc.reject(path.name, rec.line_no, rec.error or "unreadable", rec.text)
-            continue
-        if len(rec.fields) != len(header):
-            acc.reject(path.name, rec.line_no, "number of fields differs from the header", rec.text)
-            continue
-        for name, value in zip(header, rec.fields, strict=True):
-            cols[name].append(value if value.strip() else None)
-        lines.append(rec.line_no)
-        texts.append(rec.text)
-        staged += 1
-        if len(lines) >= BATCH_ROWS:
-            flush()
+        columns = batch.columns(len(header), keep)
+        take = pa.array(keep, pa.int64())
+        stage.add_arrow(
+            index,
+            path,
+            {name: empty_as_null(col) for name, col in zip(header, columns, strict=True)},
+            pa.array(batch.line_no[keep]),
+            batch.text.take(take),
+            again,
+        )
+        staged += int(keep.size)
     if header is None:
         raise FormatError(str(path), None, "empty file: no header line")
-    flush()
     return staged
 
 

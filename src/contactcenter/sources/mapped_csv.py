@@ -54,6 +54,7 @@ import yaml
 from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.sources._contacts_stage import COLUMNS, ContactsStage
 from contactcenter.sources._csv import iter_records
+from contactcenter.sources._instants import in_range, range_reason
 from contactcenter.sources._text import LinePlaces, not_utf8_note
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
@@ -279,7 +280,13 @@ class _RowReader:
             ) from None
         if t.tzinfo is None:
             t = t.replace(tzinfo=self.tz or dt.UTC)
-        return t.astimezone(dt.UTC).isoformat()
+        try:
+            utc = t.astimezone(dt.UTC)
+        except OverflowError:  # year 1 east of UTC, year 9999 west of it
+            raise _CellError(range_reason(spec.field)) from None
+        if not in_range(utc):
+            raise _CellError(range_reason(spec.field))
+        return utc.isoformat()
 
     def duration(self, spec: FieldSpec, text: str) -> str:
         where = f"{spec.field}: column {'+'.join(spec.columns)}"

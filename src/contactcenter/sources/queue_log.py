@@ -45,17 +45,21 @@ import pyarrow.compute as pc
 
 from contactcenter.errors import InputError
 from contactcenter.sources import _known_prefix as known_prefix
+from contactcenter.sources._instants import R_RANGE, epoch_in_range
 from contactcenter.sources._queue_log_events import (
     BATCH_COLUMNS,
     I_BLANK,
+    MAX_FIELD,
     Classified,
     QueueLogLoader,
     classify,
 )
 from contactcenter.sources._text import (
     MAX_PLACES,
+    Block,
     LineBatch,
     LinePlaces,
+    is_gzip,
     iter_blocks,
     not_utf8_note,
     split_block,
@@ -69,6 +73,8 @@ same event read from the raw file and from a realtime export is one event)."""
 
 R_FIELDS = "too few fields (need time|callid|queue|agent|event)"
 R_TIME = "time is not a Unix epoch in seconds"
+R_FIELD_LONG = f"a field is longer than {MAX_FIELD:,} characters"
+I_HELD = "last line has no line end yet (held back)"
 
 _FIELDS = ("time", "callid", "queue", "agent", "event", "data1", "data2", "data3", "data4")
 WORKERS = min(4, os.cpu_count() or 1)
@@ -94,13 +100,29 @@ def parse_batch(batch: LineBatch) -> pa.Table:
         pc.and_(pc.ascii_is_decimal(time), pc.less_equal(pc.binary_length(time), 11))
     )
     epoch = pc.if_else(pa.array(valid_time), time, pa.scalar(None, pa.string())).cast(pa.int64())
-    at = pc.multiply(epoch, 1_000_000).cast(pa.timestamp("us", tz="UTC"))
+    in_range = epoch_in_range(epoch)
+    at = pc.multiply(pc.if_else(pa.array(in_range), epoch, None), 1_000_000).cast(
+        pa.timestamp("us", tz="UTC")
+    )
     bad_utf8 = batch.bad_utf8
     few = counts < 5
-    if few.any() or not valid_time.all():
+    long_field = np.zeros(n, dtype=np.bool_)
+    maybe = np.flatnonzero(_mask(pc.greater(pc.binary_length(lines), MAX_FIELD)))
+    if maybe.size:
+        for col in (time, *cols.values()):
+            long_field[maybe] |= _mask(
+                pc.greater(pc.utf8_length(col.take(pa.array(maybe))), MAX_FIELD)
+            )
+    damaged = batch.damaged()
+    if few.any() or not in_range.all() or long_field.any() or damaged is not None:
         reason = np.full(n, None, dtype=object)
+        reason[valid_time & ~in_range] = R_RANGE
         reason[~valid_time] = R_TIME
+        reason[long_field] = R_FIELD_LONG
         reason[few] = R_FIELDS
+        if damaged is not None:
+            for k in np.flatnonzero(damaged):
+                reason[k] = batch.damage_reason(int(k))
         pre_reject = pa.array(reason, pa.string())
     else:
         pre_reject = pa.nulls(n, pa.string())
@@ -137,16 +159,19 @@ def _mask(arr: pa.Array) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
 _Worked = tuple[Classified, list[int], int]
 
 
-def _work(first_line: int, block: bytes, file_name: str, rank: int, part: Path) -> _Worked:
+def _work(block: Block, file_name: str, rank: int, part: Path, hold: bool) -> _Worked:
     """Classify one block; also return the first line numbers and the count of its lines
-    that had bytes that are not UTF-8."""
-    lines = split_block(first_line, block)
+    that had bytes that are not UTF-8. With ``hold``, a last line without LF (a log still
+    being written) is held back: counted as read and ignored (:data:`I_HELD`), not used."""
+    if hold and block.open_end:
+        return Classified(1, 1, {I_HELD: 1}, [], 0), [], 0
+    lines = split_block(block.first_line, block.data, block.bytes_done, block.cut)
     bad: list[int] = []
     n_bad = 0
     if lines.bad_utf8 is not None:
         where = np.flatnonzero(lines.bad_utf8)
         n_bad = int(where.size)
-        bad = [first_line + int(i) for i in where[:MAX_PLACES]]
+        bad = [block.first_line + int(i) for i in where[:MAX_PLACES]]
     return classify(parse_batch(lines), file_name=file_name, rank=rank, part=part), bad, n_bad
 
 
@@ -181,7 +206,10 @@ def stream(
         for index, path in enumerate(files):
             rank = loader.rank(index)
             pending: deque[tuple[Future[_Worked], bool]] = deque()
-            complete = known_prefix.complete_bytes(path)
+            # a gzip file (a rotated log) is complete: its last line is read, and its
+            # start is not fingerprinted (fingerprints are of the bytes on disk)
+            gz = is_gzip(path)
+            complete = 0 if gz else known_prefix.complete_bytes(path)
             fingerprint = known_prefix.Account()
             known = (
                 known_prefix.find(con, source=loader.source, reading=READING, path=path)
@@ -214,15 +242,18 @@ def stream(
                     fingerprint.ignored.update(result.ignored)
                     fingerprint.rejects.extend(result.rejects)
 
-            offset = start
             blocks = iter_blocks(
-                path, progress=progress, start=start, first_line=first_line, digest=digest
+                path,
+                progress=progress,
+                start=start,
+                first_line=first_line,
+                digest=digest,
+                digest_until=complete,
             )
-            for first, block, _ in blocks:
+            for block in blocks:
                 part = loader.next_part()
-                tail = offset >= complete
-                offset += len(block) + 1
-                pending.append((pool.submit(_work, first, block, path.name, rank, part), tail))
+                work = pool.submit(_work, block, path.name, rank, part, not gz)
+                pending.append((work, block.open_end))
                 while len(pending) > WORKERS:
                     account(pending.popleft())
             while pending:

@@ -41,26 +41,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from contactcenter.errors import FIELD, FormatError, InputError
 from contactcenter.sources._csv import (
     SEPARATORS,
-    Record,
+    RecordBatch,
     first_line,
-    iter_records,
+    iter_batches,
     separator_name,
     separator_option,
     shown,
     split_line,
 )
+from contactcenter.sources._instants import MAX_EPOCH, MIN_EPOCH, R_RANGE
 from contactcenter.sources._queue_log_events import BATCH_COLUMNS, I_BLANK, QueueLogLoader
-from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
+from contactcenter.sources._text import MAX_PLACES, MAX_REJECT_TEXT, LinePlaces, not_utf8_note
 from contactcenter.sources.base import IngestOptions
 from contactcenter.sources.queue_log import R_TIME, SOURCE
 from contactcenter.store import LoadSession
-
-BATCH_ROWS = 50_000
 
 I_HEADER = "header"
 R_FIELD_COUNT = "number of fields differs from the header"
@@ -156,93 +157,109 @@ def _layout(header: list[str]) -> _Layout | None:
     return None
 
 
-class _Batch:
-    def __init__(self) -> None:
-        self.cols: dict[str, list[object]] = {c: [] for c in BATCH_COLUMNS}
-
-    def add(
-        self,
-        rec: Record,
-        ts: int | None,
-        tz: str | None,
-        fields: tuple[str | None, ...],
-        reject: str | None,
-    ) -> None:
-        c = self.cols
-        c["source_line"].append(rec.line_no)
-        c["text"].append(reject_text(rec.text))
-        c["ts"].append(ts)
-        for name, value in zip(
-            ("callid", "queue", "agent", "event", *_DATA, "data_rest"), fields, strict=True
-        ):
-            c[name].append(value)
-        c["pre_reject"].append(reject)
-        c["pre_ignore"].append(None)
-        c["source_tz"].append(tz)
-
-    def __len__(self) -> int:
-        return len(self.cols["source_line"])
-
-    def table(self) -> pa.Table:
-        types = {"source_line": pa.int64(), "ts": pa.timestamp("us", tz="UTC")}
-        return pa.table(
-            {
-                name: pa.array(values, types.get(name, pa.string()))
-                for name, values in self.cols.items()
-            }
-        )
-
-
-_EMPTY: tuple[str | None, ...] = (None,) * 10
-
-
 class _Reader:
     def __init__(self, tz_name: str | None) -> None:
         self.tz_name = tz_name
         self.tz = ZoneInfo(tz_name) if tz_name else dt.UTC
         self.naive_as_utc = 0
 
-    def time(self, value: str) -> tuple[int | None, str | None]:
-        """(epoch microseconds, source_tz) of a realtime ``time`` value, or (None, None)."""
-        v = value.strip()
-        if _EPOCH.match(v):
-            return round(float(v) * 1_000_000), None
+    def datetime(self, v: str) -> tuple[int | None, str | None, bool]:
+        """(epoch microseconds, source_tz, read as UTC without a zone) of a realtime
+        ``YYYY-MM-DD HH:MM:SS[.ffffff][offset]`` value, or (None, None, False)."""
         if not _DATETIME.match(v):
-            return None, None
+            return None, None, False
         try:
             t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
         except ValueError:
-            return None, None
+            return None, None, False
         tz_used: str | None = None
-        if t.tzinfo is None:
+        naive = t.tzinfo is None
+        if naive:
             t = t.replace(tzinfo=self.tz)
             tz_used = self.tz_name or "UTC"
-            if self.tz_name is None:
-                self.naive_as_utc += 1
-        delta = t - _EPOCH0
-        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds, tz_used
+        try:
+            offset = t.utcoffset() or dt.timedelta(0)
+            wall = t.replace(tzinfo=None) - offset
+            delta = t - _EPOCH0
+        except OverflowError:  # year 1 east of UTC, year 9999 west of it
+            return _FAR, tz_used, naive and self.tz_name is None
+        if not _MIN <= wall < _MAX:
+            return _FAR, tz_used, naive and self.tz_name is None
+        us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return us, tz_used, naive and self.tz_name is None
 
-    def row(
+    def times(self, column: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """(ts in microseconds or null, source_tz, reject reason) of a realtime ``time``
+        column: epochs (whole or with up to 6 decimals) read exactly, datetimes once per
+        distinct value."""
+        v = pc.utf8_trim_whitespace(column)
+        is_epoch = _mask(pc.match_substring_regex(v, _EPOCH.pattern))
+        n = len(v)
+        us = np.zeros(n, dtype=np.int64)
+        known = is_epoch.copy()
+        tz: list[str | None] | None = None
+        if is_epoch.any():
+            parts = pc.extract_regex(
+                v.filter(pa.array(is_epoch)), r"^(?P<s>[0-9]+)(?:\.(?P<f>[0-9]*))?$"
+            )
+            whole = pc.struct_field(parts, "s").cast(pa.int64()).to_numpy()
+            frac = pc.fill_null(pc.struct_field(parts, "f"), "")
+            micro = pc.utf8_rpad(pc.binary_join_element_wise("0", frac, ""), 7, "0")
+            micro = pc.utf8_slice_codeunits(micro, 0, 7).cast(pa.int64()).to_numpy()
+            us[is_epoch] = whole * 1_000_000 + micro
+        rest = np.flatnonzero(~is_epoch)
+        if rest.size:
+            tz = [None] * n
+            values = v.take(pa.array(rest)).to_pylist()
+            seen: dict[str, tuple[int | None, str | None, bool]] = {}
+            for k, value in zip(rest, values, strict=True):
+                got = seen.get(value)
+                if got is None:
+                    got = seen[value] = self.datetime(value)
+                at, zone, naive = got
+                if at is not None:
+                    us[k] = at
+                    known[k] = True
+                    tz[k] = zone
+                    self.naive_as_utc += naive
+        in_range = known & (us >= MIN_EPOCH * 1_000_000) & (us < MAX_EPOCH * 1_000_000)
+        reason = np.full(n, None, dtype=object)
+        reason[~known] = R_DATETIME
+        reason[known & ~in_range] = R_RANGE
+        ts = pa.array(us, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+        ts = pc.if_else(pa.array(in_range), ts, pa.scalar(None, ts.type))
+        return (
+            ts,
+            pa.array(tz, pa.string()) if tz else pa.nulls(n, pa.string()),
+            pa.array(reason, pa.string()),
+        )
+
+    def pbxware_row(
         self, layout: _Layout, f: list[str]
-    ) -> tuple[int | None, str | None, tuple[str | None, ...], str | None]:
+    ) -> tuple[int | None, tuple[str | None, ...], str | None]:
         ix = layout.index
-        if layout.kind == "pbxware":
-            raw_time = f[ix["date_time"]].strip()
-            ts = int(raw_time) * 1_000_000 if raw_time.isdigit() and len(raw_time) <= 11 else None
-            event = f[ix["event"]]
-            data = pbxware_fields(event, *(f[ix[c]] for c in PBXWARE[5:]))
-            fields = (f[ix["callid"]], f[ix["queue_name"]], f[ix["type"]], event, *data, None)
-            return ts, None, fields, None if ts is not None else R_TIME
-        ts, tz = self.time(f[ix["time"]])
-        head = (f[ix["callid"]], f[ix["queuename"]], f[ix["agent"]], f[ix["event"]])
-        if layout.kind == "realtime":
-            data5 = tuple(f[ix[d]] if d in ix else None for d in _DATA)
-            fields = (*head, *data5, None)
-        else:
-            parts: list[str | None] = list(f[ix["data"]].split("|", 5))
-            parts += [None] * (6 - len(parts))
-            fields = (*head, *parts)
-        return ts, tz, fields, None if ts is not None else R_DATETIME
+        raw_time = f[ix["date_time"]].strip()
+        ts = int(raw_time) * 1_000_000 if raw_time.isdigit() and len(raw_time) <= 11 else None
+        event = f[ix["event"]]
+        data = pbxware_fields(event, *(f[ix[c]] for c in PBXWARE[5:]))
+        fields = (f[ix["callid"]], f[ix["queue_name"]], f[ix["type"]], event, *data, None)
+        if ts is None:
+            return None, fields, R_TIME
+        if not MIN_EPOCH * 1_000_000 <= ts < MAX_EPOCH * 1_000_000:
+            return None, fields, R_RANGE
+        return ts, fields, None
+
+
+def _mask(arr: pa.Array) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
+    out: np.ndarray[tuple[int], np.dtype[np.bool_]] = np.asarray(
+        pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=np.bool_
+    )
+    return out
+
+
+_FAR = MAX_EPOCH * 1_000_000
+_MIN = dt.datetime(1900, 1, 1)
+_MAX = dt.datetime(2200, 1, 1)
 
 
 def _zone(name: str | None) -> str | None:
@@ -330,34 +347,104 @@ def _load_file(
 ) -> None:
     acc = loader.session.account
     layout: _Layout | None = None
-    batch = _Batch()
-    for rec in iter_records(path, delimiter=sep, progress=options.progress):
-        if rec.bad_utf8:
-            not_utf8.add(path.name, rec.line_no)
-        if rec.fields is not None and rec.blank:
-            acc.read += 1
-            acc.ignore(I_BLANK)
-            continue
+    records = 0
+    for batch in iter_batches(path, delimiter=sep, progress=options.progress):
+        records += len(batch)
+        if batch.bad_utf8.any():
+            bad = np.flatnonzero(batch.bad_utf8)
+            not_utf8.add_many(path.name, batch.line_no[bad[:MAX_PLACES]].tolist(), int(bad.size))
+        blank = int(batch.blank.sum())
+        acc.read += blank
+        acc.ignore(I_BLANK, blank)
+        rows = np.flatnonzero(~batch.blank)
         if layout is None:
-            layout = _layout(rec.fields or [])
+            if not rows.size:
+                continue
+            at = int(rows[0])
+            layout = _layout(batch.fields[at].as_py() or [])
             if layout is None:
                 raise FormatError(
-                    str(path), rec.line_no, f"not a queue_log table export: {HEADER_RULE}"
+                    str(path),
+                    int(batch.line_no[at]),
+                    f"not a queue_log table export: {HEADER_RULE}",
                 )
             acc.read += 1
             acc.ignore(I_HEADER)
-            continue
-        if rec.fields is None:
-            batch.add(rec, None, None, _EMPTY, rec.error)
-        elif len(rec.fields) != layout.width:
-            batch.add(rec, None, None, _EMPTY, R_FIELD_COUNT)
-        else:
-            ts, tz, fields, why = reader.row(layout, rec.fields)
-            batch.add(rec, ts, tz, fields, why)
-        if len(batch) >= BATCH_ROWS:
-            loader.add_batch(index, path, batch.table())
-            batch = _Batch()
-    if layout is None and path.stat().st_size == 0:
+            rows = rows[1:]
+        if rows.size:
+            loader.add_batch(index, path, _rows(batch, rows, layout, reader))
+    if layout is None and not records:
         raise FormatError(str(path), None, "empty file: no header line")
-    loader.add_batch(index, path, batch.table())
     loader.end_file(index, path, expected="queue_log table export")
+
+
+def _rows(
+    batch: RecordBatch,
+    rows: np.ndarray[tuple[int], np.dtype[np.intp]],
+    layout: _Layout,
+    reader: _Reader,
+) -> pa.Table:
+    """The event rows (BATCH_COLUMNS) of records ``rows`` of ``batch``."""
+    n = len(rows)
+    take = pa.array(rows, pa.int64())
+    errors = batch.error.take(take)
+    ok = _mask(pc.is_null(errors)) & (batch.field_counts()[rows] == layout.width)
+    reason = np.asarray(errors.to_numpy(zero_copy_only=False), dtype=object)
+    reason[~ok & np.asarray([r is None for r in reason], dtype=np.bool_)] = R_FIELD_COUNT
+    columns: dict[str, pa.Array] = {c: pa.nulls(n, pa.string()) for c in _FIELD_COLUMNS}
+    ts = pa.nulls(n, pa.timestamp("us", tz="UTC"))
+    tz = pa.nulls(n, pa.string())
+    good = np.flatnonzero(ok)
+    if good.size:
+        values = batch.columns(layout.width, rows[good])
+        ix = layout.index
+        part: dict[str, pa.Array] = {}
+        if layout.kind == "pbxware":
+            listed = [v.to_pylist() for v in values]
+            got = [reader.pbxware_row(layout, list(f)) for f in zip(*listed, strict=True)]
+            good_ts = pa.array([g[0] for g in got], pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+            for j, name in enumerate(_FIELD_COLUMNS):
+                part[name] = pa.array([g[1][j] for g in got], pa.string())
+            good_tz = pa.nulls(len(good), pa.string())
+            why = [g[2] for g in got]
+        else:
+            good_ts, good_tz, why_arr = reader.times(values[ix["time"]])
+            why = why_arr.to_pylist()
+            part["callid"] = values[ix["callid"]]
+            part["queue"] = values[ix["queuename"]]
+            part["agent"] = values[ix["agent"]]
+            part["event"] = values[ix["event"]]
+            if layout.kind == "realtime":
+                for d in _DATA:
+                    if d in ix:
+                        part[d] = values[ix[d]]
+            else:
+                split = pc.split_pattern(values[ix["data"]], "|", max_splits=5)
+                lengths = pc.list_value_length(split).to_numpy()
+                starts = split.offsets.to_numpy()[:-1]
+                for j, name in enumerate((*_DATA, "data_rest")):
+                    part[name] = split.values.take(pa.array(starts + j, mask=lengths <= j))
+        for k, w in zip(good, why, strict=True):
+            if w is not None:
+                reason[k] = w
+        scatter = np.full(n, -1, dtype=np.int64)
+        scatter[good] = np.arange(len(good))
+        index = pa.array(scatter, mask=scatter < 0)
+        ts = good_ts.take(index)
+        tz = good_tz.take(index)
+        for name, col in part.items():
+            columns[name] = col.take(index)
+    return pa.table(
+        {
+            "source_line": pa.array(batch.line_no[rows]),
+            "text": pc.utf8_slice_codeunits(batch.text.take(take), 0, MAX_REJECT_TEXT),
+            "ts": ts,
+            **columns,
+            "pre_reject": pa.array(reason, pa.string()),
+            "pre_ignore": pa.nulls(n, pa.string()),
+            "source_tz": tz,
+        }
+    ).select(list(BATCH_COLUMNS))
+
+
+_FIELD_COLUMNS = ("callid", "queue", "agent", "event", *_DATA, "data_rest")

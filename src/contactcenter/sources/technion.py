@@ -242,6 +242,7 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
         header_seen = False
         for batch in iter_lines(path, progress=options.progress):
             bad = batch.bad_utf8
+            damaged = batch.damaged()
             for i, line in enumerate(batch.lines.to_pylist()):
                 line_no = batch.first_line + i
                 acc.read += 1
@@ -259,6 +260,9 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
                     continue
                 if bad is not None and bad[i]:
                     not_utf8.add(path.name, line_no)
+                if damaged is not None and damaged[i]:
+                    acc.reject(path.name, line_no, batch.damage_reason(i), reject_text(line))
+                    continue
                 if not line.strip():
                     acc.ignore(I_BLANK)
                     continue

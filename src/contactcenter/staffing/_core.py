@@ -1,10 +1,12 @@
 """Numerical kernels shared by the staffing models (private; no validation here).
 
 Everything works on 1-D float64 arrays of one length and stays finite for loads up to
-thousands of Erlangs: Erlang B by the recursion of its reciprocal (positive terms only;
-B itself only ever underflows, to 0, and is never NaN), the Erlang A series in log space
-with positive terms only, and the Poisson kernel ``y^x e^-y / Gamma(x+1)`` by Loader's
-saddle-point method (no large cancelling logarithms).
+millions of Erlangs: Erlang B by the recursion of its reciprocal (positive terms only;
+B itself only ever underflows, to 0, and is never NaN) up to :data:`DIRECT_FROM` agents,
+and above that in closed form (:func:`erlang_b_direct`: no array over every agent
+count), the Erlang A series with positive terms only, and the Poisson kernel
+``y^x e^-y / Gamma(x+1)`` by Loader's saddle-point method (no large cancelling
+logarithms).
 
 The common core is :func:`abandonment_queue`: a birth-death queue whose lower part (all
 states with a free server or slot) has "Erlang B" ``E`` = P(top state | lower part), whose
@@ -29,10 +31,23 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _SERIES_EPS = 1e-18
 _VECTOR_TERMS = 2_000
 _SCALAR_ROWS = 16
+_NUMPY_TERMS = 20_000  # a scalar series this long is summed in numpy blocks
+_BLOCK = 16_384
+
+DIRECT_FROM = 5_000
+"""Agents above which Erlang B is computed in closed form (:func:`erlang_b_direct`)
+instead of by its recursion over every agent count."""
+_GAMMA_FROM = 0.95  # n / A from which the direct form uses the incomplete gamma function
 
 
-def _series_scalar(x: float, y: float) -> tuple[float, float]:
-    """sum_{j>=1} t_j and sum_{j>=1} j t_j with t_j = y^j / prod_{k<=j}(x + k), y < x."""
+def _series_scalar(x: float, y: float, terms: float = 0.0) -> tuple[float, float]:
+    """sum_{j>=1} t_j and sum_{j>=1} j t_j with t_j = y^j / prod_{k<=j}(x + k), y < x.
+
+    ``terms`` estimates how many terms it takes; a long series (rho near 1 with a
+    patience much longer than the AHT and many agents) is summed in numpy blocks by
+    :func:`_series_blocks`, the same products in the same order."""
+    if terms > _NUMPY_TERMS:
+        return _series_blocks(x, y)
     t = 1.0
     s1 = 0.0
     m1 = 0.0
@@ -45,6 +60,28 @@ def _series_scalar(x: float, y: float) -> tuple[float, float]:
         q = y / (x + j + 1)
         if t == 0.0 or t * q / (1.0 - q) <= _SERIES_EPS * s1:
             return s1, m1
+
+
+def _series_blocks(x: float, y: float) -> tuple[float, float]:
+    """:func:`_series_scalar` with the terms made ``_BLOCK`` at a time (the same products
+    in the same order) and summed pairwise; it stops after the first block whose last
+    term bounds the rest below ``_SERIES_EPS`` of the sum (the terms fall for y < x)."""
+    t = 1.0
+    s1 = 0.0
+    m1 = 0.0
+    start = 1
+    while True:
+        j = np.arange(start, start + _BLOCK, dtype=np.float64)
+        block = np.cumprod(y / (x + j))
+        block *= t
+        s1 += float(block.sum())
+        m1 += float((j * block).sum())  # not np.dot: BLAS threads spin on a busy machine
+        last = float(block[-1])
+        q = y / (x + start + _BLOCK)
+        if last == 0.0 or last * q / (1.0 - q) <= _SERIES_EPS * s1:
+            return s1, m1
+        t = last
+        start += _BLOCK
 
 
 def _series_vector(xs: FloatArray, ys: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -101,12 +138,60 @@ def reciprocal_erlang_b_sorted(agents: IntArray, load: FloatArray, out: FloatArr
         add(t, 1.0, out=r)
 
 
+def erlang_b_direct(agents: IntArray, load: FloatArray) -> FloatArray:
+    """Erlang B for each (agents[i], load[i]) in closed form, for any number of agents.
+
+    B(n, A) = p / P with p = A^n e^-A / n! (Loader's kernel, :func:`log_poisson_kernel`)
+    and P = P(Poisson(A) <= n) = Q(n + 1, A), the regularized upper incomplete gamma
+    function (scipy), where n >= 0.95 A; deeper in overload, where P underflows or loses
+    digits, 1/B = sum_{j=0..n} prod_{i<j} (n - i) / A, whose terms fall at least like
+    (n / A)^j (at most about 800 of them). Relative error about 1e-15 near n = A, below
+    1e-11 where B is astronomically small (checked against 50-digit arithmetic).
+    """
+    n = agents.astype(np.float64)
+    a = np.asarray(load, dtype=np.float64)
+    out = np.where(n == 0, 1.0, 0.0)  # no agent: everything is lost; no load: nothing
+    pos = np.flatnonzero((n > 0) & (a > 0))
+    if not pos.size:
+        return out
+    nn, aa = n[pos], a[pos]
+    b = np.empty(pos.size)
+    gamma = nn >= _GAMMA_FROM * aa
+    with np.errstate(all="ignore"):
+        g = np.flatnonzero(gamma)
+        if g.size:
+            b[g] = np.exp(log_poisson_kernel(nn[g], aa[g])) / special.gammaincc(nn[g] + 1.0, aa[g])
+        rows = np.flatnonzero(~gamma)
+        if rows.size:  # n / A < 0.95: terms fall like 0.95^j, so few of them
+            nr, ar = nn[rows], aa[rows]
+            total = np.ones(rows.size)
+            term = np.ones(rows.size)
+            live = np.arange(rows.size)
+            j = 0
+            while live.size:
+                term[live] *= (nr[live] - j) / ar[live]
+                total[live] += term[live]
+                j += 1
+                live = live[(term[live] > 1e-17 * total[live]) & (nr[live] > j)]
+            b[rows] = 1.0 / total
+    out[pos] = b
+    return out
+
+
 def erlang_b(agents: IntArray, load: FloatArray) -> FloatArray:
     """Erlang B for each (agents[i], load[i]): :func:`reciprocal_erlang_b_sorted` over
-    the rows sorted by agents (stable, never NaN; only underflows, to 0)."""
+    the rows sorted by agents (stable, never NaN; only underflows, to 0), and
+    :func:`erlang_b_direct` for rows with more than :data:`DIRECT_FROM` agents."""
     size = agents.shape[0]
     if size == 0:
         return np.ones(0)
+    big = agents > DIRECT_FROM
+    if big.any():
+        out = np.empty(size)
+        out[big] = erlang_b_direct(agents[big], load[big])
+        small = ~big
+        out[small] = erlang_b(agents[small], load[small])
+        return out
     order = descending_order(agents)
     rec = np.empty(size)
     with np.errstate(divide="ignore", over="ignore"):
@@ -195,7 +280,7 @@ def a_function(x: FloatArray, y: FloatArray) -> _ASeries:
             s1 = np.empty(idx.size)
             m1 = np.empty(idx.size)
             for i in np.flatnonzero(long_rows).tolist():
-                s1[i], m1[i] = _series_scalar(float(xs[i]), float(ys[i]))
+                s1[i], m1[i] = _series_scalar(float(xs[i]), float(ys[i]), float(terms[idx[i]]))
             short = np.flatnonzero(~long_rows)
             if short.size:
                 s1[short], m1[short] = _series_vector(xs[short], ys[short])

@@ -32,16 +32,22 @@ Zeltyn (2009). The inputs mirror CCmath's Erlang Chat calculator.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from contactcenter.errors import InputError
+from contactcenter.limits import MAX_CHAT_SLOTS
 from contactcenter.staffing import _core
 from contactcenter.staffing.erlang import check_sl_definition
 from contactcenter.staffing.inverse import RTOL, check_fraction
 from contactcenter.standards import DEFAULT_TARGET, DEFAULT_THRESHOLD_S
+
+_LOOP_STATES = 20_000  # chains up to this long take E by its recursion, longer in log space
+CHAT_SEARCH_FROM = 100.0
+"""chat_required_agents searches (instead of climbing one agent at a time) when more
+than this many agents are needed at full concurrency."""
 
 
 @dataclass(frozen=True)
@@ -152,10 +158,16 @@ def chat(
     if lam == 0.0:
         return ChatMetrics(n, k, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
     a_m = lam / rates
-    b = 1.0
-    for value in a_m.tolist():
-        ab = value * b
-        b = ab / (1.0 + ab)
+    # distribution of the lower part in log space: log_w[m] = log(pi_m / pi_0)
+    log_w = np.concatenate(([0.0], np.cumsum(np.log(a_m), dtype=np.longdouble).astype(float)))
+    peak = float(log_w.max())
+    if c <= _LOOP_STATES:
+        b = 1.0
+        for value in a_m.tolist():
+            ab = value * b
+            b = ab / (1.0 + ab)
+    else:  # E = pi_c / sum pi_m, relative to the largest state (no overflow)
+        b = math.exp(float(log_w[-1]) - peak) / float(np.sum(np.exp(log_w - peak)))
     core = _core.abandonment_queue(
         e=np.array([b]),
         lam=np.array([lam]),
@@ -167,28 +179,29 @@ def chat(
         definition
     ]
     p_wait = float(core.p_wait[0])
-    # distribution of the lower part, relative to the top state c, in log space
-    log_w = np.concatenate(([0.0], np.cumsum(np.log(a_m))))
-    log_w -= log_w[-1]
-    w = np.exp(log_w)  # pi_m / pi_c for m = 0..c
+    # masses relative to the largest lower state (taking them relative to the top state c
+    # overflowed for a lightly loaded team, and occupancy came out NaN)
+    w = np.exp(log_w - peak)
     states = np.arange(c + 1)
     lower_busy = float(np.sum(w * np.minimum(states, n)))
     lower_open = float(np.sum(w * states))
     lower_mass = float(np.sum(w))
+    log_top = float(log_w[-1]) - peak  # log(pi_c / pi_peak) <= 0
     if theta > 0:
-        # the queue's mass above state c relative to pi_c is A(x, y) - 1; in deep overload
-        # it passes the float range, so every sum is scaled by 1 / max(1, A - 1)
+        # the queue's mass above state c relative to pi_c is A(x, y) - 1
         x, y = r_top / theta, lam / theta
         log_extra = float(_core.a_function(np.array([x]), np.array([y])).log_a_minus_1[0])
-        scale = math.exp(-log_extra) if log_extra > 0 else 1.0
-        extra = 1.0 if log_extra > 0 else math.exp(log_extra)
         stable = True
     else:
         ratio = lam / r_top
         stable = ratio < 1.0
-        scale = 1.0
-        extra = ratio / (1.0 - ratio) if stable else math.inf
+        log_extra = math.log(ratio / (1.0 - ratio)) if stable else math.inf
     if stable:
+        # queue mass relative to pi_peak = exp(log_top + log_extra); every sum is scaled by
+        # 1 / max(1, that) so that deep overload stays in the float range
+        log_queue = log_top + log_extra
+        scale = math.exp(-log_queue) if log_queue > 0 else 1.0
+        extra = 1.0 if log_queue > 0 else math.exp(log_queue)
         total = lower_mass * scale + extra
         occupancy = (lower_busy * scale + n * extra) / (n * total)
         mean_open = (lower_open * scale + c * extra) / (n * total)
@@ -224,7 +237,11 @@ def chat_required_agents(
 
     Climbs n from the stability bound (n k / AHT_k > lambda without patience) and stops
     at the first n that meets all targets, with the same RTOL slack as
-    :func:`contactcenter.staffing.required_agents`.
+    :func:`contactcenter.staffing.required_agents`. When more than
+    :data:`CHAT_SEARCH_FROM` agents are needed it gallops and bisects instead (SL, ASA
+    and P(abandon) are monotone in n; the occupancy cap is searched from the first n
+    meeting those), about 2 log2(n) evaluations instead of n. More than
+    :data:`contactcenter.limits.MAX_CHAT_SLOTS` conversations at once are refused.
     """
     target = check_fraction(target_sl, "target_sl")
     cap = check_fraction(max_occupancy, "max_occupancy", closed_top=True)
@@ -246,26 +263,92 @@ def chat_required_agents(
         n = max(1, math.ceil(target * lam / best_rate * (1 - RTOL)) - 1)
     else:
         n = 1
-    limit = math.ceil(slots_needed / (cap or 1.0) + 60 * math.sqrt(slots_needed) + 500)
-    while True:
-        m = chat(
-            agents=n,
+    most = MAX_CHAT_SLOTS // k
+    if n > most:
+        raise InputError(
+            f"the chat targets need more than {most:,} agents ({MAX_CHAT_SLOTS:,} "
+            "conversations at once); relax a target",
+        )
+
+    def evaluate(agents: int) -> ChatMetrics:
+        return chat(
+            agents=agents,
             arrival_rate_per_s=lam,
             aht_s=levels,
             patience_s=patience_s,
             threshold_s=threshold_s,
             sl_definition=sl_definition,
         )
-        ok = (
+
+    def meets(m: ChatMetrics, occupancy: bool) -> bool:
+        return (
             (target is None or m.service_level >= target * (1 - RTOL))
             and (max_asa_s is None or m.asa_s <= max_asa_s * (1 + RTOL))
             and (ab_cap is None or m.p_abandon <= ab_cap * (1 + RTOL))
-            and (cap is None or m.occupancy <= cap * (1 + RTOL))
+            and (not occupancy or cap is None or m.occupancy <= cap * (1 + RTOL))
         )
-        if ok:
+
+    if max(slots_needed, slots_needed / (cap or 1.0)) > CHAT_SEARCH_FROM:
+        # SL, ASA and P(abandon) fall or rise monotonically with n: the first n meeting
+        # them is found by galloping and bisecting; occupancy is not monotone in deep
+        # overload (with short patience and slower handling at higher concurrency), so
+        # the cap is searched only from there on, where it falls with n
+        n = _first(n, most, lambda a: meets(evaluate(a), occupancy=False))
+        if cap is not None:
+            # occupancy >= conversations held / (n k) >= lambda (1 - P(ab)) min AHT_j / (n k)
+            # (Little's law; P(ab) only falls as n grows): no n below this meets the cap
+            held = lam * (1.0 - evaluate(n).p_abandon) * min(levels)
+            floor_n = math.ceil(held / (k * cap) * (1 - RTOL)) - 1
+            if floor_n > most:
+                raise InputError(
+                    f"{{field}} {cap:g} needs more than {most:,} chat agents; raise it",
+                    field="max_occupancy",
+                )
+            n = max(n, floor_n)
+            # occupancy = P(an agent holds one or more) <= conversations held per agent
+            # <= lambda max AHT_j / n: the cap is met from n = lambda max AHT_j / cap on
+            ceiling = min(most, max(n, math.ceil(lam * max(levels) / cap * (1 + RTOL)) + 1))
+            n = _first(n, most, lambda a: meets(evaluate(a), occupancy=True), high=ceiling)
+        return evaluate(n)
+    limit = min(most, math.ceil(slots_needed / (cap or 1.0) + 60 * math.sqrt(slots_needed) + 500))
+    while True:
+        m = evaluate(n)
+        if meets(m, occupancy=True):
             return m
         if n >= limit:
             raise InputError(
                 f"the chat targets cannot be met with up to {n} agents; relax a target"
             )
         n += 1
+
+
+def _first(low: int, most: int, ok: Callable[[int], bool], high: int | None = None) -> int:
+    """The first n in [low, most] with ok(n), for ok false below some n and true from it
+    on (gallop, then bisect; from ``high`` when it is known to be true there, checked);
+    InputError when even ``most`` fails."""
+    if high is not None and high >= low and ok(high):
+        return _bisect(low, high, ok)
+    step = 1
+    while True:
+        probe = min(low + step - 1, most)
+        if ok(probe):
+            high = probe
+            break
+        if probe >= most:
+            raise InputError(
+                f"the chat targets cannot be met with up to {most:,} agents; relax a target"
+            )
+        low = probe + 1
+        step *= 2
+    return _bisect(low, high, ok)
+
+
+def _bisect(low: int, high: int, ok: Callable[[int], bool]) -> int:
+    """The first n in [low, high] with ok(n), given ok(high)."""
+    while low < high:
+        mid = (low + high) // 2
+        if ok(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return high

@@ -7,7 +7,9 @@ threshold (``threshold_s``), theta = 1 / mean patience (``patience_s``).
 All functions are keyword-only and vectorized: every argument may be a scalar or an array
 and they broadcast together; results are float64 arrays of the broadcast shape (0-d for
 scalar inputs: use ``float(...)``). They are exact (no simulation, no truncation beyond
-float64 rounding) and finite for loads up to 5,000 Erlangs and 6,000 agents.
+float64 rounding) and finite up to the documented bounds (:mod:`contactcenter.limits`:
+1,000,000 Erlangs, 10,000,000 agents); above 5,000 agents Erlang B is computed in closed
+form rather than by its recursion.
 """
 
 from __future__ import annotations

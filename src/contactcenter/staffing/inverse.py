@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from contactcenter.errors import InputError
+from contactcenter.limits import MAX_AGENTS, MAX_LOAD_ERL
 from contactcenter.staffing import _core
 from contactcenter.staffing._core import FloatArray, IntArray
 from contactcenter.staffing.erlang import (
@@ -31,6 +32,10 @@ from contactcenter.standards import DEFAULT_TARGET, DEFAULT_THRESHOLD_S
 
 RTOL = 1e-9
 _CHUNK = 16_384  # rows per chunk in the Erlang C climb (fits the CPU cache)
+SEARCH_FROM_ERL = 500.0
+"""Erlang A rows with a larger load (and every row whose lower bound exceeds
+:data:`contactcenter.staffing._core.DIRECT_FROM` agents) are solved by :func:`_search`
+instead of the climb."""
 _FIELDS = ("p_wait", "p_abandon", "service_level", "asa_s", "occupancy", "queue_length")
 
 
@@ -100,8 +105,15 @@ def required_agents(
     search climbs n from a proven lower bound (n > A for Erlang C, n >= A x cap bound,
     n >= target x A for Erlang A's offered SL, since carried load <= n) to the first n
     meeting every target, with 1/B (Erlang B) carried along by its recursion, for every
-    row at once. It does not assume the metrics are monotone in n. A row with zero load
-    needs 0 agents.
+    row at once; that climb does not assume the metrics are monotone in n. Large rows
+    (a lower bound above 5,000 agents, or Erlang A above 500 Erlangs), where climbing
+    one agent at a time would take seconds to hours, are solved by galloping and
+    bisecting from the same lower bound with Erlang B in closed form (:func:`_search`),
+    which relies on every target being monotone in n: proved for Erlang C, and checked
+    for Erlang A on a grid of loads, patiences, thresholds and all three SL definitions.
+    A row with zero load needs 0 agents. Loads above
+    :data:`contactcenter.limits.MAX_LOAD_ERL`, and targets that need more than
+    :data:`contactcenter.limits.MAX_AGENTS` agents, are refused.
 
     >>> int(required_agents(load_erl=10.0, aht_s=180, threshold_s=20, target_sl=0.8,
     ...                     max_occupancy=0.85).agents)
@@ -135,14 +147,17 @@ def required_agents(
     agents = np.empty(size, dtype=np.int64)
     thr = block[7]
     np.copyto(thr.reshape(shape), t_b)
+    _check_load(load, shape)
     rows = np.flatnonzero(load > 0)
-    if rows.size < size or not all_c:
+    if rows.size < size or not all_c or (load > _core.DIRECT_FROM).any():
         # rows the Erlang C climb leaves alone: n = D = 0 turns every ratio into NaN
         agents_f.fill(0.0)
         out["p_wait"].fill(0.0)
         out["service_level"].fill(0.0)
     # lower bounds
     ld = load[rows]
+    if cap is not None:
+        _check_cap(ld, cap)
     if all_c:
         lo = ld.astype(np.int64)  # floor(A), A > 0
         lo += 1
@@ -158,6 +173,19 @@ def required_agents(
         if target is not None and definition == "offered":
             lo = np.where(no_patience, lo, np.maximum(lo, ceil_tolerant(ld * target) - 1))
         lo = np.maximum(lo, 1)
+
+    # large rows are searched (see the docstring), the others climbed
+    big = lo > _core.DIRECT_FROM
+    if not all_c:
+        big |= ~no_patience & (ld > SEARCH_FROM_ERL)
+    big_rows = rows[big]
+    big_lo, big_ld = lo[big], ld[big]
+    big_theta = np.zeros(big_rows.size) if all_c else theta_r[big]
+    if big_rows.size:
+        keep = ~big
+        rows, ld, lo = rows[keep], ld[keep], lo[keep]
+        if not all_c:
+            theta_r, no_patience = theta_r[keep], no_patience[keep]
 
     # from here on the rows go sorted by lo, largest first (one at a time, so that the
     # unsorted copies are freed as they go): 1/B(lo, A) for every row by the recursion
@@ -207,6 +235,22 @@ def required_agents(
         )
         for key in _FIELDS:
             out[key][r_a] = final[key]
+    if big_rows.size:
+        targets_big = _Targets(target, max_asa_s, ab_cap, cap, definition)
+        n_big, b_big = _search(big_lo, big_ld, aht[big_rows], thr[big_rows], big_theta, targets_big)
+        agents[big_rows] = n_big
+        agents_f[big_rows] = n_big
+        final = evaluate_flat(
+            agents=n_big,
+            load_erl=load[big_rows],
+            aht_s=aht[big_rows],
+            threshold_s=thr[big_rows],
+            theta=big_theta,
+            sl_definition=definition,
+            erlang_b_value=b_big,
+        )
+        for key in _FIELDS:
+            out[key][big_rows] = final[key]
     metrics = QueueMetrics(
         load_erl=load.reshape(shape),
         agents=agents_f.reshape(shape),
@@ -224,6 +268,99 @@ class _Targets:
     max_abandon: float | None
     max_occupancy: float | None
     definition: SlDefinition
+
+
+def _check_load(load: FloatArray, shape: tuple[int, ...]) -> None:
+    """Refuse a load above :data:`~contactcenter.limits.MAX_LOAD_ERL` (before any work)."""
+    over = np.flatnonzero(load > MAX_LOAD_ERL)
+    if over.size:
+        where = "" if not shape else f" (row {int(over[0]) + 1})"
+        raise InputError(
+            f"{{field}} must be at most {MAX_LOAD_ERL:,.0f} Erlangs{where}, got {load[over[0]]:g}",
+            field="load_erl",
+        )
+
+
+def _check_cap(load: FloatArray, cap: float) -> None:
+    """Refuse an occupancy cap that needs more than MAX_AGENTS agents (n >= A / cap)."""
+    need = load / cap
+    over = np.flatnonzero(need > MAX_AGENTS * (1.0 + RTOL))
+    if over.size:
+        i = int(over[0])
+        raise InputError(
+            f"{{field}} {cap:g} needs at least {need[i]:,.0f} agents for {load[i]:g} Erlangs, "
+            f"more than the {MAX_AGENTS:,} allowed; raise it",
+            field="max_occupancy",
+        )
+
+
+def _meets(metrics: dict[str, FloatArray], targets: _Targets) -> npt.NDArray[np.bool_]:
+    """Rows whose metrics meet every target given (with the RTOL slack)."""
+    ok = np.ones(metrics["service_level"].shape[0], dtype=bool)
+    if targets.sl is not None:
+        ok &= metrics["service_level"] >= targets.sl * (1.0 - RTOL)
+    if targets.max_asa_s is not None:
+        ok &= metrics["asa_s"] <= targets.max_asa_s * (1.0 + RTOL)
+    if targets.max_abandon is not None:
+        ok &= metrics["p_abandon"] <= targets.max_abandon * (1.0 + RTOL)
+    if targets.max_occupancy is not None:
+        ok &= metrics["occupancy"] <= targets.max_occupancy * (1.0 + RTOL)
+    return ok
+
+
+def _search(
+    n0: IntArray,
+    load: FloatArray,
+    aht: FloatArray,
+    thr: FloatArray,
+    theta: FloatArray,
+    targets: _Targets,
+) -> tuple[IntArray, FloatArray]:
+    """First n >= n0 meeting the targets, for targets monotone in n (every row at once).
+
+    No n below n0 meets them (n0 is a proven lower bound). Gallop: try n0, n0 + 1,
+    n0 + 3, n0 + 7, ... (each failure moves the lower end past the n tried), then bisect
+    between the last failure and the first success. Erlang B comes in closed form at
+    every n tried (:func:`contactcenter.staffing._core.erlang_b_direct`), so a row costs
+    about 2 log2(answer - n0) evaluations whatever its load. Returns n and B(n, A).
+    """
+
+    def ok(n: IntArray, idx: IntArray) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+        b = _core.erlang_b_direct(n, load[idx])
+        m = evaluate_flat(
+            agents=n,
+            load_erl=load[idx],
+            aht_s=aht[idx],
+            threshold_s=thr[idx],
+            theta=theta[idx],
+            sl_definition=targets.definition,
+            erlang_b_value=b,
+        )
+        return _meets(m, targets), b
+
+    low = n0.astype(np.int64).copy()  # every n below low fails
+    high = np.full(low.size, -1, dtype=np.int64)  # the first success found, -1 until then
+    step = np.ones(low.size, dtype=np.int64)
+    todo = np.arange(low.size)
+    while todo.size:  # gallop
+        probe = np.minimum(low[todo] + step[todo] - 1, MAX_AGENTS)
+        good, _ = ok(probe, todo)
+        high[todo[good]] = probe[good]
+        failed = todo[~good]
+        stuck = probe[~good] >= MAX_AGENTS
+        if stuck.any():
+            raise _unmet(np.array([MAX_AGENTS]), load[failed[stuck]])
+        low[failed] = probe[~good] + 1
+        step[failed] *= 2
+        todo = failed
+    todo = np.flatnonzero(low < high)
+    while todo.size:  # bisect: low fails below, high succeeds
+        mid = (low[todo] + high[todo]) // 2
+        good, _ = ok(mid, todo)
+        high[todo[good]] = mid[good]
+        low[todo[~good]] = mid[~good] + 1
+        todo = todo[low[todo] < high[todo]]
+    return high, _core.erlang_b_direct(high, load)
 
 
 def _unmet(n: IntArray, load: FloatArray) -> InputError:

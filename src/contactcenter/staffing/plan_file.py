@@ -8,7 +8,9 @@ read it with :func:`read_plan`, which accepts the file (CSV or Parquet), a
 :class:`pyarrow.Table` or a pandas DataFrame; other columns are carried along unread.
 
 A CSV's cells are read as text (an empty cell is null), so that an error can quote the
-cell as written and name its line; each reader converts the columns it uses.
+cell as written and name its line; each reader converts the columns it uses. The queue
+names were neutralised against formula injection when written and are restored here
+(:func:`contactcenter.reports.writers.restore_cell`).
 :func:`queue_series` gives one queue's rows as the arrays a simulation takes.
 """
 
@@ -101,6 +103,8 @@ def read_plan(source: Any, *, field: str = "plan") -> PlanFile:
     if not isinstance(source, str | Path):
         return PlanFile(_from_frame(source), "<plan>", False)
     path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{{field}}: {path} is a folder, not a file", field=field)
     if not path.is_file():
         raise InputError(f"{{field}}: file not found: {path}", field=field)
     try:
@@ -115,8 +119,24 @@ def read_plan(source: Any, *, field: str = "plan") -> PlanFile:
         options = pacsv.ConvertOptions(
             column_types={name: pa.string() for name in header}, strings_can_be_null=True
         )
-        return PlanFile(pacsv.read_csv(path, convert_options=options), str(path), True)
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError, ValueError) as exc:
+        from contactcenter.reports.writers import restore_column
+
+        table = pacsv.read_csv(path, convert_options=options)
+        # text cells were neutralised against formula injection when written: undo it
+        for name in ("queue",):
+            if name in table.column_names:
+                i = table.column_names.index(name)
+                table = table.set_column(i, name, restore_column(table.column(i)))
+        return PlanFile(table, str(path), True)
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            str(path),
+            None,
+            f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save the plan as UTF-8 CSV, or give a Parquet file",
+            field=field,
+        ) from None
+    except (pa.ArrowInvalid, OSError, ValueError, csv.Error) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FormatError(
             str(path), None, f"cannot read the plan as CSV or Parquet: {reason}", field=field

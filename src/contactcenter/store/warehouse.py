@@ -41,7 +41,7 @@ import pyarrow as pa
 
 from contactcenter.errors import StoreError
 from contactcenter.facts import TableSpec, table_spec, tables
-from contactcenter.store.database import Connection, connect, was_interrupted
+from contactcenter.store.database import Connection, connect, is_open, was_interrupted
 from contactcenter.store.journal import (
     JOURNAL_DDL,
     JOURNAL_MIGRATIONS,
@@ -158,12 +158,19 @@ class LoadSession:
         con = self.con
         target = _q(spec.name)
         key = ", ".join(_q(c) for c in spec.key)
-        dup = self._run(f"SELECT count(*) - count(DISTINCT ({key})) FROM {staged}")
+        dup = self._repeated_keys(staged, key)
         if dup:
             raise StoreError(f"{dup} rows of {spec.name} share a key ({key}) within one load")
         names = spec.schema.names
         cols = ", ".join(_q(c) for c in names)
         ncols = ", ".join(f"n.{_q(c)}" for c in names)
+        if not self._run(f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)"):
+            # nothing stored yet: every row is new (no join with the table)
+            n_order = f" ORDER BY {_q(spec.order)}" if spec.order else ""
+            inserted = self._run(
+                f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {staged}{n_order}"
+            )
+            return inserted, 0
         on = _match(spec, "n", "c", spec.key)
         differs = " OR ".join(
             f"n.{_q(c)} IS DISTINCT FROM c.{_q(c)}" for c in names if c not in spec.key
@@ -190,6 +197,16 @@ class LoadSession:
         finally:
             con.execute(f"DROP TABLE IF EXISTS {changed}")
         return inserted, updated
+
+    def _repeated_keys(self, staged: str, key: str) -> int:
+        """Rows of ``staged`` whose key an earlier row has: found by a 64-bit hash of the
+        key (grouping integers is several times faster than grouping strings), then
+        counted exactly among the rows whose hash repeats (usually none)."""
+        return self._run(
+            f"""SELECT count(*) - count(DISTINCT ({key})) FROM {staged}
+                WHERE hash({key}) IN (SELECT hash({key}) AS h FROM {staged}
+                                      GROUP BY h HAVING count(*) > 1)"""
+        )
 
     def _append(self, spec: TableSpec, staged: str) -> int:
         target = _q(spec.name)
@@ -262,6 +279,8 @@ class Store:
         self._created = not self.path.exists()
         if self._created and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        # opened by this process now, so no query of it can be spilling yet
+        self._first_open = not is_open(self.path)
         self._connection: Connection = connect(self.path, read_only=False)
         self.con = self._connection.con
         self.con.execute("SET TimeZone = 'UTC'")
@@ -304,6 +323,15 @@ class Store:
         # holds the store for writing now, so any of them is stale
         for stale in self.folder.glob(f"{self.stage_prefix}*"):
             shutil.rmtree(stale, ignore_errors=True)
+        # and DuckDB's spill files (<store>.tmp/, its default temp_directory), which it
+        # does not remove at its next start either
+        spill = self.path.with_name(self.path.name + ".tmp")
+        if self._first_open and spill.is_dir():
+            for stale in spill.glob("duckdb_temp_*"):
+                with suppress(OSError):
+                    stale.unlink()
+            with suppress(OSError):
+                spill.rmdir()
 
     def ensure(self, spec: TableSpec) -> None:
         """Create the table of ``spec`` if the store does not have it yet, and add the
