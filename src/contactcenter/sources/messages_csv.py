@@ -51,7 +51,8 @@ import yaml
 from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.facts import CONVERSATION_CHANNELS, EVENT_KINDS
 from contactcenter.sources._conversations import ConversationLoader, file_ranks, stage_schema
-from contactcenter.sources._records import iter_records
+from contactcenter.sources._csv import iter_records
+from contactcenter.sources._instants import in_range, range_reason
 from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.sources.messages_file import MessageRows, checked_sql
@@ -303,7 +304,11 @@ def _load_file(
             values.clear()
 
     for rec in iter_records(
-        path, delimiter=mapping.delimiter, encoding=mapping.encoding, progress=options.progress
+        path,
+        delimiter=mapping.delimiter,
+        encoding=mapping.encoding,
+        progress=options.progress,
+        keep_cr=True,
     ):
         acc.read += 1
         if rec.bad_utf8:
@@ -328,6 +333,8 @@ def _load_file(
                     how = mapping.timestamp_format or "ISO 8601"
                     raise _CellError(f"at: column {mapping.fields['at'].column} is not a "
                                      f"timestamp ({how})")  # fmt: skip
+                if not in_range(at):
+                    raise _CellError(range_reason("at"))
                 values["at"] = at.isoformat()
         except _CellError as exc:
             acc.reject(path.name, rec.line_no, str(exc), reject_text(rec.text))

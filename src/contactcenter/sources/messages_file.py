@@ -34,7 +34,8 @@ import pyarrow as pa
 from contactcenter.errors import FormatError, InputError
 from contactcenter.facts import CONVERSATION_CHANNELS, MESSAGES_SCHEMA, SENDER_KINDS
 from contactcenter.sources._conversations import ConversationLoader, file_ranks, stage_schema
-from contactcenter.sources._records import iter_records
+from contactcenter.sources._csv import iter_records
+from contactcenter.sources._instants import range_reason, sql_in_range
 from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
@@ -176,6 +177,7 @@ def checked_sql(
            CASE WHEN message_id IS NULL THEN 'message_id is empty'
                 WHEN NOT at_given THEN 'at is empty'
                 WHEN "at" IS NULL THEN 'at is not a timestamp'
+                WHEN NOT {sql_in_range('"at"')} THEN '{range_reason("at")}'
                 WHEN dir_in IS NOT NULL AND dir_in NOT IN ('in', 'out')
                     THEN 'direction must be in or out'
                 WHEN kind_in IS NOT NULL AND kind_in NOT IN {kinds}
@@ -322,7 +324,7 @@ def _load_csv(
         lines.clear()
         texts.clear()
 
-    for rec in iter_records(path, progress=options.progress):
+    for rec in iter_records(path, progress=options.progress, keep_cr=True):
         acc.read += 1
         if rec.bad_utf8:
             not_utf8.add(path.name, rec.line_no)

@@ -57,7 +57,8 @@ import yaml
 from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.facts import CONVERSATION_CHANNELS, EVENT_KINDS
 from contactcenter.sources._conversations import ConversationLoader, file_ranks, stage_schema
-from contactcenter.sources._records import iter_records
+from contactcenter.sources._csv import iter_records
+from contactcenter.sources._instants import in_range, range_reason
 from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
@@ -211,7 +212,10 @@ def parse_time(text: str, fmt: str | None, tz: dt.tzinfo) -> dt.datetime | None:
         return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=tz)
-    return t.astimezone(dt.UTC)
+    try:
+        return t.astimezone(dt.UTC)
+    except (OverflowError, ValueError):  # year 1 east of UTC, year 9999 west of it
+        return None
 
 
 class _Batch:
@@ -278,7 +282,11 @@ def _load_file(
     batch = _Batch()
     rows = batch.cols
     for rec in iter_records(
-        path, delimiter=mapping.delimiter, encoding=mapping.encoding, progress=options.progress
+        path,
+        delimiter=mapping.delimiter,
+        encoding=mapping.encoding,
+        progress=options.progress,
+        keep_cr=True,
     ):
         acc.read += 1
         if rec.bad_utf8:
@@ -347,6 +355,8 @@ def _read_row(
     if at is None:
         how = f"format {mapping.timestamp_format!r}" if mapping.timestamp_format else "ISO 8601"
         return values, f"timestamp: column {columns['timestamp']} is not a timestamp ({how})"
+    if not in_range(at):
+        return values, range_reason("timestamp")
     values["timestamp"] = at
     channel = values["channel"] or mapping.channel
     if channel not in CONVERSATION_CHANNELS:

@@ -30,7 +30,7 @@ is not True/False, an empty author or a created_at that cannot be read is reject
 tweet_id seen before in the load with the same values is a ``duplicate row``, with other
 values rejected; one the store holds already is ``already in the store`` (with other
 values: rejected). Texts may hold quoted newlines and bare CRs
-(:mod:`contactcenter.sources._records`).
+(:func:`contactcenter.sources._csv.iter_records` with ``keep_cr``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ import pyarrow as pa
 
 from contactcenter.errors import FormatError, InputError
 from contactcenter.sources._conversations import ConversationLoader, file_ranks, stage_schema
-from contactcenter.sources._records import iter_records
+from contactcenter.sources._csv import iter_records
+from contactcenter.sources._instants import in_range, range_reason
 from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
@@ -140,8 +141,10 @@ def _read(fields: list[str], where: dict[str, int]) -> tuple[dict[str, Any], str
         return {}, "inbound is not True or False"
     try:
         at = dt.datetime.strptime(cell["created_at"].strip(), TIME_FORMAT).astimezone(dt.UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         return {}, f"created_at is not a time like 'Tue Oct 31 22:10:47 +0000 2017' ({TIME_FORMAT})"
+    if not in_range(at):
+        return {}, range_reason("created_at")
     parent: str | None = None
     if cell["in_response_to_tweet_id"].strip():
         parent = tweet_id(cell["in_response_to_tweet_id"])
@@ -174,7 +177,7 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     for index, path in enumerate(files):
         where: dict[str, int] | None = None
         width = 0
-        for rec in iter_records(path, progress=options.progress):
+        for rec in iter_records(path, progress=options.progress, keep_cr=True):
             acc.read += 1
             if rec.bad_utf8:
                 not_utf8.add(path.name, rec.line_no)
