@@ -37,6 +37,9 @@ from contactcenter.metrics.timezones import offset_segments, to_epoch, zone
 from contactcenter.reports.sla import sla_tables, source_with
 from contactcenter.units import DAY_S
 
+NO_CONTACTS = "the store holds no contacts for this selection"
+"""The note of a report that reads contacts when none are selected."""
+
 METADATA_KEY = "contactcenter"
 """Schema metadata key of a report table (JSON: tz, notes, parameters, keys, metrics)."""
 
@@ -273,7 +276,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         if make is not None:
             notes.extend(make(hidden.get(fact, {}), names))
     if profile.n == 0:
-        notes.append("the store holds no contacts for this selection")
+        notes.append(NO_CONTACTS)
     parameters = {
         "by": list(request.by),
         "interval_s": request.interval_s,
