@@ -123,7 +123,9 @@ def test_replies_turns_and_reopens_are_as_hand_computed(tmp_path: Path) -> None:
         60.0, "X", 5.0
     )  # fmt: skip
     assert (c1["a1rt_s"], c1["assignee_id"]) == (290.0, "Y")
-    assert (c1["resolution_s"], c1["reopened"], c1["status"]) == (420.0, 1, "open")
+    # the bot answered first: resolution from the handoff (Y assigned at 10:00:10)
+    assert (c1["bot_s"], c1["handoff_at"]) == (10.0, at(10, 0, 10))
+    assert (c1["resolution_s"], c1["reopened"], c1["status"]) == (410.0, 1, "open")
     assert c1["final_resolution_s"] is None  # reopened and not resolved again
     assert (c1["queue"], c1["customer_id"]) == ("sales", "u1")  # the first agent message's
     assert (c2["created_at"], c2["first_response_s"], c2["first_response_incl_bot_s"]) == (

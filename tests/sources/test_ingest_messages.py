@@ -153,7 +153,8 @@ id,conversation_id,created_at,message_type,sender_type,sender_name,private,inbox
 """
 # conversation 7: the bot answers after 3 s, Ann's note at 10:00:20 is private, her reply
 # at 10:01:10 is the first response (70 s) and comes 60 s after she was assigned (A1RT);
-# Ann resolves it at 10:05 (300 s). Line 8: a sender type the mapping does not know.
+# Ann resolves it at 10:05 (290 s after she took it from the bot). Line 8: a sender type
+# the mapping does not know.
 
 
 def test_a_mapped_chat_export_with_event_rows(tmp_path: Path) -> None:
@@ -172,7 +173,8 @@ def test_a_mapped_chat_export_with_event_rows(tmp_path: Path) -> None:
             "chatwoot", "Web", "Ann", "resolved"
         )  # fmt: skip
         assert (c["first_response_s"], c["first_response_incl_bot_s"]) == (70.0, 3.0)
-        assert (c["a1rt_s"], c["resolution_s"]) == (60.0, 300.0)
+        # the bot had it until Ann's assignment (10 s): resolution from then, 290 s
+        assert (c["a1rt_s"], c["resolution_s"], c["bot_s"]) == (60.0, 290.0, 10.0)
         resolved = one(store, "SELECT * FROM conversation_events WHERE kind = 'resolved'")
         assert (resolved["activity"], resolved["agent_id"], resolved["resolves"]) == (
             "resolved", "Ann", True

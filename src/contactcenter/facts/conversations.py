@@ -30,8 +30,15 @@ first_resolved_at          timestamp   its first resolution; null if never resol
 resolved_at                timestamp   its last resolution (start of the last resolved spell)
 final_resolved_at          timestamp   resolved_at while it is resolved or closed; null while
                                        it is open or pending (after a reopen too)
-resolution_s               float64     first_resolved_at - created_at
+resolution_s               float64     first_resolved_at - created_at (from handoff_at
+                                       after a bot phase; null when a bot alone resolved it)
 final_resolution_s         float64     resolved_at - created_at, while resolved or closed
+                                       (from handoff_at after a bot phase, likewise)
+handoff_at                 timestamp   when a bot answered first: the first assignment or
+                                       reply of a person after it; null otherwise
+bot_s                      float64     when a bot answered first: created_at to handoff_at
+                                       (or to the first resolution or last row when no
+                                       person came); null otherwise
 reopened                   int32       times it was reopened after a resolution
 status                     string      open | pending | resolved | closed at the end of its data
 pending_s                  float64     seconds in pending periods that have ended
@@ -73,6 +80,8 @@ CONVERSATIONS_SCHEMA = pa.schema(
         pa.field("final_resolved_at", TIMESTAMP),
         pa.field("resolution_s", pa.float64()),
         pa.field("final_resolution_s", pa.float64()),
+        pa.field("handoff_at", TIMESTAMP),
+        pa.field("bot_s", pa.float64()),
         pa.field("reopened", pa.int32(), nullable=False),
         pa.field("status", pa.string(), nullable=False),
         pa.field("pending_s", pa.float64(), nullable=False),

@@ -289,7 +289,9 @@ CONVERSATION_METRICS: tuple[Metric, ...] = (
         "resolution_s",
         "resolved",
         "resolved conversations",
-        "From creation to the first resolution (calendar time, pending included).",
+        "From creation to the first resolution (calendar time, pending included); after a "
+        "bot phase from the handoff to a person, so bot time is never counted, and a "
+        "conversation a bot resolved alone has none.",
     ),
     *_times(
         "final_resolution_s",
@@ -297,8 +299,9 @@ CONVERSATION_METRICS: tuple[Metric, ...] = (
         "final_resolution_s",
         "resolved",
         "conversations resolved now",
-        "From creation to the last resolution, for conversations resolved or closed at the "
-        "end of the data (a reopened conversation has none until it is resolved again).",
+        "From creation (after a bot phase: the handoff) to the last resolution, for "
+        "conversations resolved or closed at the end of the data (a reopened conversation "
+        "has none until it is resolved again).",
     ),
     Metric(
         name="first_response_within_t",
@@ -331,10 +334,11 @@ CONVERSATION_METRICS: tuple[Metric, ...] = (
         kind="mean",
         unit="seconds",
         fact="conversations",
-        formula="mean business seconds from created_at to the first resolution, pending "
-        "time taken out, where a policy with a calendar applies",
+        formula="mean business seconds from created_at (after a bot phase: handoff_at) to "
+        "the first resolution, pending time taken out, where a policy with a calendar applies",
         description="The resolution time in business time, with the time the conversation "
-        "was pending taken out (the policy's pause); null where no calendar applies.",
+        "was pending taken out (the policy's pause) and the bot phase left out; null where no "
+        "calendar applies.",
         where="resolved",
         of="resolution_bh_s",
     ),

@@ -419,8 +419,10 @@ def evaluate(
 ) -> Clocks:
     """The clocks of conversations given as columns (lists): source, conversation_id,
     channel, queue, priority, created, first_response, first_resolved (UTC microseconds
-    or None), pending_since; ``pauses`` their pending periods [start, end) (end None:
-    still running) per (source, conversation_id); ``as_of`` the end of each source's data."""
+    or None), pending_since, and optionally bot (a bot answered first) and handoff (when
+    a person took over; the resolution clock starts there); ``pauses`` their pending
+    periods [start, end) (end None: still running) per (source, conversation_id);
+    ``as_of`` the end of each source's data."""
     n = len(rows["conversation_id"])
     policy = _policies(config, rows)
     out = Clocks(
@@ -455,12 +457,22 @@ def _evaluate_policy(
     created = _arr(rows["created"], chosen)
     first = _arr(rows["first_response"], chosen)
     resolved = _arr(rows["first_resolved"], chosen)
+    # after a bot phase the resolution clock starts at the handoff to a person (no
+    # handoff: a bot alone has it, and no resolution clock runs)
+    if "bot" in rows:
+        bot = np.asarray([bool(rows["bot"][i]) for i in chosen], np.bool_)
+    else:
+        bot = np.zeros(len(chosen), np.bool_)
+    handoff = _arr(rows["handoff"], chosen) if "handoff" in rows else np.full(len(chosen), NO)
+    start = np.where(bot, handoff, created)
+    person = (start != NO) & ((resolved == NO) | (start <= resolved))
     ends = np.asarray([as_of[rows["source"][i]] for i in chosen], np.int64)
     lo = int(created.min()) - 86400 * US
     hi = int(max(ends.max(), created.max())) + 86400 * US
     targets = [t for t in (policy.first_response_s, policy.resolution_s) if t is not None]
     clock = _covering(config, policy, lo, hi, int(max(targets, default=0) * US))
     base = clock.time(created)
+    res_base = clock.time(np.where(person, start, created))
     has_first = first != NO
     has_resolved = resolved != NO
     if clock.calendar is not None:
@@ -474,10 +486,11 @@ def _evaluate_policy(
     if clock.calendar is not None:
         with_end = np.where(has_resolved, resolved, ends)
         for k, key in enumerate(keys):
-            if pausing and key in pauses:
-                paused_to[k] = _paused(clock, pauses[key], int(created[k]), int(with_end[k]))
-        bh = clock.time(resolved[has_resolved]) - base[has_resolved] - paused_to[has_resolved]
-        out.resolution_bh_s[chosen[has_resolved]] = bh / US
+            if pausing and key in pauses and person[k]:
+                paused_to[k] = _paused(clock, pauses[key], int(start[k]), int(with_end[k]))
+        timed = has_resolved & person
+        bh = clock.time(resolved[timed]) - res_base[timed] - paused_to[timed]
+        out.resolution_bh_s[chosen[timed]] = bh / US
     if policy.first_response_s is not None:
         due = clock.latest(base + int(policy.first_response_s * US))
         stop = np.where(has_first, first, np.where(has_resolved, resolved, ends))
@@ -489,9 +502,12 @@ def _evaluate_policy(
     if policy.resolution_s is not None:
         target = int(policy.resolution_s * US)
         for k, i in enumerate(chosen):
+            if not person[k]:  # a bot alone: resolved by it (met), or still with it
+                out.resolution_clock[i] = "met" if has_resolved[k] else "paused"
+                continue
             key = keys[k]
             periods = pauses.get(key, []) if pausing else []
-            due_at = _due(clock, int(created[k]), target, periods)
+            due_at = _due(clock, int(start[k]), target, periods)
             end_at = int(resolved[k]) if has_resolved[k] else int(ends[k])
             out.due_us[i] = due_at if due_at is not None and end_at > due_at else None
             running = any(e is None for _, e in periods)

@@ -87,6 +87,8 @@ def _conversations(
             "first_response_at",
             "first_resolved_at",
             "pending_since",
+            "handoff_at",
+            "bot_s",
         )
     ).to_pydict()
     events = engine.table("conversation_events")
@@ -113,6 +115,8 @@ def _conversations(
             "created": _us(rows["created_at"]),
             "first_response": _us(rows["first_response_at"]),
             "first_resolved": _us(rows["first_resolved_at"]),
+            "bot": [v is not None for v in rows["bot_s"]],
+            "handoff": _us(rows["handoff_at"]),
         },
         periods,
         as_of,

@@ -32,6 +32,14 @@ Rules (for users in docs/ingestion.md)
       clock starts at the first customer message when an agent's message opened the
       conversation. ``first_response_incl_bot_s`` counts bot replies too.
     * **a1rt**: from the first ``assigned`` event to the first reply by that event's agent.
+    * **Bot phase**: when a bot's message answered first (before any person replied or
+      was assigned), the conversation is with the bot until the first row that brings a
+      person in (``handoff_at``: an assignment, a reply or ``responded`` event, or any
+      other message or event by a named agent, e.g. an internal note or a resolution;
+      never a bot's or the customer's); ``bot_s`` is its length (to the first
+      resolution or the last row when no person came). The resolution times run from
+      ``handoff_at``, so bot time is never counted in them, and a conversation a bot
+      resolved alone has none.
     * **Pending**: a ``pending`` event (while not resolved) lasts until the conversation's
       next event or customer message, or is still running (``pending_since``).
     * **Turns** (``responses``): a customer message that follows a reply, a resolution or
@@ -549,9 +557,28 @@ WITH a AS (
                              AND resolutions_before = 0) AS fr_bot,
            min("at") FILTER (WHERE {_ANSWER} AND rn > assigned_rn
                              AND agent_id = assigned.agent) AS a1,
-           bool_or({_ANSWER} AND resolutions_before > 0) AS replied_later
+           bool_or({_ANSWER} AND resolutions_before > 0) AS replied_later,
+           min(rn) FILTER (WHERE k = 'bot' AND rn >= clock_rn) AS first_bot_rn,
+           arg_min({{'at': "at", 'rn': rn}}, rn)
+               FILTER (WHERE k NOT IN ('bot', 'in')
+                             AND ({_ANSWER} OR k = 'assigned' OR agent_id IS NOT NULL))
+               AS person
     FROM _cv_state
     GROUP BY source, conversation_id
+),
+b AS (
+    SELECT *,
+           first_bot_rn IS NOT NULL AND (person IS NULL OR first_bot_rn < person.rn)
+               AS bot_phase
+    FROM a
+),
+c AS (
+    SELECT *,
+           CASE WHEN bot_phase THEN person."at" END AS handoff_at,
+           -- the resolution clocks start when a person takes part (never, while a bot
+           -- alone has answered)
+           CASE WHEN bot_phase THEN person."at" ELSE created_at END AS person_at
+    FROM b
 )
 SELECT source, conversation_id, channel, queue, customer_id, priority, created_at,
        assigned."at" AS first_assigned_at,
@@ -564,10 +591,15 @@ SELECT source, conversation_id, channel, queue, customer_id, priority, created_a
        first_resolved_at,
        resolved_at,
        CASE WHEN last_r IN ('resolved', 'closed') THEN resolved_at END AS final_resolved_at,
-       (epoch_us(first_resolved_at) - epoch_us(created_at)) / 1e6 AS resolution_s,
-       CASE WHEN last_r IN ('resolved', 'closed')
-            THEN (epoch_us(resolved_at) - epoch_us(created_at)) / 1e6 END
+       CASE WHEN person_at <= first_resolved_at
+            THEN (epoch_us(first_resolved_at) - epoch_us(person_at)) / 1e6 END AS resolution_s,
+       CASE WHEN last_r IN ('resolved', 'closed') AND person_at <= resolved_at
+            THEN (epoch_us(resolved_at) - epoch_us(person_at)) / 1e6 END
            AS final_resolution_s,
+       handoff_at,
+       CASE WHEN bot_phase
+            THEN (epoch_us(coalesce(handoff_at, first_resolved_at, last_activity_at))
+                  - epoch_us(created_at)) / 1e6 END AS bot_s,
        CAST(reopened AS INTEGER) AS reopened,
        CASE WHEN last_r IN ('resolved', 'closed') THEN last_resolution
             WHEN pending_since IS NOT NULL THEN 'pending'
@@ -578,7 +610,7 @@ SELECT source, conversation_id, channel, queue, customer_id, priority, created_a
        last_activity_at, source_tz, source_file, source_line,
        fr IS NULL AND first_resolved_at IS NOT NULL AND coalesce(replied_later, false)
            AS late_reply
-FROM a
+FROM c
 """
 """SQL: one conversations row per conversation (the rules of the module docstring), and
 ``late_reply`` for the notes (resolved before any reply, replied after a reopen)."""
