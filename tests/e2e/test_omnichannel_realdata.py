@@ -30,10 +30,12 @@ ROOT = Path(__file__).resolve().parents[2]
 HELPDESK_MAPPING = ROOT / "data" / "mappings" / "helpdesk.yaml"
 
 
-def report(db: Path, names: list[str], by: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def report(
+    db: Path, names: list[str], by: tuple[str, ...] = (), **extra: Any
+) -> list[dict[str, Any]]:
     engine = open_engine("duckdb", db=db)
     try:
-        request = ReportRequest(metrics=tuple(select_metrics(names)), by=by)
+        request = ReportRequest(metrics=tuple(select_metrics(names)), by=by, **extra)
         return run_report(engine, request).rows()
     finally:
         engine.close()
@@ -109,6 +111,7 @@ def helpdesk_figures(path: Path) -> dict[str, Any]:
         final_resolution_s=mean(final),
         pending_s=pending,
         by_year=dict(by_year),
+        within_4h=sum(s <= 4 * 3600 for s in first_response) / len(cases),
     )
     return out
 
@@ -184,6 +187,8 @@ def twcs_figures(path: Path) -> dict[str, Any]:
         else:
             fate["used" if not t["inbound"] else "brand"] += 1
     first, later, queues = [], [], Counter()
+    # messages_sent: every outbound tweet whose chain is complete, brand threads included
+    sent = sum(1 for tid, t in tweets.items() if not t["inbound"] and root(tid) is not None)
     for thread in threads.values():
         thread.sort(key=lambda t: (t["at"], t["line"]))
         outbound = [t for t in thread if not t["inbound"]]
@@ -206,6 +211,8 @@ def twcs_figures(path: Path) -> dict[str, Any]:
         "first_response_s": mean(first),
         "next_response_s": mean(later),
         "queues": queues,
+        "messages_sent": sent,
+        "within_1h": sum(x <= 3600 for x in first) / len(threads),
     }
 
 
@@ -230,6 +237,8 @@ def test_twitter_customer_support_threads(shared_data: Path, tmp_path: Path) -> 
     (total,) = report(db, names)
     for name in names:
         assert total[name] == pytest.approx(want[name]), name
+    (sent,) = report(db, ["messages_sent"])
+    assert sent["messages_sent"] == want["messages_sent"]
     by_queue = {r["queue"]: r["conversations"] for r in report(db, ["conversations"], ("queue",))}
     for queue, n in want["queues"].most_common(5):
         assert by_queue[queue] == n, queue
@@ -364,3 +373,47 @@ def test_helpdesk_under_the_issues_sla_policy(shared_data: Path, tmp_path: Path)
     for month, row in want.items():
         for name, value in row.items():
             assert got[month][name] == pytest.approx(value), (month, name)
+
+
+# ------------------------------------------------------------------------ every channel
+def test_one_store_of_calls_tickets_and_tweets_by_channel(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Technion calls (January), the Helpdesk tickets and the tweets in one store: one row
+    per channel, each against its own threshold (voice 20 s, ticket 4 h, social 1 h)."""
+    tickets = helpdesk_figures(shared_data / "helpdesk-ticket-eventlog" / "helpdesk.csv")
+    tweets = twcs_figures(shared_data / "twitter-customer-support-subset" / "twcs_first5000.csv")
+    db = tmp_path / "all.duckdb"
+    with Store(db) as store:
+        ingest(
+            store,
+            fmt="technion",
+            files=[shared_data / "technion-anonymous-bank-1999" / "january.txt"],
+        )
+        ingest(
+            store,
+            fmt="ticket_events",
+            files=[shared_data / "helpdesk-ticket-eventlog" / "helpdesk.csv"],
+            options=IngestOptions(mapping=HELPDESK_MAPPING),
+        )
+        ingest(
+            store,
+            fmt="twcs",
+            files=[shared_data / "twitter-customer-support-subset" / "twcs_first5000.csv"],
+        )
+    result = CliRunner().invoke(
+        app, ["report", "--db", str(db), "--by", "channel", "--format", "json",
+              "--metrics", "offered,conversations,service_level"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {r["channel"]: r for r in json.loads(result.stdout)["rows"]}
+    assert sorted(rows) == ["social", "ticket", "voice"]
+    assert rows["ticket"]["conversations"] == tickets["conversations"]
+    assert rows["ticket"]["service_level"] == pytest.approx(tickets["within_4h"])
+    assert rows["social"]["conversations"] == tweets["conversations"]
+    assert rows["social"]["service_level"] == pytest.approx(tweets["within_1h"])
+    (voice,) = report(db, ["offered", "service_level"], ("channel",), channels=("voice",))
+    assert (rows["voice"]["offered"], rows["voice"]["service_level"]) == (
+        voice["offered"], pytest.approx(voice["service_level"])
+    )  # fmt: skip
+    assert voice["offered"] > 0
