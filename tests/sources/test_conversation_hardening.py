@@ -153,3 +153,17 @@ def test_bare_crs_are_text_and_cr_only_files_are_rejected(tmp_path: Path) -> Non
 def test_a_last_line_without_lf_is_read(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path / "m.csv", MESSAGES.rstrip("\n"))
     assert load(store, "messages", path).lines_used == 2
+
+
+def test_contacts_refuses_a_conversation_file_and_names_its_format(
+    store: Store, tmp_path: Path
+) -> None:
+    cases = {
+        "t.csv": (TICKETS, "--format ticket_events --mapping data/mappings/helpdesk.yaml"),
+        "tw.csv": (TWCS_HEADER, "--format twcs"),
+        "m.csv": (MESSAGES, "--format messages, or messages_csv"),
+    }
+    for name, (text, hint) in cases.items():
+        with pytest.raises(FormatError, match="not a contacts file") as info:
+            load(store, "contacts", write(tmp_path / name, text))
+        assert str(info.value).endswith(f"{hint})")
