@@ -201,6 +201,12 @@ def test_the_table_shows_conversation_metrics_for_conversation_channels(
     assert "first_response_s" in got.stdout
     assert "offered" not in got.stdout
     assert "600.0" in got.stdout
+    as_csv = runner.invoke(
+        app, ["report", "--db", str(db), "--channel", "ticket", "--format", "csv"]
+    )
+    header = as_csv.stdout.splitlines()[0].split(",")
+    assert "offered" not in header
+    assert {"conversations", "first_response_s", "concurrency"} <= set(header)
     agents = runner.invoke(app, ["report", "--db", str(db), "--channel", "ticket", "--by", "agent"])
     assert "conversations_handled" in agents.stdout
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 from contactcenter.app import _options as opt
 from contactcenter.engines import open_engine
 from contactcenter.errors import InputError
-from contactcenter.facts import CHANNELS
+from contactcenter.facts import CHANNELS, CONVERSATION_CHANNELS
 from contactcenter.metrics import Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
 from contactcenter.metrics.sla import SlaConfig
@@ -39,6 +39,11 @@ def _channels(value: str | Sequence[str] | None) -> tuple[str, ...]:
             field="channels",
         )
     return chosen
+
+
+VOICE_FACTS = ("contacts", "ring_outs", "agent_events")
+"""Facts of calls only: their metrics are left out of the default selection of a report
+whose channels are all conversation channels."""
 
 
 def request_of(
@@ -72,6 +77,10 @@ def request_of(
     )
     names = _names(metrics)
     chosen = select_metrics(None if names in ((), ("all",)) else list(names))
+    picked = _channels(channels)
+    if names == () and picked and all(c in CONVERSATION_CHANNELS for c in picked):
+        # only conversation channels: the default leaves out the calls' metrics
+        chosen = [m for m in chosen if not set(m.facts) & set(VOICE_FACTS)]
     return ReportRequest(
         metrics=tuple(chosen),
         by=_names(by),
@@ -156,8 +165,9 @@ def report(
 
     by: group keys (interval, hour, day, week, month, quarter, year, queue, channel,
     agent), as a sequence or a comma list. metrics: names, or None / "all" for the whole
-    catalog. interval: the interval length (``30m``). threshold, short_abandon, target:
-    override T, S and the service-level target for every channel and queue; config: a
+    catalog (None with only conversation ``channels``: all but the calls' metrics).
+    interval: the interval length (``30m``). threshold, short_abandon, target: override
+    T, S and the service-level target for every channel and queue; config: a
     YAML file of them per channel and queue, and of business-hours calendars and SLA
     policies (docs/metrics.md). start, end: ``YYYY-MM-DD[ HH:MM]`` in the
     report's zone, end exclusive. queues: only these queues. channels: only these
