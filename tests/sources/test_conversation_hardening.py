@@ -167,3 +167,34 @@ def test_contacts_refuses_a_conversation_file_and_names_its_format(
         with pytest.raises(FormatError, match="not a contacts file") as info:
             load(store, "contacts", write(tmp_path / name, text))
         assert str(info.value).endswith(f"{hint})")
+
+
+def test_a_failed_load_leaves_the_conversations_as_they_were(tmp_path: Path) -> None:
+    tables = ("messages", "conversation_events", "conversations", "responses",
+              "agent_conversations", "agent_load")  # fmt: skip
+
+    def snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
+        have = {
+            r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        return {
+            t: sorted(map(tuple, store.con.execute(f"SELECT * FROM {t}").fetchall()), key=repr)
+            for t in tables
+            if t in have
+        }
+
+    messages = write(tmp_path / "m.csv", MESSAGES)
+    more = write(
+        tmp_path / "m2.csv",
+        MESSAGES_HEADER + "c1,m3,2024-03-01T09:05:00Z,in,customer,\n"
+        "c9,m1,2024-03-01T10:00:00Z,in,customer,\n",
+    )
+    damaged = tmp_path / "m3.csv.gz"
+    damaged.write_bytes(gzip.compress(MESSAGES.encode() * 50)[:60])
+    with Store(tmp_path / "s.duckdb") as store:
+        load(store, "messages", messages)
+        before = snapshot(store)
+        assert before["conversations"]
+        with pytest.raises(FormatError, match="damaged gzip data"):
+            load(store, "messages", more, damaged)
+        assert snapshot(store) == before
