@@ -159,7 +159,8 @@ def report(
 
     The table has exactly the columns and values of ``contactcenter report --format
     csv`` with the same options (keys first, in their documented form; ratios as
-    fractions; nulls where a ratio has an empty denominator). Its schema metadata holds
+    fractions; nulls where a ratio has an empty denominator; the CSV quotes text cells
+    that start like a formula, docs/cli.md). Its schema metadata holds
     the time zone, the notes and the parameters as JSON under ``contactcenter``
     (:meth:`contactcenter.reports.query.ReportResult.from_table` reads them back).
 

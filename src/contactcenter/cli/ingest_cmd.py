@@ -11,7 +11,8 @@ from pathlib import Path
 import typer
 
 from contactcenter.app.ingest import FORMATS, ingest
-from contactcenter.cli.common import printable, user_errors
+from contactcenter.cli.common import user_errors
+from contactcenter.reports.text import printable
 from contactcenter.store import LoadReport
 
 PROGRESS_MIN_BYTES = 4 << 20

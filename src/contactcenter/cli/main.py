@@ -17,7 +17,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from contactcenter.cli.common import printable
+from contactcenter.reports.text import printable
 
 _started = time.monotonic()
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from contactcenter.app.report import report_result
-from contactcenter.cli.common import command_errors, printable
+from contactcenter.cli.common import command_errors
 from contactcenter.facts import CONVERSATION_CHANNELS
 from contactcenter.metrics import GROUP_KEYS
 from contactcenter.metrics.sla import SlaConfig
@@ -31,6 +31,7 @@ from contactcenter.reports.render import (
     render_json,
     write_report,
 )
+from contactcenter.reports.text import printable
 from contactcenter.reports.writers import write_file
 from contactcenter.standards import DEFAULT_TARGET
 from contactcenter.store import check_store_path, store_files

@@ -32,7 +32,7 @@ from contactcenter.reports.html import (
     render_html,
 )
 from contactcenter.reports.query import ReportResult
-from contactcenter.reports.writers import write_file
+from contactcenter.reports.writers import neutralise_cell, write_file
 
 FORMATS = ("table", "csv", "json", "xlsx", "parquet", "html")
 BINARY_FORMATS = ("xlsx", "parquet", "html")
@@ -117,12 +117,19 @@ def _plain(value: Any) -> Any:
 
 
 def render_csv(result: ReportResult) -> str:
-    """CSV text: header of column names, empty cells for nulls."""
+    """CSV text: header of column names, empty cells for nulls; a text cell that a
+    spreadsheet would run as a formula (a queue or agent named ``=HYPERLINK(...)``) gets
+    a leading ``'`` (:func:`~contactcenter.reports.writers.neutralise_cell`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(result.table.column_names)
     for row in result.rows():
-        writer.writerow(["" if v is None else v for v in row.values()])
+        writer.writerow(
+            [
+                "" if v is None else neutralise_cell(v) if isinstance(v, str) else v
+                for v in row.values()
+            ]
+        )
     return buf.getvalue()
 
 
