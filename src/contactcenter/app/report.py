@@ -13,8 +13,11 @@ import pyarrow as pa
 
 from contactcenter.app import _options as opt
 from contactcenter.engines import open_engine
+from contactcenter.errors import InputError
+from contactcenter.facts import CHANNELS, CONVERSATION_CHANNELS
 from contactcenter.metrics import Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
+from contactcenter.metrics.sla import SlaConfig
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
 
 __all__ = ["catalog", "report", "report_result"]
@@ -25,6 +28,22 @@ def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
         return ()
     items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
     return tuple(item.strip() for item in items if item.strip())
+
+
+def _channels(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    chosen = _names(value)
+    unknown = [c for c in chosen if c not in CHANNELS]
+    if unknown:
+        raise InputError(
+            f"{{field}}: unknown channel(s) {', '.join(unknown)}; allowed: {', '.join(CHANNELS)}",
+            field="channels",
+        )
+    return chosen
+
+
+VOICE_FACTS = ("contacts", "ring_outs", "agent_events")
+"""Facts of calls only: their metrics are left out of the default selection of a report
+whose channels are all conversation channels."""
 
 
 def request_of(
@@ -40,11 +59,13 @@ def request_of(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> ReportRequest:
     """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
     :func:`report` (checked; errors name their field)."""
     interval_s = opt.interval(interval, "interval")
     thresholds = Thresholds.from_yaml(config) if config is not None else Thresholds()
+    sla = SlaConfig.from_yaml(config) if config is not None else None
     thresholds = thresholds.with_overrides(
         threshold_s=None if threshold is None else opt.duration(threshold, "threshold"),
         short_abandon_s=None
@@ -56,6 +77,10 @@ def request_of(
     )
     names = _names(metrics)
     chosen = select_metrics(None if names in ((), ("all",)) else list(names))
+    picked = _channels(channels)
+    if names == () and picked and all(c in CONVERSATION_CHANNELS for c in picked):
+        # only conversation channels: the default leaves out the calls' metrics
+        chosen = [m for m in chosen if not set(m.facts) & set(VOICE_FACTS)]
     return ReportRequest(
         metrics=tuple(chosen),
         by=_names(by),
@@ -66,6 +91,8 @@ def request_of(
         end=end,
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
+        channels=_channels(channels),
+        sla=sla if sla is not None and sla.policies else None,
     )
 
 
@@ -85,6 +112,7 @@ def report_result(
     tz: str | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
     zone, the notes, the parameters and the metric definitions."""
@@ -100,6 +128,7 @@ def report_result(
         end=end,
         queues=queues,
         tz=tz,
+        channels=channels,
     )
     eng = open_engine(engine, db=db, spark_master=spark_master)
     try:
@@ -124,6 +153,7 @@ def report(
     tz: str | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
 
@@ -136,10 +166,13 @@ def report(
 
     by: group keys (interval, hour, day, week, month, quarter, year, queue, channel,
     agent), as a sequence or a comma list. metrics: names, or None / "all" for the whole
-    catalog. interval: the interval length (``30m``). threshold, short_abandon, target:
-    override T, S and the service-level target for every channel and queue; config: a
-    YAML file of them per channel and queue. start, end: ``YYYY-MM-DD[ HH:MM]`` in the
-    report's zone, end exclusive. queues: only these queues. tz: the report's zone
+    catalog (None with only conversation ``channels``: all but the calls' metrics).
+    interval: the interval length (``30m``). threshold, short_abandon, target: override
+    T, S and the service-level target for every channel and queue; config: a
+    YAML file of them per channel and queue, and of business-hours calendars and SLA
+    policies (docs/metrics.md). start, end: ``YYYY-MM-DD[ HH:MM]`` in the
+    report's zone, end exclusive. queues: only these queues. channels: only these
+    channels (voice, chat, email, ticket, social, messaging). tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
     source). engine: ``duckdb`` or ``spark``.
     """
@@ -158,6 +191,7 @@ def report(
         tz=tz,
         engine=engine,
         spark_master=spark_master,
+        channels=channels,
     ).to_table()
 
 

@@ -103,7 +103,10 @@ def ingest_command(
         "queue_log_csv realtime datetimes; csv mapping).",
     ),
     mapping: Path | None = typer.Option(
-        None, "--mapping", help="YAML column mapping (required by --format csv)."
+        None,
+        "--mapping",
+        help="YAML mapping: columns (required by --format csv and messages_csv); columns "
+        "and activities (ticket_events).",
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."

@@ -4,17 +4,45 @@ Each module declares one table (:class:`~contactcenter.facts.registry.TableSpec`
 registers it; the store, the engines and the metric compiler know tables only through
 the registry (:func:`table_spec`, :func:`tables`). See docs/data-model.md.
 
-=================  ==========================================================
-table              one row per
-=================  ==========================================================
-``contacts``       contact offered to a queue (or ended in the IVR/bot)
-``agent_events``   agent state change as a source gives it
-``ring_outs``      contact and agent whose offer rang out unanswered
-=================  ==========================================================
+=======================  ====================================================================
+table                    one row per
+=======================  ====================================================================
+``contacts``             contact offered to a queue (or ended in the IVR/bot)
+``agent_events``         agent state change as a source gives it
+``ring_outs``            contact and agent whose offer rang out unanswered
+``messages``             message of a chat, e-mail, ticket or social thread
+``conversation_events``  status change of a conversation (responded, resolved, ...)
+``conversations``        chat, e-mail thread, ticket or social thread (derived)
+``responses``            customer turn of a conversation and the reply it got (derived)
+``agent_conversations``  agent who took part in a conversation (derived)
+``agent_load``           span of constant count of an agent's open conversations (derived)
+=======================  ====================================================================
 """
 
+from contactcenter.facts.agent_conversations import (
+    AGENT_CONVERSATIONS,
+    AGENT_CONVERSATIONS_SCHEMA,
+)
 from contactcenter.facts.agent_events import AGENT_EVENT_KINDS, AGENT_EVENTS, AGENT_EVENTS_SCHEMA
+from contactcenter.facts.agent_load import AGENT_LOAD, AGENT_LOAD_SCHEMA
 from contactcenter.facts.contacts import CHANNELS, CONTACTS, CONTACTS_SCHEMA, OUTCOMES, Outcome
+from contactcenter.facts.conversation_events import (
+    CONVERSATION_EVENTS,
+    CONVERSATION_EVENTS_SCHEMA,
+    EVENT_KINDS,
+)
+from contactcenter.facts.conversations import (
+    CONVERSATION_STATUSES,
+    CONVERSATIONS,
+    CONVERSATIONS_SCHEMA,
+)
+from contactcenter.facts.messages import (
+    CONVERSATION_CHANNELS,
+    DIRECTIONS,
+    MESSAGES,
+    MESSAGES_SCHEMA,
+    SENDER_KINDS,
+)
 from contactcenter.facts.registry import (
     GROUP_COLUMNS,
     TIMESTAMP,
@@ -24,19 +52,37 @@ from contactcenter.facts.registry import (
     tables,
     unregister,
 )
+from contactcenter.facts.responses import RESPONSES, RESPONSES_SCHEMA
 from contactcenter.facts.ring_outs import RING_OUTS, RING_OUTS_SCHEMA
 
 __all__ = [
+    "AGENT_CONVERSATIONS",
+    "AGENT_CONVERSATIONS_SCHEMA",
     "AGENT_EVENTS",
     "AGENT_EVENTS_SCHEMA",
     "AGENT_EVENT_KINDS",
+    "AGENT_LOAD",
+    "AGENT_LOAD_SCHEMA",
     "CHANNELS",
     "CONTACTS",
     "CONTACTS_SCHEMA",
+    "CONVERSATIONS",
+    "CONVERSATIONS_SCHEMA",
+    "CONVERSATION_CHANNELS",
+    "CONVERSATION_EVENTS",
+    "CONVERSATION_EVENTS_SCHEMA",
+    "CONVERSATION_STATUSES",
+    "DIRECTIONS",
+    "EVENT_KINDS",
     "GROUP_COLUMNS",
+    "MESSAGES",
+    "MESSAGES_SCHEMA",
     "OUTCOMES",
+    "RESPONSES",
+    "RESPONSES_SCHEMA",
     "RING_OUTS",
     "RING_OUTS_SCHEMA",
+    "SENDER_KINDS",
     "TIMESTAMP",
     "Outcome",
     "TableSpec",

@@ -6,6 +6,7 @@ module        what it holds
 catalog       :class:`Metric`, the registry of metrics, validation, selection
 measures      per fact: flags, row conditions, values, notes
 voice         the queue metrics over ``contacts`` and ``ring_outs``
+conversations the chat, e-mail, ticket and social metrics over ``conversations``, ...
 keys          group keys: declared, encoded in queries, decoded in results
 thresholds    T, S and targets per channel and queue
 compiler      metrics + keys -> one Ibis expression over several facts
@@ -15,6 +16,7 @@ timezones     a zone's UTC offsets as segments for portable bucketing
 Importing this package registers the built-in metrics.
 """
 
+from contactcenter.metrics import conversations as _conversations  # noqa: F401  (and these)
 from contactcenter.metrics import voice as _voice  # noqa: F401  (registers the voice metrics)
 from contactcenter.metrics.catalog import (
     BY_NAME,

@@ -55,6 +55,44 @@ TABLE_METRICS = (
 )
 """Metrics the ``table`` format shows when ``--metrics`` is not given (a terminal is narrow)."""
 
+CONVERSATION_TABLE_METRICS = (
+    "conversations",
+    "responded",
+    "unanswered",
+    "resolved",
+    "reopened",
+    "first_response_s",
+    "first_response_p90_s",
+    "next_response_s",
+    "resolution_s",
+    "first_response_within_t",
+    "open_at_end",
+)
+"""What the ``table`` format shows instead for chats, e-mails, tickets and social threads
+(``--channel`` names no voice, or the selection holds no calls but conversations)."""
+
+SLA_TABLE_METRICS = ("first_response_bh_s", "resolution_bh_s", "resolution_overdue",
+                     "overdue_at_end")  # fmt: skip
+"""Added to :data:`CONVERSATION_TABLE_METRICS` when ``--config`` has SLA policies."""
+
+AGENT_CONVERSATION_TABLE_METRICS = (
+    "messages_sent",
+    "conversations_handled",
+    "closed_with_reply",
+    "closed_without_reply",
+    "deleted_messages",
+    "concurrency",
+)
+"""What the ``table`` format shows for conversations grouped by ``agent``."""
+
+
+def conversation_table_metrics(by: Sequence[str], sla: bool) -> tuple[str, ...]:
+    """The default ``table`` metrics of a conversation report grouped by ``by`` (with SLA
+    policies or not)."""
+    if "agent" in by:
+        return AGENT_CONVERSATION_TABLE_METRICS
+    return CONVERSATION_TABLE_METRICS + (SLA_TABLE_METRICS if sla else ())
+
 
 def human(value: Any, metric: Metric | None) -> str:
     """A cell for people: percentages for fractions, one decimal for seconds."""

@@ -27,6 +27,10 @@ FORMATS: dict[str, str] = {
     "technion": "contactcenter.sources.technion",
     "contacts": "contactcenter.sources.contacts_file",
     "csv": "contactcenter.sources.mapped_csv",
+    "ticket_events": "contactcenter.sources.ticket_events",
+    "twcs": "contactcenter.sources.twcs",
+    "messages": "contactcenter.sources.messages_file",
+    "messages_csv": "contactcenter.sources.messages_csv",
 }
 
 
