@@ -1,4 +1,5 @@
-"""The package's rooms keep their doors: user-interface libraries only in ``cli/``, the
+"""The package's rooms keep their doors: user-interface libraries only in ``cli/``, the web
+framework only in ``web/`` (decision 0006), the
 database only behind ``store/``, ``engines/`` and ``sources/`` (decision 0004). Checked on
 the import statements of every module (top-level and inside functions), so a lazy import
 cannot slip past."""
@@ -18,6 +19,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "rich": ("cli",),
     "duckdb": ("store", "engines", "sources"),
     "pyspark": ("engines",),
+    "fastapi": ("web",),
+    "starlette": ("web",),
+    "uvicorn": ("web",),
+    "pydantic": ("web",),
 }
 """Third-party module -> the sub-packages that may import it."""
 

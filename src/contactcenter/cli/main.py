@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "forecast": ("contactcenter.cli.forecast_cmd", "Forecast calls and AHT per interval."),
     "backtest": ("contactcenter.cli.forecast_cmd", "Compare forecast methods on held-out history."),
     "schedule": ("contactcenter.cli.schedule_cmd", "Turn a staffing plan into shifts with breaks."),
+    "serve": ("contactcenter.cli.serve_cmd", "Serve the REST API over a store."),
 }
 
 

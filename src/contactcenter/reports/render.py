@@ -9,6 +9,7 @@ written whole or not at all (:func:`contactcenter.reports.writers.write_file`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -140,11 +141,19 @@ def render_json(result: ReportResult) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+XLSX_CREATED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+"""The creation date written into a report workbook (the date xlsxwriter gives the files
+inside it): reports are reproducible to the byte."""
+
+
 def xlsx_bytes(result: ReportResult) -> bytes:
     """Excel workbook: sheet ``report`` (fractions formatted as %) and ``definitions``."""
     metrics = _metric_of(result)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # a fixed creation date (xlsxwriter's default is now): the same report is the same
+    # bytes, whether written by the CLI or answered by the web API
+    book.set_properties({"created": XLSX_CREATED})
     try:
         sheet = book.add_worksheet("report")
         bold = book.add_format({"bold": True})
