@@ -37,9 +37,11 @@ def ingest(
     file that is not in the declared format stops the load and leaves the store as it
     was (a store file the load created is removed).
 
-    format: one of :data:`FORMATS` (queue_log, queue_log_csv, technion, contacts, csv).
-    source_tz: IANA zone of naive local times (technion, queue_log_csv realtime, csv).
-    mapping: the YAML column mapping (``csv``). source: the ``source`` name written into
+    format: one of :data:`FORMATS` (queue_log, queue_log_csv, technion, contacts, csv,
+    ticket_events, twcs, messages, messages_csv). source_tz: IANA zone of naive local
+    times (technion, queue_log_csv realtime, csv, ticket_events, messages_csv). mapping:
+    the YAML mapping (``csv``, ``ticket_events``, ``messages_csv``). source: the
+    ``source`` name written into
     the rows (default: the format's). delimiter: the separator of ``queue_log_csv``
     (``,`` ``;`` ``tab``; default: detected). progress: called as
     ``progress(file, bytes_done, bytes_total)`` while reading. pause_reasons: a CSV of

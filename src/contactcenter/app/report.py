@@ -15,8 +15,10 @@ import pyarrow as pa
 from contactcenter.app import _options as opt
 from contactcenter.engines import open_engine
 from contactcenter.errors import InputError
+from contactcenter.facts import CHANNELS, CONVERSATION_CHANNELS
 from contactcenter.metrics import BY_NAME, Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
+from contactcenter.metrics.sla import SlaConfig
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
 from contactcenter.reports.ranking import VOLUME, Ranking, rank_agents
 
@@ -28,6 +30,22 @@ def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
         return ()
     items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
     return tuple(item.strip() for item in items if item.strip())
+
+
+def _channels(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    chosen = _names(value)
+    unknown = [c for c in chosen if c not in CHANNELS]
+    if unknown:
+        raise InputError(
+            f"{{field}}: unknown channel(s) {', '.join(unknown)}; allowed: {', '.join(CHANNELS)}",
+            field="channels",
+        )
+    return chosen
+
+
+VOICE_FACTS = ("contacts", "ring_outs", "agent_events")
+"""Facts of calls only: their metrics are left out of the default selection of a report
+whose channels are all conversation channels."""
 
 
 def request_of(
@@ -44,11 +62,13 @@ def request_of(
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
     tolerance: opt.Duration = "60s",
+    channels: str | Sequence[str] | None = None,
 ) -> ReportRequest:
     """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
     :func:`report` (checked; errors name their field)."""
     interval_s = opt.interval(interval, "interval")
     thresholds = Thresholds.from_yaml(config) if config is not None else Thresholds()
+    sla = SlaConfig.from_yaml(config) if config is not None else None
     thresholds = thresholds.with_overrides(
         threshold_s=None if threshold is None else opt.duration(threshold, "threshold"),
         short_abandon_s=None
@@ -60,6 +80,10 @@ def request_of(
     )
     names = _names(metrics)
     chosen = list(all_metrics()) if names == ("all",) else select_metrics(list(names) or None)
+    picked = _channels(channels)
+    if names == () and picked and all(c in CONVERSATION_CHANNELS for c in picked):
+        # only conversation channels: the default leaves out the calls' metrics
+        chosen = [m for m in chosen if not set(m.facts) & set(VOICE_FACTS)]
     return ReportRequest(
         metrics=tuple(chosen),
         by=_names(by),
@@ -71,6 +95,8 @@ def request_of(
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
         tolerance_s=opt.duration(tolerance, "tolerance"),
+        channels=_channels(channels),
+        sla=sla if sla is not None and sla.policies else None,
     )
 
 
@@ -95,6 +121,7 @@ def report_result(
     desc: bool = False,
     min_contacts: int = 0,
     top: int | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
     zone, the notes, the parameters and the metric definitions.
@@ -117,6 +144,7 @@ def report_result(
         queues=queues,
         tz=tz,
         tolerance=tolerance,
+        channels=channels,
     )
     ranking = None
     if sort is not None:
@@ -162,21 +190,26 @@ def report(
     desc: bool = False,
     min_contacts: int = 0,
     top: int | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
 
     The table has exactly the columns and values of ``contactcenter report --format
     csv`` with the same options (keys first, in their documented form; ratios as
-    fractions; nulls where a ratio has an empty denominator). Its schema metadata holds
+    fractions; nulls where a ratio has an empty denominator; the CSV quotes text cells
+    that start like a formula, docs/cli.md). Its schema metadata holds
     the time zone, the notes and the parameters as JSON under ``contactcenter``
     (:meth:`contactcenter.reports.query.ReportResult.from_table` reads them back).
 
     by: group keys (interval, hour, day, week, month, quarter, year, queue, channel,
     agent), as a sequence or a comma list. metrics: names, or None / "all" for the whole
-    catalog. interval: the interval length (``30m``). threshold, short_abandon, target:
-    override T, S and the service-level target for every channel and queue; config: a
-    YAML file of them per channel and queue. start, end: ``YYYY-MM-DD[ HH:MM]`` in the
-    report's zone, end exclusive. queues: only these queues. tz: the report's zone
+    catalog (None with only conversation ``channels``: all but the calls' metrics).
+    interval: the interval length (``30m``). threshold, short_abandon, target: override
+    T, S and the service-level target for every channel and queue; config: a
+    YAML file of them per channel and queue, and of business-hours calendars and SLA
+    policies (docs/metrics.md). start, end: ``YYYY-MM-DD[ HH:MM]`` in the
+    report's zone, end exclusive. queues: only these queues. channels: only these
+    channels (voice, chat, email, ticket, social, messaging). tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
     source). tolerance: deviations from the schedule this long or shorter are not out of
     adherence (default 60 s). engine: ``duckdb`` or ``spark``. sort, desc, min_contacts,
@@ -202,6 +235,7 @@ def report(
         desc=desc,
         min_contacts=min_contacts,
         top=top,
+        channels=channels,
     ).to_table()
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import typer
 
 from contactcenter.app.ingest import FORMATS, ingest
-from contactcenter.cli.common import printable, user_errors
+from contactcenter.cli.common import user_errors
+from contactcenter.reports.text import printable
 from contactcenter.store import LoadReport
 
 PROGRESS_MIN_BYTES = 4 << 20
@@ -106,7 +107,8 @@ def ingest_command(
     mapping: Path | None = typer.Option(
         None,
         "--mapping",
-        help="YAML column mapping (required by --format csv and agent_states_csv).",
+        help="YAML mapping: columns (required by --format csv, messages_csv and "
+        "agent_states_csv); columns and activities (ticket_events).",
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."

@@ -16,18 +16,22 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from contactcenter.app.report import report_result
-from contactcenter.cli.common import printable, user_errors
+from contactcenter.cli.common import command_errors
+from contactcenter.facts import CONVERSATION_CHANNELS
 from contactcenter.metrics import GROUP_KEYS
-from contactcenter.reports.query import ReportResult
+from contactcenter.metrics.sla import SlaConfig
+from contactcenter.reports.query import NO_CONTACTS, ReportResult
 from contactcenter.reports.render import (
     FORMATS,
     TABLE_METRICS,
     check_output,
+    conversation_table_metrics,
     human,
     render_csv,
     render_json,
     write_report,
 )
+from contactcenter.reports.text import printable
 from contactcenter.reports.writers import write_file
 from contactcenter.standards import DEFAULT_TARGET
 from contactcenter.store import check_store_path, store_files
@@ -50,7 +54,7 @@ def print_table(result: ReportResult, console: Console, *, title: str = "KPI rep
         console.print(f"note: {printable(note)}", style="yellow", markup=False)
 
 
-@user_errors
+@command_errors(channels="--channel")
 def report(
     db: Path = typer.Option(..., "--db", help="The store (DuckDB file) to read."),
     by: str = typer.Option(
@@ -76,6 +80,9 @@ def report(
     ),
     end: str | None = typer.Option(None, "--to", help="End (exclusive), same form as --from."),
     queue: str | None = typer.Option(None, "--queue", help="Only these queues (comma-separated)."),
+    channel: str | None = typer.Option(
+        None, "--channel", help="Only these channels (comma-separated): voice, chat, ..."
+    ),
     tz: str | None = typer.Option(
         None, "--tz", help="Report time zone (default: UTC, or the source's own zone)."
     ),
@@ -116,13 +123,31 @@ def report(
         start=start,
         end=end,
         queues=queue,
+        channels=channel,
         tz=tz,
         tolerance=tolerance,
         engine=engine,
         spark_master=spark_master,
+        sort=sort,
+        desc=desc,
+        min_contacts=min_contacts,
+        top=top,
     )
+    keys = [k.strip() for k in by.split(",") if k.strip()]
     chosen = metrics if metrics or fmt != "table" else ",".join(TABLE_METRICS)
-    result = run(by=by, metrics=chosen, sort=sort, desc=desc, min_contacts=min_contacts, top=top)
+    if metrics is None and fmt == "table":
+        # the table's default columns: the voice ones, or the conversation ones when
+        # --channel names only conversation channels or the selection holds no calls
+        sla = config is not None and bool(SlaConfig.from_yaml(config).policies)
+        wanted = [c.strip() for c in (channel or "").split(",") if c.strip()]
+        conversational = ",".join(conversation_table_metrics(keys, sla))
+        if wanted and all(c in CONVERSATION_CHANNELS for c in wanted):
+            chosen = conversational
+    result = run(by=by, metrics=chosen)
+    if metrics is None and fmt == "table" and NO_CONTACTS in result.notes:
+        other = run(by=by, metrics=conversational)
+        if other.table.num_rows:
+            result = other
     if fmt == "table":
         if output is None:
             console = Console(soft_wrap=False, highlight=False)

@@ -24,6 +24,13 @@ Kinds
                 just before the period ends, ``since`` < end <= ``until`` (``until`` null:
                 still open); with no period key, at the end of the selection (``--to``),
                 or now (``until`` null) when the selection has no end
+    overlap     seconds of each row's span [``since``, ``until``) inside each period (or
+                inside the selection), times the row's ``of`` when given, summed over rows
+                with ``where`` (time-weighted: an agent's conversations open at once)
+
+A metric may have a *stand-in* (:func:`register_stand_in`): in a report grouped by
+channel, where its own fact has no value for a group, the stand-in's value is shown (the
+service level of a chat or ticket row is the share of conversations answered within T).
 """
 
 from __future__ import annotations
@@ -46,10 +53,15 @@ Kind = Literal[
     "interval_share",
     "derived",
     "snapshot",
+    "overlap",
 ]
-Unit = Literal["contacts", "seconds", "fraction", "count"]
+Unit = Literal["contacts", "conversations", "messages", "seconds", "fraction", "count"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 VALUE_KINDS = ("sum", "mean", "max", "percentile")
+ADDITIVE_KINDS = ("count", "sum", "derived", "snapshot", "overlap")
+"""Kinds a derived metric may combine (sums of groups are sums of their parts)."""
+PART_KINDS = ("snapshot", "overlap")
+"""Kinds computed as parts of their own, not in their fact's aggregation."""
 
 _TERM = re.compile(r"\s*([+-])?\s*([a-z_][a-z0-9_]*)\s*")
 
@@ -140,7 +152,7 @@ def problems_of(m: Metric) -> list[str]:
         for _, term in linear_terms(m.numerator or "") + linear_terms(m.denominator or ""):
             if term not in BY_NAME:
                 problems.append(f"{m.name}: {term!r} is not a registered metric")
-            elif BY_NAME[term].kind not in ("count", "sum", "derived", "snapshot"):
+            elif BY_NAME[term].kind not in ADDITIVE_KINDS:
                 problems.append(f"{m.name}: {term!r} is a {BY_NAME[term].kind}, not additive")
         if not m.numerator or not m.denominator:
             problems.append(f"{m.name}: derived needs numerator and denominator")
@@ -189,10 +201,12 @@ def problems_of(m: Metric) -> list[str]:
             problems.append(f"{m.name}: interval_share needs 'of', a ratio metric of {m.fact}")
         if measures.target is None:
             problems.append(f"{m.name}: fact {m.fact} declares no target")
-    if m.kind == "snapshot":
+    if m.kind in PART_KINDS:
         for label, column in (("since", m.since), ("until", m.until)):
-            if column is None or column not in spec.schema.names:
-                problems.append(f"{m.name}: snapshot needs {label!r}, a column of {m.fact}")
+            if column is None or (column not in spec.schema.names and column not in measures.added):
+                problems.append(f"{m.name}: {m.kind} needs {label!r}, a column of {m.fact}")
+    if m.kind == "overlap" and m.of is not None and not measures.has_value(m.of):
+        problems.append(f"{m.name}: overlap's 'of' must be a numeric value of {m.fact}")
     return problems
 
 
@@ -211,6 +225,20 @@ def register_metric(metric: Metric) -> Metric:
 def unregister_metric(name: str) -> None:
     """Remove a metric (tests that declare a toy metric clean up with it)."""
     BY_NAME.pop(name, None)
+    STAND_INS.pop(name, None)
+
+
+STAND_INS: dict[str, str] = {}
+"""Metric name -> the metric shown in its place, by channel, where it has no value."""
+
+
+def register_stand_in(metric: str, stand_in: str) -> None:
+    """In a report grouped by channel, show ``stand_in``'s value where ``metric`` has none
+    (both registered, of the same unit)."""
+    a, b = BY_NAME.get(metric), BY_NAME.get(stand_in)
+    if a is None or b is None or a.unit != b.unit:
+        raise InputError(f"invalid stand-in {stand_in!r} for {metric!r}")
+    STAND_INS[metric] = stand_in
 
 
 def validate_catalog(metrics: tuple[Metric, ...]) -> None:

@@ -164,6 +164,28 @@ def periods(key: str, lo: int, hi: int, interval_s: int) -> list[int]:
     return out
 
 
+def period_bounds(key: str, value: int, interval_s: int) -> tuple[int, int]:
+    """The local epoch seconds [start, end) of the period whose raw key is ``value``."""
+    if key == "interval":
+        return value, value + interval_s
+    if key == "day":
+        return value * DAY_S, (value + 1) * DAY_S
+    if key == "week":
+        return value * DAY_S, (value + 7) * DAY_S
+    if key == "month":
+        first, months = dt.date(value // 100, value % 100, 1), 1
+    elif key == "quarter":
+        first, months = dt.date(value // 10, (value % 10 - 1) * 3 + 1, 1), 3
+    elif key == "year":
+        first, months = dt.date(value, 1, 1), 12
+    else:
+        raise AssertionError(f"not a period key: {key}")
+    index = first.year * 12 + first.month - 1 + months
+    last = dt.date(index // 12, index % 12 + 1, 1)
+    epoch = dt.date(1970, 1, 1)
+    return (first - epoch).days * DAY_S, (last - epoch).days * DAY_S
+
+
 # ----------------------------------------------------------------------------- results
 def _fmt_epoch(values: pa.ChunkedArray | pa.Array, fmt: str) -> pa.ChunkedArray:
     seconds = values.cast(pa.int64()).cast(pa.timestamp("s"))

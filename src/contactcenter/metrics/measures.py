@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -85,6 +86,8 @@ class Measures:
     target: level attribute of :class:`~contactcenter.metrics.thresholds.Level` that
         ``interval_share`` metrics compare against (per row), or None.
     hidden: hidden column name -> :class:`Hidden`, summed over the report for notes.
+    added: column name -> Ibis type of the columns a report adds to the fact's rows (the
+        SLA clocks of conversations, from the report's config); null where it adds none.
     notes: (hidden totals, names of the report's metrics) -> notes for the reader.
     rows: a condition every row a report reads must meet, or None (agent_states: the
         rows of the report's scope, the agent's own time line or the queues').
@@ -99,6 +102,7 @@ class Measures:
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
     notes: NoteMaker | None = None
     rows: str | None = None
+    added: Mapping[str, str] = field(default_factory=dict)
 
     def flag(self, name: str | None) -> Flag:
         """The flag ``name`` (``None`` and ``all`` are every row)."""
@@ -114,6 +118,8 @@ class Measures:
         """Whether ``name`` is a value metrics may aggregate (a numeric column or a sum)."""
         if name in self.summed:
             return True
+        if name in self.added:
+            return self.added[name] in ("float64", "int64")
         schema = table_spec(self.fact).schema
         if name not in schema.names:
             return False
@@ -129,6 +135,16 @@ def register_measures(measures: Measures) -> Measures:
     table_spec(measures.fact)  # the fact must be registered
     _MEASURES[measures.fact] = measures
     return measures
+
+
+def with_added(table: ir.Table, fact: str) -> ir.Table:
+    """``table`` with the columns :attr:`Measures.added` declares that it lacks, as nulls."""
+    missing = {
+        name: ibis.null(kind)
+        for name, kind in measures_of(fact).added.items()
+        if name not in table.columns
+    }
+    return table.mutate(**missing) if missing else table
 
 
 def measures_of(fact: str) -> Measures:

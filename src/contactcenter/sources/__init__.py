@@ -33,6 +33,10 @@ FORMATS: dict[str, str] = {
     "agent_states": "contactcenter.sources.agent_states_file",
     "agent_states_csv": "contactcenter.sources.agent_states_csv",
     "schedule_csv": "contactcenter.sources.schedule_csv",
+    "ticket_events": "contactcenter.sources.ticket_events",
+    "twcs": "contactcenter.sources.twcs",
+    "messages": "contactcenter.sources.messages_file",
+    "messages_csv": "contactcenter.sources.messages_csv",
 }
 
 

@@ -30,7 +30,7 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -269,10 +269,10 @@ class LoadSession:
     def stage_dir(self, purpose: str) -> Path:
         """A new directory beside the store for this load's temporary files (removed when
         the load ends, and by the next open of the store if the process was killed)."""
-        path = Path(
-            tempfile.mkdtemp(prefix=f"{self.store.stage_prefix}{purpose}-", dir=self.store.folder)
-        )
+        path = self.store.folder / f"{self.store.stage_prefix}{purpose}-{uuid.uuid4().hex[:12]}"
+        # recorded before it exists: a signal arriving while it is made cannot orphan it
         self._stages.append(path)
+        path.mkdir(mode=0o700)
         return path
 
     def cleanup(self) -> None:
