@@ -68,7 +68,7 @@ def test_csv_has_documented_columns(db: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     header = lines[0].split(",")
-    assert header == ["queue", "interval_start", *(m.name for m in catalog())]
+    assert header == ["queue", "interval_start", *(m.name for m in catalog() if m.default)]
     assert lines[1].startswith("billing,2024-03-01 08:00:00,2,2,0,")
     assert len(lines) == 4  # billing 08:00, sales 08:30, sales next day
 

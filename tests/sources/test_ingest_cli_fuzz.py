@@ -87,6 +87,30 @@ LINES: dict[str, list[str]] = {
         "c4;;;",
         "c5;01/07/2024 09:00;MAYBE;1",
     ],
+    "agent_states": [
+        "agent,state,start,end,reason,queue",
+        "ann,available,2024-03-04T08:00:00Z,2024-03-04T08:20:00Z,,",
+        "ann,not_ready,2024-03-04T08:10:00Z,,Lunch,sales",
+        "ann,handling,2024-03-04T08:20:00+99:00,2024-03-04T08:35:00Z,,",
+        "bob,logged_out,0001-01-01T00:00:00,9999-12-31T23:59:59,,",
+        ",dancing,2200-01-01T00:00:00Z,nan,,",
+        "bob,acw,2024-03-04 08:00:00,2024-03-04 07:00:00,,",
+    ],
+    "agent_states_csv": [
+        "Agent;Status;From;To",
+        "Ann;Ready;04/03/2024 09:00;04/03/2024 09:30",
+        "Ann;Talking;04/03/2024 09:20;",
+        "Bob;Nap;31/12/9999 23:59;01/01/0001 00:00",
+        "Bob;Ready;;",
+    ],
+    "schedule_csv": [
+        "agent,activity,start,end",
+        "ann,work,2024-03-04T09:00:00Z,2024-03-04T12:00:00Z",
+        "ann,lunch,2024-03-04T11:00:00Z,2024-03-04T12:30:00Z",
+        "ann,nap,2024-03-04T12:30:00Z,",
+        "bob,off,9999-12-31T23:59:59,0001-01-01T00:00:00",
+        "bob,work,2024-03-04T09:00:00,2024-03-04T09:00:00",
+    ],
     "ticket_events": [
         "case:concept:name,concept:name,org:resource,time:timestamp",
         "T1,Assign seriousness,A,2024-03-01 09:00:00+00:00",
@@ -122,6 +146,12 @@ LINES: dict[str, list[str]] = {
     ],
 }  # fmt: skip
 
+STATES_MAPPING = """delimiter: ";"
+timestamp_format: "%d/%m/%Y %H:%M"
+columns: {agent: Agent, state: Status, start: From, end: To}
+states: {Ready: available, Talking: handling, Away: not_ready, Out: logged_out}
+"""
+
 CHAT_MAPPING = (
     "columns:\n  conversation_id: conv\n  message_id: id\n  at: time\n"
     "  direction: {column: dir, values: {i: in, o: out}}\n  agent_id: agent\n"
@@ -132,6 +162,7 @@ OPTIONS: dict[str, list[str | None]] = {
     "--source": ["x", "", "a@b", "\x1b[2J"],
     "--delimiter": [",", ";", "tab", "auto", "|", ""],
     "--json": [None],
+    "--pause-reasons": ["reasons.csv"],
 }
 
 
@@ -180,13 +211,17 @@ def test_ingest_never_breaks(fmt: str, data: st.DataObject) -> None:
             "csv": [MAPPING, "columns: [", "{}"],
             "messages_csv": [CHAT_MAPPING, "columns: [", "{}"],
             "ticket_events": ["activities: {Wait: pending, Closed: closed}", "activities: 3"],
+            "agent_states_csv": [STATES_MAPPING, "columns: [", "{}"],
         }
         if fmt in mappings:
             mapping = Path(tmp) / "m.yaml"
             mapping.write_text(data.draw(st.sampled_from(mappings[fmt])))
             args += ["--mapping", str(mapping)]
+        (Path(tmp) / "reasons.csv").write_text("code,name\n2609,Tea Break\n")
         for option in options:
             value = data.draw(st.sampled_from(OPTIONS[option]))
+            if option == "--pause-reasons":
+                value = str(Path(tmp) / "reasons.csv")
             args += [option] if value is None else [option, value]
         result = runner.invoke(app, args)
         assert_clean(result)

@@ -27,6 +27,7 @@ def ingest(
     source: str | None = None,
     delimiter: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    pause_reasons: str | Path | None = None,
 ) -> LoadReport:
     """Load ``files`` of ``format`` into the store ``db`` (created if missing) in one
     transaction and return the load report.
@@ -43,7 +44,9 @@ def ingest(
     ``source`` name written into
     the rows (default: the format's). delimiter: the separator of ``queue_log_csv``
     (``,`` ``;`` ``tab``; default: detected). progress: called as
-    ``progress(file, bytes_done, bytes_total)`` while reading.
+    ``progress(file, bytes_done, bytes_total)`` while reading. pause_reasons: a CSV of
+    pause reason codes and names (``code``, ``name`` columns; PBXware's pause_reasons.csv)
+    for the queue_log formats: agent states name a coded pause by its name.
     """
     if format not in FORMATS:
         raise InputError(
@@ -56,6 +59,7 @@ def ingest(
         source=source,
         delimiter=delimiter,
         progress=progress,
+        pause_reasons=Path(pause_reasons) if pause_reasons is not None else None,
     )
     with Store(db) as store:
         return load_files(store, fmt=format, files=paths, options=options)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,10 +16,11 @@ from contactcenter.app import _options as opt
 from contactcenter.engines import open_engine
 from contactcenter.errors import InputError
 from contactcenter.facts import CHANNELS, CONVERSATION_CHANNELS
-from contactcenter.metrics import Metric, Thresholds, select_metrics
+from contactcenter.metrics import BY_NAME, Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
 from contactcenter.metrics.sla import SlaConfig
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
+from contactcenter.reports.ranking import VOLUME, Ranking, rank_agents
 
 __all__ = ["catalog", "report", "report_result"]
 
@@ -59,6 +61,7 @@ def request_of(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    tolerance: opt.Duration = "60s",
     channels: str | Sequence[str] | None = None,
 ) -> ReportRequest:
     """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
@@ -76,7 +79,7 @@ def request_of(
         else opt.number(target, "target", allowed="a number in (0, 1)"),
     )
     names = _names(metrics)
-    chosen = select_metrics(None if names in ((), ("all",)) else list(names))
+    chosen = list(all_metrics()) if names == ("all",) else select_metrics(list(names) or None)
     picked = _channels(channels)
     if names == () and picked and all(c in CONVERSATION_CHANNELS for c in picked):
         # only conversation channels: the default leaves out the calls' metrics
@@ -91,6 +94,7 @@ def request_of(
         end=end,
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
+        tolerance_s=opt.duration(tolerance, "tolerance"),
         channels=_channels(channels),
         sla=sla if sla is not None and sla.policies else None,
     )
@@ -110,12 +114,23 @@ def report_result(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
     spark_master: str | None = None,
+    sort: str | None = None,
+    desc: bool = False,
+    min_contacts: int = 0,
+    top: int | None = None,
     channels: str | Sequence[str] | None = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
-    zone, the notes, the parameters and the metric definitions."""
+    zone, the notes, the parameters and the metric definitions.
+
+    sort: rank the agents by this metric (a scorecard, :mod:`contactcenter.reports.ranking`;
+    needs ``agent`` among ``by``; adds the metric and ``contacts_handled`` when not asked
+    for), ascending or with ``desc`` descending; ``min_contacts``: the volume guard
+    (agents under it are listed apart with no rank); ``top``: keep the first ``top`` ranks.
+    """
     request = request_of(
         by=by,
         metrics=metrics,
@@ -128,13 +143,30 @@ def report_result(
         end=end,
         queues=queues,
         tz=tz,
+        tolerance=tolerance,
         channels=channels,
     )
+    ranking = None
+    if sort is not None:
+        ranking = Ranking(sort=sort, descending=desc, min_contacts=min_contacts, top=top)
+        if sort not in BY_NAME:
+            raise InputError(
+                f"{{field}}: unknown metric {sort!r}; 'contactcenter metrics' lists them",
+                field="sort",
+            )
+        have = {m.name for m in request.metrics}
+        extra = [BY_NAME[n] for n in (sort, VOLUME) if n not in have]
+        request = dataclasses.replace(request, metrics=(*request.metrics, *extra))
+    elif desc or min_contacts or top is not None:
+        raise InputError(
+            "{field} is needed by --desc, --min-contacts and --top (a ranking)", field="sort"
+        )
     eng = open_engine(engine, db=db, spark_master=spark_master)
     try:
-        return run_report(eng, request)
+        result = run_report(eng, request)
     finally:
         eng.close()
+    return result if ranking is None else rank_agents(result, ranking)
 
 
 def report(
@@ -151,8 +183,13 @@ def report(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
     spark_master: str | None = None,
+    sort: str | None = None,
+    desc: bool = False,
+    min_contacts: int = 0,
+    top: int | None = None,
     channels: str | Sequence[str] | None = None,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
@@ -174,7 +211,9 @@ def report(
     report's zone, end exclusive. queues: only these queues. channels: only these
     channels (voice, chat, email, ticket, social, messaging). tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
-    source). engine: ``duckdb`` or ``spark``.
+    source). tolerance: deviations from the schedule this long or shorter are not out of
+    adherence (default 60 s). engine: ``duckdb`` or ``spark``. sort, desc, min_contacts,
+    top: a ranked scorecard of agents (:func:`report_result`).
     """
     return report_result(
         db,
@@ -189,8 +228,13 @@ def report(
         end=end,
         queues=queues,
         tz=tz,
+        tolerance=tolerance,
         engine=engine,
         spark_master=spark_master,
+        sort=sort,
+        desc=desc,
+        min_contacts=min_contacts,
+        top=top,
         channels=channels,
     ).to_table()
 

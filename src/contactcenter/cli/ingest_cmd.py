@@ -82,7 +82,8 @@ def format_report(report: LoadReport, db: Path) -> str:
             continue
         label = table.replace("_", " ")
         updated = f", {counts['updated']:,} updated" if "updated" in counts else ""
-        out.append(f"  {label:<15} {counts['inserted']:>10,} inserted{updated}")
+        deleted = f", {counts['deleted']:,} deleted" if counts.get("deleted") else ""
+        out.append(f"  {label:<15} {counts['inserted']:>10,} inserted{updated}{deleted}")
     if report.notes:
         out.append("  notes")
         out.extend(f"    - {printable(note)}" for note in report.notes)
@@ -100,13 +101,14 @@ def ingest_command(
         None,
         "--source-tz",
         help="IANA zone of naive local times (technion: Asia/Jerusalem by default; "
-        "queue_log_csv realtime datetimes; csv mapping).",
+        "queue_log_csv realtime datetimes; csv and agent_states_csv mappings; "
+        "agent_states).",
     ),
     mapping: Path | None = typer.Option(
         None,
         "--mapping",
-        help="YAML mapping: columns (required by --format csv and messages_csv); columns "
-        "and activities (ticket_events).",
+        help="YAML mapping: columns (required by --format csv, messages_csv and "
+        "agent_states_csv); columns and activities (ticket_events).",
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."
@@ -116,6 +118,12 @@ def ingest_command(
         "--delimiter",
         help="Field separator of queue_log_csv files: ',', ';', tab (or '\\t') or auto "
         "(default: detected from each file's header line).",
+    ),
+    pause_reasons: Path | None = typer.Option(
+        None,
+        "--pause-reasons",
+        help="CSV of pause reason codes and names (columns code, name; PBXware's "
+        "pause_reasons.csv) for queue_log and queue_log_csv.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the load report as JSON."),
 ) -> None:
@@ -136,6 +144,7 @@ def ingest_command(
             source=source,
             delimiter=delimiter,
             progress=progress,
+            pause_reasons=pause_reasons,
         )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

@@ -89,6 +89,19 @@ def report(
     metrics: str | None = typer.Option(
         None, "--metrics", help="Metrics to show (comma-separated, or 'all')."
     ),
+    tolerance: str = typer.Option(
+        "60s",
+        "--tolerance",
+        help="Adherence: deviations from the schedule this long or shorter are ignored.",
+    ),
+    sort: str | None = typer.Option(
+        None, "--sort", help="Rank agents by this metric (needs --by agent): a scorecard."
+    ),
+    desc: bool = typer.Option(False, "--desc", help="Rank in descending order."),
+    min_contacts: int = typer.Option(
+        0, "--min-contacts", help="Volume guard: agents with fewer contacts are not ranked."
+    ),
+    top: int | None = typer.Option(None, "--top", help="Keep the first N ranks."),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
     spark_master: str | None = typer.Option(
         None, "--spark-master", help="Spark master URL (default local[*])."
@@ -112,8 +125,13 @@ def report(
         queues=queue,
         channels=channel,
         tz=tz,
+        tolerance=tolerance,
         engine=engine,
         spark_master=spark_master,
+        sort=sort,
+        desc=desc,
+        min_contacts=min_contacts,
+        top=top,
     )
     keys = [k.strip() for k in by.split(",") if k.strip()]
     chosen = metrics if metrics or fmt != "table" else ",".join(TABLE_METRICS)

@@ -10,6 +10,9 @@ table                    one row per
 ``contacts``             contact offered to a queue (or ended in the IVR/bot)
 ``agent_events``         agent state change as a source gives it
 ``ring_outs``            contact and agent whose offer rang out unanswered
+``agent_states``         piece of an agent's state (handling, acw, not_ready, available)
+``schedules``            piece of an agent's scheduled activity (work, break, lunch, ...)
+``adherence``            piece of a scheduled agent's time: scheduled against actual
 ``messages``             message of a chat, e-mail, ticket or social thread
 ``conversation_events``  status change of a conversation (responded, resolved, ...)
 ``conversations``        chat, e-mail thread, ticket or social thread (derived)
@@ -19,12 +22,20 @@ table                    one row per
 =======================  ====================================================================
 """
 
+from contactcenter.facts.adherence import ADHERENCE, ADHERENCE_SCHEMA, DEVIATIONS
 from contactcenter.facts.agent_conversations import (
     AGENT_CONVERSATIONS,
     AGENT_CONVERSATIONS_SCHEMA,
 )
 from contactcenter.facts.agent_events import AGENT_EVENT_KINDS, AGENT_EVENTS, AGENT_EVENTS_SCHEMA
 from contactcenter.facts.agent_load import AGENT_LOAD, AGENT_LOAD_SCHEMA
+from contactcenter.facts.agent_states import (
+    AGENT_STATES,
+    AGENT_STATES_SCHEMA,
+    AGENT_STATES_TABLE,
+    GRAIN_S,
+    SCOPES,
+)
 from contactcenter.facts.contacts import CHANNELS, CONTACTS, CONTACTS_SCHEMA, OUTCOMES, Outcome
 from contactcenter.facts.conversation_events import (
     CONVERSATION_EVENTS,
@@ -54,8 +65,12 @@ from contactcenter.facts.registry import (
 )
 from contactcenter.facts.responses import RESPONSES, RESPONSES_SCHEMA
 from contactcenter.facts.ring_outs import RING_OUTS, RING_OUTS_SCHEMA
+from contactcenter.facts.schedules import ACTIVITIES, PAID, SCHEDULES, SCHEDULES_SCHEMA
 
 __all__ = [
+    "ACTIVITIES",
+    "ADHERENCE",
+    "ADHERENCE_SCHEMA",
     "AGENT_CONVERSATIONS",
     "AGENT_CONVERSATIONS_SCHEMA",
     "AGENT_EVENTS",
@@ -63,6 +78,9 @@ __all__ = [
     "AGENT_EVENT_KINDS",
     "AGENT_LOAD",
     "AGENT_LOAD_SCHEMA",
+    "AGENT_STATES",
+    "AGENT_STATES_SCHEMA",
+    "AGENT_STATES_TABLE",
     "CHANNELS",
     "CONTACTS",
     "CONTACTS_SCHEMA",
@@ -72,16 +90,22 @@ __all__ = [
     "CONVERSATION_EVENTS",
     "CONVERSATION_EVENTS_SCHEMA",
     "CONVERSATION_STATUSES",
+    "DEVIATIONS",
     "DIRECTIONS",
     "EVENT_KINDS",
+    "GRAIN_S",
     "GROUP_COLUMNS",
     "MESSAGES",
     "MESSAGES_SCHEMA",
     "OUTCOMES",
+    "PAID",
     "RESPONSES",
     "RESPONSES_SCHEMA",
     "RING_OUTS",
     "RING_OUTS_SCHEMA",
+    "SCHEDULES",
+    "SCHEDULES_SCHEMA",
+    "SCOPES",
     "SENDER_KINDS",
     "TIMESTAMP",
     "Outcome",

@@ -6,6 +6,8 @@ module        what it holds
 catalog       :class:`Metric`, the registry of metrics, validation, selection
 measures      per fact: flags, row conditions, values, notes
 voice         the queue metrics over ``contacts`` and ``ring_outs``
+agents        the agent metrics over ``agent_states`` (and ``contacts``)
+adherence     schedule adherence over ``adherence`` (and ``agent_states``)
 conversations the chat, e-mail, ticket and social metrics over ``conversations``, ...
 keys          group keys: declared, encoded in queries, decoded in results
 thresholds    T, S and targets per channel and queue
@@ -16,6 +18,8 @@ timezones     a zone's UTC offsets as segments for portable bucketing
 Importing this package registers the built-in metrics.
 """
 
+from contactcenter.metrics import adherence as _adherence  # noqa: F401  (adherence metrics)
+from contactcenter.metrics import agents as _agents  # noqa: F401  (registers the agent metrics)
 from contactcenter.metrics import conversations as _conversations  # noqa: F401  (and these)
 from contactcenter.metrics import voice as _voice  # noqa: F401  (registers the voice metrics)
 from contactcenter.metrics.catalog import (

@@ -71,7 +71,11 @@ class Metric:
     """One KPI definition. ``formula`` is what people read; the other fields are what runs.
 
     ``fact`` is the table the metric reads (None for ``derived``, which reads the facts
-    of the metrics it combines: :attr:`facts`).
+    of the metrics it combines: :attr:`facts`). ``scale`` multiplies a ``derived``
+    metric's quotient (3600 turns contacts per second into contacts per hour).
+    ``default`` says whether a report that names no metrics shows it (agent metrics are
+    shown when named, so queue reports keep their columns). ``floor`` is the least value
+    a ``derived`` metric takes (adherence is floored at 0); null stays null.
     """
 
     name: str
@@ -87,6 +91,9 @@ class Metric:
     q: float | None = None
     since: str | None = None
     until: str | None = None
+    scale: float = 1.0
+    default: bool = True
+    floor: float | None = None
 
     @property
     def facts(self) -> tuple[str, ...]:
@@ -139,6 +146,8 @@ def problems_of(m: Metric) -> list[str]:
     problems: list[str] = []
     if m.kind not in KINDS:
         return [f"{m.name}: unknown kind {m.kind!r}"]
+    if (m.scale != 1.0 or m.floor is not None) and m.kind != "derived":
+        problems.append(f"{m.name}: only a derived metric has a scale or a floor")
     if m.kind == "derived":
         for _, term in linear_terms(m.numerator or "") + linear_terms(m.denominator or ""):
             if term not in BY_NAME:
@@ -246,9 +255,9 @@ def validate_catalog(metrics: tuple[Metric, ...]) -> None:
 
 
 def select_metrics(names: list[str] | None) -> list[Metric]:
-    """The metrics named (all of them when ``names`` is None), in catalog order."""
+    """The metrics named (the default ones when ``names`` is None), in catalog order."""
     if not names:
-        return list(catalog())
+        return [m for m in catalog() if m.default]
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
         raise InputError(

@@ -72,7 +72,8 @@ class ReportSpec:
     overlap metrics report (default: the filter range), ``part_ranges`` the same per
     fact where it differs (None: the fact has no rows to report); ``empty_facts`` the
     facts known to hold no rows of the selection; ``snapshot_at`` the UTC epoch
-    a snapshot without a period key is taken at. ``engine`` names the engine the
+    a snapshot without a period key is taken at. ``tolerance_s``: deviations from the
+    schedule this long or shorter are not out of adherence. ``engine`` names the engine the
     expression will run on (for engine-specific fast paths that give the same values).
     """
 
@@ -90,6 +91,7 @@ class ReportSpec:
     part_ranges: Mapping[str, tuple[int, int] | None] = field(default_factory=dict)
     empty_facts: frozenset[str] = frozenset()
     snapshot_at: int | None = None
+    tolerance_s: float = 60.0
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.by if k not in KEYS]
@@ -129,6 +131,30 @@ def unsupported(
             f"{', '.join(PERIOD_KEYS)}, or by day and hour (and queue, channel, agent)"
         )
     return None
+
+
+def unsupported_interval(metric: Metric, by: tuple[str, ...], interval_s: int) -> str | None:
+    """Why ``metric`` cannot be reported per interval of ``interval_s`` seconds, or None
+    (a fact of time spans cut at ``grain_s`` needs intervals that are multiples of it)."""
+    if "interval" not in by:
+        return None
+    for fact in metric.facts:
+        grain = table_spec(fact).grain_s
+        if grain is not None and interval_s % grain:
+            return (
+                f"{metric.name} reads {fact}, whose rows are cut every {grain} s: use an "
+                f"interval that is a multiple of {grain} s"
+            )
+    return None
+
+
+def _context(spec: ReportSpec) -> Context:
+    """What flag conditions may read besides the row (thresholds, queue scope, tolerance)."""
+    return Context(
+        spec.thresholds,
+        by_queue="queue" in spec.by or bool(spec.queues),
+        tolerance_s=spec.tolerance_s,
+    )
 
 
 # ----------------------------------------------------------------------------- time
@@ -176,7 +202,7 @@ class _Fact:
         self.spec = spec
         self.table_spec = table_spec(fact)
         self.measures: Measures = measures_of(fact)
-        self.ctx = Context(spec.thresholds)
+        self.ctx = _context(spec)
         self.keys = [KEYS[k] for k in spec.by]
         self.t = self._prepare(source(fact), target=target)
 
@@ -187,6 +213,8 @@ class _Fact:
     def _prepare(self, table: ir.Table, *, target: bool) -> ir.Table:
         spec = self.spec
         t = table
+        if self.measures.rows is not None:
+            t = t.filter(_flag(self.measures.conditions[self.measures.rows](t, self.ctx)))
         if spec.queues:
             t = t.filter(t[self.column("queue")].isin(list(spec.queues)))
         if spec.channels:
@@ -566,10 +594,12 @@ def _part_rows(
     if metric.since is not None:
         t = t.filter(t[metric.since].notnull())
     t = _selected(t, fact_spec.keys, spec)
+    ctx = _context(spec)
+    if measures.rows is not None:
+        t = t.filter(_flag(measures.conditions[measures.rows](t, ctx)))
     flag = measures.flag(metric.where)
     if flag.partition is not None and measures.partition is not None:
         t = t.filter(t[measures.partition].isin(list(flag.partition)))
-    ctx = Context(spec.thresholds)
     for name in flag.conditions:
         t = t.filter(_flag(measures.conditions[name](t, ctx)))
     groups = {
@@ -825,6 +855,9 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
         reason = unsupported(m, spec.by, spec.queues, spec.channels, spec.interval_s)
         if reason is not None:
             raise InputError(f"{{field}}: {reason}", field="by")
+        reason = unsupported_interval(m, spec.by, spec.interval_s)
+        if reason is not None:
+            raise InputError(f"{{field}}: {reason}", field="interval")
     keys = [KEYS[k] for k in spec.by]
     names = {m.name for m in spec.metrics}
     empty = spec.empty_facts
@@ -951,7 +984,13 @@ def _derived(t: ir.Table, metric: Metric) -> ir.Value:
 
     assert metric.numerator is not None
     assert metric.denominator is not None
-    return side(metric.numerator) / side(metric.denominator).nullif(0)
+    quotient = side(metric.numerator) / side(metric.denominator).nullif(0)
+    if metric.scale != 1.0:
+        quotient = quotient * metric.scale
+    if metric.floor is not None:
+        # a null quotient stays null (greatest() would skip it)
+        quotient = ibis.ifelse(quotient < metric.floor, metric.floor, quotient)
+    return quotient
 
 
 def _join(tables: list[ir.Table], keys: list[str]) -> ir.Table:

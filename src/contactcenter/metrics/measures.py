@@ -41,9 +41,15 @@ ALL = "all"
 
 @dataclass(frozen=True)
 class Context:
-    """What conditions may depend on besides the row: the report's thresholds."""
+    """What conditions may depend on besides the row: the report's thresholds, and
+    whether the report groups or filters by queue (``by_queue``: facts with a time line per
+    agent and one per queue membership, such as agent_states, read the queue's), and the
+    adherence tolerance."""
 
     thresholds: Thresholds
+    by_queue: bool = False
+    tolerance_s: float = 60.0
+    """deviations from the schedule this long or shorter are ignored (adherence)"""
 
 
 Condition = Callable[[ir.Table, Context], ir.BooleanValue]
@@ -83,6 +89,8 @@ class Measures:
     added: column name -> Ibis type of the columns a report adds to the fact's rows (the
         SLA clocks of conversations, from the report's config); null where it adds none.
     notes: (hidden totals, names of the report's metrics) -> notes for the reader.
+    rows: a condition every row a report reads must meet, or None (agent_states: the
+        rows of the report's scope, the agent's own time line or the queues').
     """
 
     fact: str
@@ -93,6 +101,7 @@ class Measures:
     target: str | None = None
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
     notes: NoteMaker | None = None
+    rows: str | None = None
     added: Mapping[str, str] = field(default_factory=dict)
 
     def flag(self, name: str | None) -> Flag:

@@ -29,6 +29,7 @@ from contactcenter.metrics.compiler import (
     grid_cells,
     split_hidden,
     unsupported,
+    unsupported_interval,
 )
 from contactcenter.metrics.keys import STRING_KEYS, TIME_KEYS, decode
 from contactcenter.metrics.measures import measures_of
@@ -62,6 +63,7 @@ class ReportRequest:
     end: str | None = None
     queues: tuple[str, ...] = ()
     explicit: bool = True
+    tolerance_s: float = 60.0
     channels: tuple[str, ...] = ()
     sla: SlaConfig | None = None
 
@@ -200,7 +202,9 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
     if not request.explicit:
 
         def why(m: Metric) -> str | None:
-            return unsupported(m, request.by, request.queues, request.channels, request.interval_s)
+            return unsupported(
+                m, request.by, request.queues, request.channels, request.interval_s
+            ) or unsupported_interval(m, request.by, request.interval_s)
 
         dropped = [m for m in metrics if why(m)]
         if dropped:
@@ -262,6 +266,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         part_ranges=part_ranges,
         empty_facts=frozenset(f for f, (n, _, _) in profile.facts.items() if n == 0),
         snapshot_at=end,
+        tolerance_s=request.tolerance_s,
     )
     source: Source = engine.table
     if request.sla is not None:

@@ -8,6 +8,9 @@ format                    module
 ``technion``              :mod:`contactcenter.sources.technion`
 ``contacts``              :mod:`contactcenter.sources.contacts_file` (Parquet/CSV)
 ``csv``                   :mod:`contactcenter.sources.mapped_csv` (YAML mapping)
+``agent_states``          :mod:`contactcenter.sources.agent_states_file` (state intervals)
+``agent_states_csv``      :mod:`contactcenter.sources.agent_states_csv` (YAML mapping)
+``schedule_csv``          :mod:`contactcenter.sources.schedule_csv` (agents' schedules)
 ========================  =====================================================
 """
 
@@ -27,6 +30,9 @@ FORMATS: dict[str, str] = {
     "technion": "contactcenter.sources.technion",
     "contacts": "contactcenter.sources.contacts_file",
     "csv": "contactcenter.sources.mapped_csv",
+    "agent_states": "contactcenter.sources.agent_states_file",
+    "agent_states_csv": "contactcenter.sources.agent_states_csv",
+    "schedule_csv": "contactcenter.sources.schedule_csv",
     "ticket_events": "contactcenter.sources.ticket_events",
     "twcs": "contactcenter.sources.twcs",
     "messages": "contactcenter.sources.messages_file",
@@ -35,6 +41,8 @@ FORMATS: dict[str, str] = {
 
 
 DELIMITED_FORMATS = ("queue_log_csv",)
+QUEUE_LOG_FORMATS = ("queue_log", "queue_log_csv")
+"""Formats that derive agent states from agent events (and read ``pause_reasons``)."""
 """Formats that read :attr:`IngestOptions.delimiter`."""
 
 _SEPARATOR = {
@@ -42,6 +50,9 @@ _SEPARATOR = {
     "technion": "its files are tab-separated",
     "contacts": "its CSV files are comma-separated",
     "csv": "the mapping file's 'delimiter' key sets the separator",
+    "agent_states": "its CSV files are comma-separated",
+    "agent_states_csv": "the mapping file's 'delimiter' key sets the separator",
+    "schedule_csv": "its CSV files are comma-separated",
 }
 
 
@@ -65,6 +76,12 @@ def ingest(
             f"{{field}} does not apply to format {fmt}: {_SEPARATOR.get(fmt, '')}; it is "
             f"for {', '.join(DELIMITED_FORMATS)}",
             field="delimiter",
+        )
+    if options.pause_reasons is not None and fmt not in QUEUE_LOG_FORMATS:
+        raise InputError(
+            f"{{field}} does not apply to format {fmt}; it is for "
+            f"{', '.join(QUEUE_LOG_FORMATS)} (agent states from agent events)",
+            field="pause_reasons",
         )
     paths = [Path(f) for f in files]
     if not paths:

@@ -30,6 +30,9 @@ class IngestOptions:
     delimiter: field separator of ``queue_log_csv`` files: ``","``, ``";"``, ``"\\t"``
         (or ``"tab"``), or ``"auto"``/None to detect it from each file's header line.
     progress: called as progress(file, bytes_done, bytes_total) while reading.
+    pause_reasons: CSV of pause reason codes and their names (columns ``code`` and
+        ``name``, e.g. PBXware's pause_reasons.csv) for the queue_log formats: agent
+        states show a pause whose reason is a known code by its name.
     """
 
     source_tz: str | None = None
@@ -37,6 +40,7 @@ class IngestOptions:
     source: str | None = None
     delimiter: str | None = None
     progress: Callable[[str, int, int], None] | None = None
+    pause_reasons: Path | None = None
 
 
 class LoadFn(Protocol):

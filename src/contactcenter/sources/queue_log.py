@@ -284,7 +284,9 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
             field="source_tz",
         )
     not_utf8 = LinePlaces()
-    with QueueLogLoader(session, options.source or SOURCE, files) as loader:
+    with QueueLogLoader(
+        session, options.source or SOURCE, files, pause_reasons=options.pause_reasons
+    ) as loader:
         stream(loader, files, options.progress, not_utf8)
         note = not_utf8_note(not_utf8)
         if note:

@@ -116,7 +116,7 @@ class LoadSession:
         self._stages: list[Path] = []
 
     # ------------------------------------------------------------------ writing
-    def write(self, name: str, data: pa.Table | str) -> None:
+    def write(self, name: str, data: pa.Table | str, *, replace: pa.Table | None = None) -> None:
         """Write rows of the registered table ``name`` as its declaration says (upsert by
         key, or append what is new).
 
@@ -125,11 +125,24 @@ class LoadSession:
         Only new and changed rows are written, so writing the same rows again writes
         nothing. Rows go in in the declared ``order`` (time), which keeps the table
         clustered by time as loads arrive.
+
+        ``replace`` (upsert tables only) names a scope: an Arrow table whose columns are
+        columns of the table (e.g. source and agent_id), and optionally ``_from`` and
+        ``_until`` (instants: the scope is only the rows whose time column is in
+        [_from, _until)). Stored rows that match a scope row and whose key is not among
+        ``data``'s keys are deleted first, so ``data`` becomes the whole of those scopes
+        (a fact derived again for some agents; a file of states for its time span).
         """
         spec = table_spec(name)
         self.store.ensure(spec)
         staged = self._stage(spec, data)
         try:
+            if replace is not None:
+                if spec.write != "upsert":
+                    raise StoreError(f"table {name}: only upsert tables can replace a scope")
+                deleted = self._replace(spec, staged, replace)
+                counts = self.tables.setdefault(name, {"inserted": 0, "updated": 0})
+                counts["deleted"] = counts.get("deleted", 0) + deleted
             if spec.write == "upsert":
                 inserted, updated = self._upsert(spec, staged)
                 counts = self.tables.setdefault(name, {"inserted": 0, "updated": 0})
@@ -197,6 +210,32 @@ class LoadSession:
         finally:
             con.execute(f"DROP TABLE IF EXISTS {changed}")
         return inserted, updated
+
+    def _replace(self, spec: TableSpec, staged: str, scope: pa.Table) -> int:
+        """Delete the stored rows of the scopes in ``scope`` whose key ``staged`` lacks."""
+        span = ("_from", "_until")
+        columns = [c for c in scope.column_names if c not in span]
+        unknown = [c for c in columns if c not in spec.schema.names]
+        if unknown or not columns:
+            raise StoreError(f"table {spec.name}: scope columns {unknown} are not its columns")
+        if not scope.num_rows:
+            return 0
+        name = f"_scope_{spec.name}_{id(scope)}"
+        self.con.register(name, scope)
+        target = _q(spec.name)
+        try:
+            in_scope = _match(spec, "s", target, columns)
+            if all(c in scope.column_names for c in span):
+                time = f"{target}.{_q(spec.time)}"
+                in_scope += f" AND {time} >= s._from AND {time} < s._until"
+            kept = _match(spec, "n", target, spec.key)
+            return self._run(
+                f"""DELETE FROM {target} USING (SELECT DISTINCT * FROM {name}) s
+                    WHERE {in_scope}
+                      AND NOT EXISTS (SELECT 1 FROM {staged} n WHERE {kept})"""
+            )
+        finally:
+            self.con.unregister(name)
 
     def _repeated_keys(self, staged: str, key: str) -> int:
         """Rows of ``staged`` whose key an earlier row has: found by a 64-bit hash of the
