@@ -230,3 +230,43 @@ def test_simulate_plan_errors_carry_the_field(forecast_csv: Path) -> None:
         simulate(plan=table, queue="sales", agents=3)
     assert info.value.field == "agents"
     assert str(info.value).startswith("agents comes from the plan")
+
+
+def test_simulation_kpis_are_the_catalogs_over_its_contacts(tmp_path: Path) -> None:
+    """offered, answered, abandoned, service_level, asa_s and p_abandon come from the
+    metric catalog over the run's contacts: they match the definitions computed by hand
+    from the simulator's arrays, and the store's report of the written contacts."""
+    out = tmp_path / "run.parquet"
+    sim = simulate(
+        calls=120, period="30m", aht="4m", agents=14, patience="90s", periods=4,
+        threshold="15s", output=out, seed=3,
+    )  # fmt: skip
+    run = sim.run
+    assert run is not None
+    n = len(run)
+    answered = run.answered
+    assert 0 < int(answered.sum()) < n  # both outcomes occur, so the check can fail
+    assert (sim.offered, sim.answered, sim.abandoned) == (
+        n,
+        int(answered.sum()),
+        n - int(answered.sum()),
+    )
+    assert sim.service_level == pytest.approx(float((answered & (run.wait_s <= 15.0)).sum()) / n)
+    assert sim.asa_s == pytest.approx(float(run.wait_s[answered].mean()), rel=1e-6)
+    assert sim.p_abandon == pytest.approx(float((~answered).sum()) / n)
+    db = tmp_path / "store.duckdb"
+    contactcenter.ingest(db, out, format="contacts")
+    names = "offered,answered,abandoned,service_level,asa_s,abandon_rate_raw"
+    row = contactcenter.report(db, metrics=names, threshold="15s", short_abandon="0").to_pylist()[0]
+    assert row["offered"] == sim.offered
+    assert row["answered"] == sim.answered
+    assert row["abandoned"] == sim.abandoned
+    assert row["service_level"] == sim.service_level
+    assert row["asa_s"] == sim.asa_s
+    assert row["abandon_rate_raw"] == sim.p_abandon
+
+
+def test_an_empty_simulation_has_zero_counts_and_no_ratios() -> None:
+    sim = simulate(calls=0, period="30m", aht="3m", agents=2)
+    assert (sim.offered, sim.answered, sim.abandoned, sim.contacts) == (0, 0, 0, 0)
+    assert (sim.service_level, sim.asa_s, sim.p_abandon) == (None, None, None)

@@ -47,6 +47,8 @@ def test_text_report_lists_every_count(tmp_path: Path, log: Path) -> None:
         "  ring outs                1 inserted, 0 updated",
         "  notes",
         "    - contacts derived in this load: abandoned 2, answered 3, in_progress 1, timed_out 2",
+        "    - agent states: 3 answered contacts of 3 agents with no agent event in the store "
+        "(no login, pause or queue membership): no states derived for them",
     ]
     assert err == ""
     assert (tmp_path / "s.duckdb.rejects.csv").read_text().splitlines()[1:] == [
@@ -140,7 +142,12 @@ def test_pbxware_through_the_cli(tmp_path: Path) -> None:
     assert code == 0
     report = json.loads(out)
     assert report["notes"] == [
-        "contacts derived in this load: abandoned 12, answered 93, in_progress 2, timed_out 1"
+        "contacts derived in this load: abandoned 12, answered 93, in_progress 2, timed_out 1",
+        "agent states derived again for 6 agents",
+        "agent states: 12 times an ADDMEMBER of a queue the agent was a member of already: "
+        "Agent/1109, Agent/1126, Agent/1127, Agent/1128, Agent/1141 and 1 more",
+        "agent states: 4 agents have a state still open at the end of the data (no time "
+        "counted for it until a later load brings its end)",
     ]
 
 

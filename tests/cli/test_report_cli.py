@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contactcenter.cli.main import app
-from contactcenter.metrics import catalog, default_metrics
+from contactcenter.metrics import catalog
 from contactcenter.store import Store
 from tests.conftest import contacts_table
 
@@ -68,7 +68,7 @@ def test_csv_has_documented_columns(db: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     header = lines[0].split(",")
-    assert header == ["queue", "interval_start", *(m.name for m in default_metrics())]
+    assert header == ["queue", "interval_start", *(m.name for m in catalog() if m.default)]
     assert lines[1].startswith("billing,2024-03-01 08:00:00,2,2,0,")
     assert len(lines) == 4  # billing 08:00, sales 08:30, sales next day
 
@@ -178,3 +178,53 @@ def test_docs_metrics_page_embeds_the_catalog() -> None:
     assert result.stdout in page, (
         "regenerate docs/metrics.md: contactcenter metrics --format markdown"
     )
+
+
+def test_the_table_shows_conversation_metrics_for_conversation_channels(
+    db: Path, tmp_path: Path
+) -> None:
+    tickets = tmp_path / "t.csv"
+    tickets.write_text(
+        "case:concept:name,concept:name,org:resource,time:timestamp\n"
+        "T1,Insert ticket,A,2024-03-01 09:00:00+00:00\n"
+        "T1,Take in charge ticket,B,2024-03-01 09:10:00+00:00\n"
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("activities: {Take in charge ticket: responded}\n")
+    args = ["ingest", "--db", str(db), "--format", "ticket_events", "--mapping", str(mapping)]
+    assert runner.invoke(app, [*args, str(tickets)]).exit_code == 0
+    voice = runner.invoke(app, ["report", "--db", str(db)])
+    assert "offered" in voice.stdout
+    assert "first_response_s" not in voice.stdout
+    got = runner.invoke(app, ["report", "--db", str(db), "--channel", "ticket"])
+    assert got.exit_code == 0, got.output
+    assert "first_response_s" in got.stdout
+    assert "offered" not in got.stdout
+    assert "600.0" in got.stdout
+    as_csv = runner.invoke(
+        app, ["report", "--db", str(db), "--channel", "ticket", "--format", "csv"]
+    )
+    header = as_csv.stdout.splitlines()[0].split(",")
+    assert "offered" not in header
+    assert {"conversations", "first_response_s", "concurrency"} <= set(header)
+    agents = runner.invoke(app, ["report", "--db", str(db), "--channel", "ticket", "--by", "agent"])
+    assert "conversations_handled" in agents.stdout
+
+
+def test_the_table_of_a_store_without_calls_shows_conversations(tmp_path: Path) -> None:
+    tweets = tmp_path / "tw.csv"
+    tweets.write_text(
+        ",tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+        "0,1,c1,True,Fri Mar 01 09:00:00 +0000 2024,@B hi,2,\n"
+        "1,2,B,False,Fri Mar 01 09:01:30 +0000 2024,@c1 yes,,1\n"
+    )
+    db = tmp_path / "s.duckdb"
+    assert (
+        runner.invoke(app, ["ingest", "--db", str(db), "--format", "twcs", str(tweets)]).exit_code
+        == 0
+    )
+    got = runner.invoke(app, ["report", "--db", str(db), "--by", "queue"])
+    assert got.exit_code == 0, got.output
+    assert "first_response_s" in got.stdout
+    assert "90.0" in got.stdout
+    assert "offered" not in got.stdout

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactcenter.engines import open_engine
-from contactcenter.metrics import default_metrics
+from contactcenter.metrics import select_metrics
 from contactcenter.reports.query import ReportRequest, run_report
 from contactcenter.sources import ingest
 from contactcenter.store import Store
@@ -51,7 +51,7 @@ def synthetic_log(seed: int, calls: int = 40) -> list[str]:
 def kpis(db: Path) -> list[dict[str, Any]]:
     engine = open_engine("duckdb", db=db)
     try:
-        request = ReportRequest(metrics=default_metrics(), by=("queue", "interval"))
+        request = ReportRequest(metrics=tuple(select_metrics(None)), by=("queue", "interval"))
         return run_report(engine, request).rows()
     finally:
         engine.close()

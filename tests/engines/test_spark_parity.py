@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from contactcenter.engines import open_engine
-from contactcenter.metrics import default_metrics, select_metrics
+from contactcenter.metrics import select_metrics
 from contactcenter.reports.query import ReportRequest, run_report
+from contactcenter.sources import ingest
 from contactcenter.store import Store
 from tests.conftest import contacts_table, memory_engine
 from tests.metrics.test_cases import close
@@ -71,7 +72,7 @@ def assert_same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
 )
 def test_spark_matches_duckdb(spark_engine_factory: Any, by: tuple[str, ...], tz: str) -> None:
     table = contacts_table(sample_rows())
-    request = ReportRequest(metrics=default_metrics(), by=by, tz=tz)
+    request = ReportRequest(metrics=tuple(select_metrics(None)), by=by, tz=tz)
     duck = run_report(memory_engine(table), request).rows()
     spark = run_report(spark_engine_factory(table), request).rows()
     assert_same(duck, spark)
@@ -83,7 +84,7 @@ def test_spark_engine_reads_a_store(spark_engine_factory: Any, tmp_path: Path) -
     with Store(db) as store, store.load(fmt="test", files=["x"]) as session:
         session.account.read = session.account.used = len(rows)
         session.write("contacts", contacts_table(rows))
-    request = ReportRequest(metrics=default_metrics(), by=("queue",))
+    request = ReportRequest(metrics=tuple(select_metrics(None)), by=("queue",))
     duck = open_engine("duckdb", db=db)
     try:
         want = run_report(duck, request).rows()
@@ -124,4 +125,49 @@ def test_spark_runs_derived_and_snapshot_metrics(spark_engine_factory: Any, tmp_
             got = run_report(spark, request).rows()
         finally:
             spark.close()
+        assert_same(want, got)
+
+
+def test_spark_runs_the_agent_and_adherence_metrics(tmp_path: Path) -> None:
+    """Agent states (both scopes, cut pieces, open states), pause reasons and adherence
+    with its tolerance give the same rows on Spark as on DuckDB."""
+    from tests.sources.conftest import write
+    from tests.sources.test_adherence import DAY, SCHEDULE
+    from tests.sources.test_agent_states import DAY_LOG
+
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        for fmt, name, text in [
+            ("queue_log", "a", "\n".join(DAY_LOG + DAY) + "\n"),
+            ("schedule_csv", "s.csv", SCHEDULE),
+        ]:
+            ingest(store, fmt=fmt, files=[write(tmp_path / name, text)])
+    cases = [
+        (
+            "logged_in_s,available_s,handling_s,not_ready_s,contacts_handled,"
+            "contacts_per_hour,occupancy,utilization",
+            ("agent", "interval"),
+            {},
+        ),
+        ("not_ready_s,logged_in_s", ("queue", "reason"), {}),
+        (
+            "scheduled_s,out_of_adherence_s,late_login_s,break_overrun_s,adherence,"
+            "conformance,shrinkage_observed",
+            ("agent", "day"),
+            {"tolerance_s": 0.0},
+        ),
+    ]
+    for names, by, extra in cases:
+        request = ReportRequest(metrics=tuple(select_metrics(names.split(","))), by=by, **extra)
+        duck = open_engine("duckdb", db=db)
+        try:
+            want = run_report(duck, request).rows()
+        finally:
+            duck.close()
+        spark = open_engine("spark", db=db)
+        try:
+            got = run_report(spark, request).rows()
+        finally:
+            spark.close()
+        assert want
         assert_same(want, got)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from contactcenter.metrics import Thresholds, default_metrics
+from contactcenter.metrics import Thresholds, select_metrics
 from contactcenter.reports.query import ReportRequest, run_report
 from tests.conftest import contacts_table, memory_engine
 from tests.metrics.reference import reference_report
@@ -38,7 +38,7 @@ def run_case(case: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str,
     result = run_report(
         engine,
         ReportRequest(
-            metrics=default_metrics(),
+            metrics=tuple(select_metrics(None)),  # the contact metrics
             by=tuple(params.get("by", ())),
             interval_s=int(params.get("interval", 1800)),
             thresholds=thresholds,

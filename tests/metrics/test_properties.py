@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contactcenter.metrics import default_metrics
+from contactcenter.metrics import select_metrics
 from contactcenter.reports.query import ReportRequest, run_report
 from tests.conftest import contacts_table, memory_engine
 from tests.metrics.reference import reference_report
@@ -43,6 +43,9 @@ def contact(draw: Any) -> dict[str, Any]:
 
 
 contact_lists = st.lists(contact(), min_size=1, max_size=40)
+CONTACT_METRICS = tuple(select_metrics(None))
+"""The default set: the metrics of contacts (agent and adherence metrics have their own
+property tests in tests/sources)."""
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -51,7 +54,7 @@ def report(
 ) -> list[dict[str, Any]]:
     engine = memory_engine(contacts_table(rows))
     try:
-        return run_report(engine, ReportRequest(metrics=default_metrics(), by=by, tz=tz)).rows()
+        return run_report(engine, ReportRequest(metrics=CONTACT_METRICS, by=by, tz=tz)).rows()
     finally:
         engine.close()
 
@@ -62,7 +65,7 @@ def test_ratios_are_fractions_and_counts_add_up(
     rows: list[dict[str, Any]], by: tuple[str, ...]
 ) -> None:
     for row in report(rows, by):
-        for m in default_metrics():
+        for m in CONTACT_METRICS:
             value = row[m.name]
             if m.unit == "fraction" and value is not None:
                 assert 0.0 <= value <= 1.0, (m.name, value)

@@ -82,5 +82,6 @@ def snapshot(store: Store) -> tuple[Sequence[Any], ...]:
     return (
         table_rows(store, "contacts", "source, contact_id"),
         table_rows(store, "agent_events", "source, source_file, source_line"),
+        table_rows(store, "agent_states", "source, agent_id, scope, queue, start_at"),
         table_rows(store, "queue_log_events", "seq") if has_raw else [],
     )

@@ -87,13 +87,82 @@ LINES: dict[str, list[str]] = {
         "c4;;;",
         "c5;01/07/2024 09:00;MAYBE;1",
     ],
+    "agent_states": [
+        "agent,state,start,end,reason,queue",
+        "ann,available,2024-03-04T08:00:00Z,2024-03-04T08:20:00Z,,",
+        "ann,not_ready,2024-03-04T08:10:00Z,,Lunch,sales",
+        "ann,handling,2024-03-04T08:20:00+99:00,2024-03-04T08:35:00Z,,",
+        "bob,logged_out,0001-01-01T00:00:00,9999-12-31T23:59:59,,",
+        ",dancing,2200-01-01T00:00:00Z,nan,,",
+        "bob,acw,2024-03-04 08:00:00,2024-03-04 07:00:00,,",
+    ],
+    "agent_states_csv": [
+        "Agent;Status;From;To",
+        "Ann;Ready;04/03/2024 09:00;04/03/2024 09:30",
+        "Ann;Talking;04/03/2024 09:20;",
+        "Bob;Nap;31/12/9999 23:59;01/01/0001 00:00",
+        "Bob;Ready;;",
+    ],
+    "schedule_csv": [
+        "agent,activity,start,end",
+        "ann,work,2024-03-04T09:00:00Z,2024-03-04T12:00:00Z",
+        "ann,lunch,2024-03-04T11:00:00Z,2024-03-04T12:30:00Z",
+        "ann,nap,2024-03-04T12:30:00Z,",
+        "bob,off,9999-12-31T23:59:59,0001-01-01T00:00:00",
+        "bob,work,2024-03-04T09:00:00,2024-03-04T09:00:00",
+    ],
+    "ticket_events": [
+        "case:concept:name,concept:name,org:resource,time:timestamp",
+        "T1,Assign seriousness,A,2024-03-01 09:00:00+00:00",
+        "T1,Take in charge ticket,B,2024-03-01 09:10:00",
+        "T1,Take in charge ticket,B,2024-03-01 09:10:00",
+        "T2,Resolve ticket,,0001-01-01 00:00:00+01:00",
+        "T3,Wait,A,9999-12-31 23:59:59-05:00",
+        ",,,",
+        'T4,"Closed\nlate",A,2024-03-01 09:10:00',
+    ],
+    "twcs": [
+        ",tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id",
+        "0,1,c1,True,Fri Mar 01 09:00:00 +0000 2024,@B hi,2,",
+        "1,2,B,False,Fri Mar 01 09:10:00 +0000 2024,@c1 yes,,1.0",
+        "2,3,c1,True,Fri Mar 01 09:00:00 +0000 0001,x,,2",
+        "3,1,c1,Maybe,Fri Mar 01 09:00:00 +0000 2024,dup id,,",
+        "4,4,c2,True,Fri Mar 01 09:00:00 +0000 2024,\"a\rb\",,99999999999999999999999",
+        "5,5,B,False,Fri Mar 01 09:00:00 +0000 2024,loop,,5",
+    ],
+    "messages": [
+        "conversation_id,message_id,at,direction,sender_kind,agent_id,private,deleted",
+        "c1,m1,2024-03-01T09:00:00Z,in,customer,,,",
+        "c1,m2,2024-03-01T09:01:00Z,out,agent,a1,false,maybe",
+        "c1,m2,2024-03-01T09:02:00Z,out,bot,,,",
+        "c2,m1,9999-12-31T23:59:59Z,sideways,customer,,,",
+        "c3,m1,,in,,,,",
+    ],
+    "messages_csv": [
+        "conv,id,time,dir,agent",
+        "c1,1,2024-03-01T09:00:00Z,i,",
+        "c1,2,2024-03-01T09:01:00Z,o,a1",
+        "c1,3,1800-01-01T09:00:00Z,x,a1",
+    ],
 }  # fmt: skip
+
+STATES_MAPPING = """delimiter: ";"
+timestamp_format: "%d/%m/%Y %H:%M"
+columns: {agent: Agent, state: Status, start: From, end: To}
+states: {Ready: available, Talking: handling, Away: not_ready, Out: logged_out}
+"""
+
+CHAT_MAPPING = (
+    "columns:\n  conversation_id: conv\n  message_id: id\n  at: time\n"
+    "  direction: {column: dir, values: {i: in, o: out}}\n  agent_id: agent\n"
+)
 
 OPTIONS: dict[str, list[str | None]] = {
     "--source-tz": ["UTC", "Asia/Tokyo", "America/New_York", "Mars/Olympus", ""],
     "--source": ["x", "", "a@b", "\x1b[2J"],
     "--delimiter": [",", ";", "tab", "auto", "|", ""],
     "--json": [None],
+    "--pause-reasons": ["reasons.csv"],
 }
 
 
@@ -121,7 +190,7 @@ def files(draw: st.DrawFn, fmt: str) -> bytes:
 
 
 @settings(
-    max_examples=60,
+    max_examples=90,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -138,12 +207,21 @@ def test_ingest_never_breaks(fmt: str, data: st.DataObject) -> None:
         path = Path(tmp) / f"input{suffix}"
         path.write_bytes(content)
         args = ["ingest", "--db", str(Path(tmp) / "cc.duckdb"), "--format", fmt, str(path)]
-        if fmt == "csv":
+        mappings = {
+            "csv": [MAPPING, "columns: [", "{}"],
+            "messages_csv": [CHAT_MAPPING, "columns: [", "{}"],
+            "ticket_events": ["activities: {Wait: pending, Closed: closed}", "activities: 3"],
+            "agent_states_csv": [STATES_MAPPING, "columns: [", "{}"],
+        }
+        if fmt in mappings:
             mapping = Path(tmp) / "m.yaml"
-            mapping.write_text(data.draw(st.sampled_from([MAPPING, "columns: [", "{}"])))
+            mapping.write_text(data.draw(st.sampled_from(mappings[fmt])))
             args += ["--mapping", str(mapping)]
+        (Path(tmp) / "reasons.csv").write_text("code,name\n2609,Tea Break\n")
         for option in options:
             value = data.draw(st.sampled_from(OPTIONS[option]))
+            if option == "--pause-reasons":
+                value = str(Path(tmp) / "reasons.csv")
             args += [option] if value is None else [option, value]
         result = runner.invoke(app, args)
         assert_clean(result)

@@ -239,3 +239,69 @@ def test_technion_three_months(real_data: Path, store: Store) -> None:
     assert "990110" in days
     assert "990111" not in days
     assert "990112" not in days
+
+
+def _union(spans: list[tuple[int, int]]) -> int:
+    """Seconds covered by the union of [a, b) spans."""
+    total, reach = 0, None
+    for a, b in sorted(spans):
+        lo = a if reach is None else max(a, reach)
+        total += max(0, b - lo)
+        reach = b if reach is None else max(reach, b)
+    return total
+
+
+def _pbx_agent_time() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Independently of the loader, from the PBXware rows: per agent, the logged-in
+    seconds (sessions as Asterisk itself reports them on each AGENTCALLBACKLOGOFF,
+    param2 = logintime, ending at the logoff; a session with no logoff yet from login to
+    the agent's last state change, the end of its last call or the answer of a call with
+    no end; and the agent's calls, which count as logged in) and the union of its calls
+    from CONNECT to their final line; and the sessions alone (callback agents join IT at
+    login and leave it at logoff, so that is their time as members of IT)."""
+    rows = list(csv.DictReader(PBX.open(newline="", encoding="utf-8")))
+    finals = {"COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
+    sessions: dict[str, list[tuple[int, int]]] = {}
+    login_at: dict[str, int] = {}
+    connect: dict[tuple[str, str], tuple[str, int]] = {}
+    calls: dict[str, list[tuple[int, int | None]]] = {}
+    for r in rows:
+        t, agent, event = int(r["date_time"]), r["type"], r["event"]
+        if event == "AGENTCALLBACKLOGIN":
+            login_at[agent] = t
+        elif event == "AGENTCALLBACKLOGOFF":
+            sessions.setdefault(agent, []).append((t - int(r["param2"]), t))
+            login_at.pop(agent, None)
+        elif event == "CONNECT":
+            connect[(r["callid"], r["queue_name"])] = (agent, t)
+        elif event in finals and (r["callid"], r["queue_name"]) in connect:
+            who, start = connect.pop((r["callid"], r["queue_name"]))
+            calls.setdefault(who, []).append((start, t))
+    for who, start in connect.values():  # answered, no end yet
+        calls.setdefault(who, []).append((start, None))
+    closed = {a: [(x, y) for x, y in spans if y is not None] for a, spans in calls.items()}
+    for agent, start in login_at.items():  # a session still open
+        ends = [b if b is not None else a for a, b in calls.get(agent, []) if a >= start]
+        sessions.setdefault(agent, []).append((start, max(ends) if ends else start))
+    logged = {a: _union(s + closed.get(a, [])) for a, s in sessions.items()}
+    handling = {a: _union(spans) for a, spans in closed.items()}
+    member = {a: _union(s) for a, s in sessions.items()}
+    return logged, handling, member
+
+
+def test_pbxware_agent_time_against_an_independent_count(real_data: Path, store: Store) -> None:
+    from contactcenter import report
+
+    load(store, "queue_log_csv", PBX)
+    logged, handling, member = _pbx_agent_time()
+    table = report(store.path, by="agent", metrics="logged_in_s,handling_s,available_s")
+    got = {r["agent"]: r for r in table.to_pylist() if r["agent"]}
+    assert set(got) == set(logged) == {f"Agent/{n}" for n in (1109, 1126, 1127, 1128, 1141, 1144)}
+    for agent, row in got.items():
+        assert row["logged_in_s"] == logged[agent], agent
+        assert row["handling_s"] == handling.get(agent, 0), agent
+        # no pause in this export: logged in = available + handling
+        assert row["available_s"] + row["handling_s"] == row["logged_in_s"]
+    # IT's time line: the agents' memberships (a call past the logoff is not in it)
+    by_queue = report(store.path, by="queue", metrics="logged_in_s").to_pylist()
+    assert [(r["queue"], r["logged_in_s"]) for r in by_queue] == [("IT", sum(member.values()))]

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pyarrow as pa
 from contactcenter.app import _options as opt
 from contactcenter.engines import open_engine
 from contactcenter.errors import InputError
-from contactcenter.metrics import Metric, Thresholds, select_metrics
+from contactcenter.facts import CHANNELS, CONVERSATION_CHANNELS
+from contactcenter.metrics import BY_NAME, Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
 from contactcenter.metrics.options import (
     DEFAULT_CSI_WEIGHTS,
@@ -22,7 +24,9 @@ from contactcenter.metrics.options import (
     OutcomeOptions,
     parse_pairs,
 )
+from contactcenter.metrics.sla import SlaConfig
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
+from contactcenter.reports.ranking import VOLUME, Ranking, rank_agents
 
 __all__ = ["catalog", "report", "report_result"]
 
@@ -83,6 +87,22 @@ def outcome_options(
     )
 
 
+def _channels(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    chosen = _names(value)
+    unknown = [c for c in chosen if c not in CHANNELS]
+    if unknown:
+        raise InputError(
+            f"{{field}}: unknown channel(s) {', '.join(unknown)}; allowed: {', '.join(CHANNELS)}",
+            field="channels",
+        )
+    return chosen
+
+
+VOICE_FACTS = ("contacts", "ring_outs", "agent_events")
+"""Facts of calls only: their metrics are left out of the default selection of a report
+whose channels are all conversation channels."""
+
+
 def request_of(
     *,
     by: str | Sequence[str] = (),
@@ -101,11 +121,14 @@ def request_of(
     fcr_min_gap: opt.Duration = 0,
     csat_top_box: TopBox = None,
     csi_weights: Weights = None,
+    tolerance: opt.Duration = "60s",
+    channels: str | Sequence[str] | None = None,
 ) -> ReportRequest:
     """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
     :func:`report` (checked; errors name their field)."""
     interval_s = opt.interval(interval, "interval")
     thresholds = Thresholds.from_yaml(config) if config is not None else Thresholds()
+    sla = SlaConfig.from_yaml(config) if config is not None else None
     thresholds = thresholds.with_overrides(
         threshold_s=None if threshold is None else opt.duration(threshold, "threshold"),
         short_abandon_s=None
@@ -123,7 +146,11 @@ def request_of(
         csi_weights=csi_weights,
     )
     names = _names(metrics)
-    chosen = select_metrics(list(names) if names else None)
+    chosen = list(all_metrics()) if names == ("all",) else select_metrics(list(names) or None)
+    picked = _channels(channels)
+    if names == () and picked and all(c in CONVERSATION_CHANNELS for c in picked):
+        # only conversation channels: the default leaves out the calls' metrics
+        chosen = [m for m in chosen if not set(m.facts) & set(VOICE_FACTS)]
     return ReportRequest(
         metrics=tuple(chosen),
         by=_names(by),
@@ -135,6 +162,9 @@ def request_of(
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
         outcomes=outcomes,
+        tolerance_s=opt.duration(tolerance, "tolerance"),
+        channels=_channels(channels),
+        sla=sla if sla is not None and sla.policies else None,
     )
 
 
@@ -152,6 +182,7 @@ def report_result(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
     spark_master: str | None = None,
     fcr_window: opt.Duration = "7d",
@@ -159,9 +190,20 @@ def report_result(
     fcr_min_gap: opt.Duration = 0,
     csat_top_box: TopBox = None,
     csi_weights: Weights = None,
+    sort: str | None = None,
+    desc: bool = False,
+    min_contacts: int = 0,
+    top: int | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
-    zone, the notes, the parameters and the metric definitions."""
+    zone, the notes, the parameters and the metric definitions.
+
+    sort: rank the agents by this metric (a scorecard, :mod:`contactcenter.reports.ranking`;
+    needs ``agent`` among ``by``; adds the metric and ``contacts_handled`` when not asked
+    for), ascending or with ``desc`` descending; ``min_contacts``: the volume guard
+    (agents under it are listed apart with no rank); ``top``: keep the first ``top`` ranks.
+    """
     request = request_of(
         by=by,
         metrics=metrics,
@@ -179,12 +221,30 @@ def report_result(
         fcr_min_gap=fcr_min_gap,
         csat_top_box=csat_top_box,
         csi_weights=csi_weights,
+        tolerance=tolerance,
+        channels=channels,
     )
+    ranking = None
+    if sort is not None:
+        ranking = Ranking(sort=sort, descending=desc, min_contacts=min_contacts, top=top)
+        if sort not in BY_NAME:
+            raise InputError(
+                f"{{field}}: unknown metric {sort!r}; 'contactcenter metrics' lists them",
+                field="sort",
+            )
+        have = {m.name for m in request.metrics}
+        extra = [BY_NAME[n] for n in (sort, VOLUME) if n not in have]
+        request = dataclasses.replace(request, metrics=(*request.metrics, *extra))
+    elif desc or min_contacts or top is not None:
+        raise InputError(
+            "{field} is needed by --desc, --min-contacts and --top (a ranking)", field="sort"
+        )
     eng = open_engine(engine, db=db, spark_master=spark_master)
     try:
-        return run_report(eng, request)
+        result = run_report(eng, request)
     finally:
         eng.close()
+    return result if ranking is None else rank_agents(result, ranking)
 
 
 def report(
@@ -201,6 +261,7 @@ def report(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
     spark_master: str | None = None,
     fcr_window: opt.Duration = "7d",
@@ -208,28 +269,39 @@ def report(
     fcr_min_gap: opt.Duration = 0,
     csat_top_box: TopBox = None,
     csi_weights: Weights = None,
+    sort: str | None = None,
+    desc: bool = False,
+    min_contacts: int = 0,
+    top: int | None = None,
+    channels: str | Sequence[str] | None = None,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
 
     The table has exactly the columns and values of ``contactcenter report --format
     csv`` with the same options (keys first, in their documented form; ratios as
-    fractions; nulls where a ratio has an empty denominator). Its schema metadata holds
+    fractions; nulls where a ratio has an empty denominator; the CSV quotes text cells
+    that start like a formula, docs/cli.md). Its schema metadata holds
     the time zone, the notes and the parameters as JSON under ``contactcenter``
     (:meth:`contactcenter.reports.query.ReportResult.from_table` reads them back).
 
     by: group keys (interval, hour, day, week, month, quarter, year, queue, channel,
     agent), as a sequence or a comma list. metrics: names, or None / "all" for the whole
-    catalog. interval: the interval length (``30m``). threshold, short_abandon, target:
-    override T, S and the service-level target for every channel and queue; config: a
-    YAML file of them per channel and queue. start, end: ``YYYY-MM-DD[ HH:MM]`` in the
-    report's zone, end exclusive. queues: only these queues. tz: the report's zone
+    catalog (None with only conversation ``channels``: all but the calls' metrics).
+    interval: the interval length (``30m``). threshold, short_abandon, target: override
+    T, S and the service-level target for every channel and queue; config: a
+    YAML file of them per channel and queue, and of business-hours calendars and SLA
+    policies (docs/metrics.md). start, end: ``YYYY-MM-DD[ HH:MM]`` in the
+    report's zone, end exclusive. queues: only these queues. channels: only these
+    channels (voice, chat, email, ticket, social, messaging). tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
-    source). engine: ``duckdb`` or ``spark``. fcr_window, fcr_same_channel, fcr_min_gap:
-    the repeat rules of ``fcr`` (default 7 days, any channel, no gap); csat_top_box: top
-    points per scale size (``"5=2,10=3"``); csi_weights: weights of the ``csi`` index
-    (``"csat=0.5,nps=0.25,ces=0.25"``). metrics: the default set when not given,
-    ``all`` for every metric (the outcome metrics are shown only when named or with
-    ``all``).
+    source). tolerance: deviations from the schedule this long or shorter are not out of
+    adherence (default 60 s). engine: ``duckdb`` or ``spark``. sort, desc, min_contacts,
+    top: a ranked scorecard of agents (:func:`report_result`). fcr_window,
+    fcr_same_channel, fcr_min_gap: the repeat rules of ``fcr`` (default 7 days, any
+    channel, no gap); csat_top_box: top points per scale size (``"5=2,10=3"``);
+    csi_weights: weights of the ``csi`` index (``"csat=0.5,nps=0.25,ces=0.25"``).
+    metrics: the default set when not given, ``all`` for every metric (the agent,
+    adherence and outcome metrics are shown only when named or with ``all``).
     """
     return report_result(
         db,
@@ -244,6 +316,7 @@ def report(
         end=end,
         queues=queues,
         tz=tz,
+        tolerance=tolerance,
         engine=engine,
         spark_master=spark_master,
         fcr_window=fcr_window,
@@ -251,6 +324,11 @@ def report(
         fcr_min_gap=fcr_min_gap,
         csat_top_box=csat_top_box,
         csi_weights=csi_weights,
+        sort=sort,
+        desc=desc,
+        min_contacts=min_contacts,
+        top=top,
+        channels=channels,
     ).to_table()
 
 

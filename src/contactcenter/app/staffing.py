@@ -149,11 +149,7 @@ class Staffing:
         """The answer as ``json`` or as a ``table`` for people."""
         if opt.choice(format, "format", ("json", "table")) == "json":
             return writers.json_text(self.as_dict())
-        return writers.render(self.people(), width=120)
-
-    def people(self) -> Any:
-        """The answer as a rich table for people."""
-        return writers.pairs_table(self.as_dict(), title=f"staffing ({self.model})")
+        return writers.text_pairs(self.as_dict(), title=f"staffing ({self.model})")
 
 
 def staff(
@@ -329,11 +325,7 @@ class StaffingPlan:
             return writers.csv_text(self.table, dialect="arrow")
         if fmt == "json":
             return writers.json_text(self.as_dict(), indent=None)
-        return writers.render(self.people(), width=200)
-
-    def people(self) -> Any:
-        """The plan as a rich table for people."""
-        return writers.people_table(self.table, title="staffing plan")
+        return writers.text_table(self.table, title="staffing plan")
 
     def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
         """What :meth:`write` puts in ``path`` (format: default from the suffix)."""
@@ -597,8 +589,10 @@ def _check_plan_run(plan_rows: PlanFile, series: Any) -> None:
 
 @dataclass(frozen=True)
 class Simulation:
-    """The answer of :func:`simulate`: the run's KPIs, with the KPI engine's definitions
-    (:mod:`contactcenter.simulation.output`).
+    """The answer of :func:`simulate`: the run's KPIs. offered, answered, abandoned,
+    service_level, asa_s and p_abandon are computed by the metric catalog over the run's
+    contacts (:data:`SIMULATION_METRICS`, S = 0); p_wait, occupancy and mean_wait_s by
+    the simulator (:mod:`contactcenter.simulation.output`).
 
     offered, answered, abandoned: contacts; threshold_s: T; service_level: answered within
     T / offered; p_wait: share that waited; asa_s: mean wait of answered contacts;
@@ -650,11 +644,42 @@ class Simulation:
         """The KPIs as ``json`` or as a ``table`` for people."""
         if opt.choice(format, "format", ("json", "table")) == "json":
             return writers.json_text(self.as_dict())
-        return writers.render(self.people(), width=120)
+        return writers.text_pairs(self.as_dict(), title="simulation")
 
-    def people(self) -> Any:
-        """The KPIs as a rich table for people."""
-        return writers.pairs_table(self.as_dict(), title="simulation")
+
+SIMULATION_METRICS: dict[str, str] = {
+    "offered": "offered",
+    "answered": "answered",
+    "abandoned": "abandoned",
+    "service_level": "service_level",
+    "asa_s": "asa_s",
+    "p_abandon": "abandon_rate_raw",
+}
+"""Keys of a simulation's summary that the metric catalog computes -> the catalog metric."""
+
+
+def _measured(contacts: pa.Table, threshold_s: float) -> dict[str, Any]:
+    """The catalog's metrics of :data:`SIMULATION_METRICS` over a run's contacts, with
+    T = ``threshold_s`` and no short abandons (S = 0: the queueing models count every
+    abandon), so that loading the contacts and reporting them gives the same numbers.
+    Counts are 0 and ratios None for an empty run."""
+    from contactcenter.app.report import request_of
+    from contactcenter.engines.duckdb_engine import open_memory
+    from contactcenter.reports.query import run_report
+
+    request = request_of(
+        metrics=list(SIMULATION_METRICS.values()), threshold=threshold_s, short_abandon=0
+    )
+    engine = open_memory({"contacts": contacts})
+    try:
+        rows = run_report(engine, request).table.to_pylist()
+    finally:
+        engine.close()
+    row = rows[0] if rows else {}
+    out = {key: row.get(metric) for key, metric in SIMULATION_METRICS.items()}
+    for count in ("offered", "answered", "abandoned"):
+        out[count] = int(out[count] or 0)
+    return out
 
 
 def simulate(
@@ -689,7 +714,7 @@ def simulate(
     2025-01-06T08:00Z, or the plan's first interval; naive times are UTC). ``output``
     writes the canonical contacts there as Parquet (whole or not at all).
     """
-    from contactcenter.simulation import DEFAULT_START, summarize
+    from contactcenter.simulation import DEFAULT_START, summarize, to_contacts
     from contactcenter.simulation import simulate as run_queue
 
     if output is not None:
@@ -789,7 +814,24 @@ def simulate(
             **common,
         )
         queue_name = queue or "simulated"
-    summary = summarize(run, threshold_s=threshold_s)
+    channel = "chat" if k > 1 else "voice"
+    with opt.renamed(start="start"):  # refuses contacts past the last date-time
+        contacts = to_contacts(run, start=first, queue=queue_name, channel=channel)
+    own = summarize(run)
+    measured = _measured(contacts, threshold_s)
+    summary: dict[str, Any] = {
+        "offered": measured["offered"],
+        "answered": measured["answered"],
+        "abandoned": measured["abandoned"],
+        "threshold_s": threshold_s,
+        "service_level": measured["service_level"],
+        "p_wait": own["p_wait"],
+        "asa_s": measured["asa_s"],
+        "p_abandon": measured["p_abandon"],
+        "occupancy": own["occupancy"],
+        "mean_wait_s": own["mean_wait_s"],
+        "contacts": own["contacts"],
+    }
     result = Simulation(
         offered=int(summary["offered"]),
         answered=int(summary["answered"]),
@@ -805,7 +847,7 @@ def simulate(
         seed=seed_value,
         start=first,
         queue=queue_name,
-        channel="chat" if k > 1 else "voice",
+        channel=channel,
         output=None if output is None else str(output),
         summary=summary,
         run=run,
@@ -814,8 +856,6 @@ def simulate(
         import pyarrow.parquet as pq
 
         buffer = io.BytesIO()
-        with opt.renamed(start="start"):
-            contacts = result.table  # refuses contacts past the last date-time
         pq.write_table(contacts, buffer)
         writers.write_file(output, buffer.getvalue(), field="output")
     return result

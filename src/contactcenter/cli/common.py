@@ -12,6 +12,7 @@ import typer
 
 from contactcenter.app._options import choice
 from contactcenter.errors import ContactCenterError, ResourceError
+from contactcenter.reports.text import printable
 from contactcenter.units import parse_duration
 
 P = ParamSpec("P")
@@ -43,7 +44,7 @@ def fail(message: str, status: int = EXIT_USAGE) -> typer.Exit:
     """Print ``error: message`` on one line to stderr and return the exit to raise (a
     message quoting a library that breaks lines is joined into one)."""
     line = " ".join(part.strip() for part in message.splitlines() if part.strip())
-    print(f"error: {line}", file=sys.stderr)
+    print(f"error: {printable(line)}", file=sys.stderr)
     return typer.Exit(status)
 
 
@@ -120,14 +121,3 @@ def duration_option(value: str | None, option: str) -> float | None:
     if value is None:
         return None
     return parse_duration(value, field=option)
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: control characters (escape sequences that clear the
-    screen or set the title, bells, carriage returns) shown as ``\\xNN`` escapes."""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )

@@ -11,7 +11,8 @@ from pathlib import Path
 import typer
 
 from contactcenter.app.ingest import FORMATS, ingest
-from contactcenter.cli.common import printable, user_errors
+from contactcenter.cli.common import user_errors
+from contactcenter.reports.text import printable
 from contactcenter.store import LoadReport
 
 PROGRESS_MIN_BYTES = 4 << 20
@@ -81,7 +82,8 @@ def format_report(report: LoadReport, db: Path) -> str:
             continue
         label = table.replace("_", " ")
         updated = f", {counts['updated']:,} updated" if "updated" in counts else ""
-        out.append(f"  {label:<15} {counts['inserted']:>10,} inserted{updated}")
+        deleted = f", {counts['deleted']:,} deleted" if counts.get("deleted") else ""
+        out.append(f"  {label:<15} {counts['inserted']:>10,} inserted{updated}{deleted}")
     if report.notes:
         out.append("  notes")
         out.extend(f"    - {printable(note)}" for note in report.notes)
@@ -99,12 +101,15 @@ def ingest_command(
         None,
         "--source-tz",
         help="IANA zone of naive local times (technion: Asia/Jerusalem by default; "
-        "queue_log_csv realtime datetimes; csv mapping).",
+        "queue_log_csv realtime datetimes; csv and agent_states_csv mappings; "
+        "agent_states).",
     ),
     mapping: Path | None = typer.Option(
         None,
         "--mapping",
-        help="YAML column mapping (--format csv, surveys_csv, qa_evaluations_csv).",
+        help="YAML mapping: columns (required by --format csv, messages_csv, "
+        "agent_states_csv, surveys_csv, qa_evaluations_csv); columns and activities "
+        "(ticket_events).",
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."
@@ -117,6 +122,12 @@ def ingest_command(
     ),
     form: Path | None = typer.Option(
         None, "--form", help="QA form (YAML) the evaluations are scored on (qa_evaluations, _csv)."
+    ),
+    pause_reasons: Path | None = typer.Option(
+        None,
+        "--pause-reasons",
+        help="CSV of pause reason codes and names (columns code, name; PBXware's "
+        "pause_reasons.csv) for queue_log and queue_log_csv.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the load report as JSON."),
 ) -> None:
@@ -138,6 +149,7 @@ def ingest_command(
             delimiter=delimiter,
             progress=progress,
             form=form,
+            pause_reasons=pause_reasons,
         )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from contactcenter.cli.common import printable
+from contactcenter.reports.text import printable
 
 _started = time.monotonic()
 
@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "forecast": ("contactcenter.cli.forecast_cmd", "Forecast calls and AHT per interval."),
     "backtest": ("contactcenter.cli.forecast_cmd", "Compare forecast methods on held-out history."),
     "schedule": ("contactcenter.cli.schedule_cmd", "Turn a staffing plan into shifts with breaks."),
+    "serve": ("contactcenter.cli.serve_cmd", "Serve the REST API over a store."),
 }
 
 

@@ -16,18 +16,22 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from contactcenter.app.report import report_result
-from contactcenter.cli.common import printable, user_errors
+from contactcenter.cli.common import command_errors
+from contactcenter.facts import CONVERSATION_CHANNELS
 from contactcenter.metrics import GROUP_KEYS
-from contactcenter.reports.query import ReportResult
+from contactcenter.metrics.sla import SlaConfig
+from contactcenter.reports.query import NO_CONTACTS, ReportResult
 from contactcenter.reports.render import (
     FORMATS,
     TABLE_METRICS,
     check_output,
+    conversation_table_metrics,
     human,
     render_csv,
     render_json,
     write_report,
 )
+from contactcenter.reports.text import printable
 from contactcenter.reports.writers import write_file
 from contactcenter.standards import DEFAULT_TARGET
 from contactcenter.store import check_store_path, store_files
@@ -50,7 +54,7 @@ def print_table(result: ReportResult, console: Console, *, title: str = "KPI rep
         console.print(f"note: {printable(note)}", style="yellow", markup=False)
 
 
-@user_errors
+@command_errors(channels="--channel")
 def report(
     db: Path = typer.Option(..., "--db", help="The store (DuckDB file) to read."),
     by: str = typer.Option(
@@ -76,12 +80,28 @@ def report(
     ),
     end: str | None = typer.Option(None, "--to", help="End (exclusive), same form as --from."),
     queue: str | None = typer.Option(None, "--queue", help="Only these queues (comma-separated)."),
+    channel: str | None = typer.Option(
+        None, "--channel", help="Only these channels (comma-separated): voice, chat, ..."
+    ),
     tz: str | None = typer.Option(
         None, "--tz", help="Report time zone (default: UTC, or the source's own zone)."
     ),
     metrics: str | None = typer.Option(
         None, "--metrics", help="Metrics to show (comma-separated, or 'all')."
     ),
+    tolerance: str = typer.Option(
+        "60s",
+        "--tolerance",
+        help="Adherence: deviations from the schedule this long or shorter are ignored.",
+    ),
+    sort: str | None = typer.Option(
+        None, "--sort", help="Rank agents by this metric (needs --by agent): a scorecard."
+    ),
+    desc: bool = typer.Option(False, "--desc", help="Rank in descending order."),
+    min_contacts: int = typer.Option(
+        0, "--min-contacts", help="Volume guard: agents with fewer contacts are not ranked."
+    ),
+    top: int | None = typer.Option(None, "--top", help="Keep the first N ranks."),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
     spark_master: str | None = typer.Option(
         None, "--spark-master", help="Spark master URL (default local[*])."
@@ -118,7 +138,9 @@ def report(
         start=start,
         end=end,
         queues=queue,
+        channels=channel,
         tz=tz,
+        tolerance=tolerance,
         engine=engine,
         spark_master=spark_master,
         fcr_window=fcr_window,
@@ -126,9 +148,26 @@ def report(
         fcr_min_gap=fcr_min_gap,
         csat_top_box=csat_top_box,
         csi_weights=csi_weights,
+        sort=sort,
+        desc=desc,
+        min_contacts=min_contacts,
+        top=top,
     )
+    keys = [k.strip() for k in by.split(",") if k.strip()]
     chosen = metrics if metrics or fmt != "table" else ",".join(TABLE_METRICS)
+    if metrics is None and fmt == "table":
+        # the table's default columns: the voice ones, or the conversation ones when
+        # --channel names only conversation channels or the selection holds no calls
+        sla = config is not None and bool(SlaConfig.from_yaml(config).policies)
+        wanted = [c.strip() for c in (channel or "").split(",") if c.strip()]
+        conversational = ",".join(conversation_table_metrics(keys, sla))
+        if wanted and all(c in CONVERSATION_CHANNELS for c in wanted):
+            chosen = conversational
     result = run(by=by, metrics=chosen)
+    if metrics is None and fmt == "table" and NO_CONTACTS in result.notes:
+        other = run(by=by, metrics=conversational)
+        if other.table.num_rows:
+            result = other
     if fmt == "table":
         if output is None:
             console = Console(soft_wrap=False, highlight=False)

@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
         if output_format == "json":
             sys.stdout.write(result.to_text("json"))
         else:
-            writers.render(result.people(), width=120, file=sys.stdout)
+            sys.stdout.write(result.to_text("table"))
 
     @app.command("plan")
     @user_errors
@@ -155,7 +155,7 @@ def register(app: typer.Typer) -> None:
         if output is not None:
             result.write(output, format=fmt)
         elif fmt == "table":
-            writers.render(result.people(), width=200, file=sys.stdout)
+            sys.stdout.write(result.to_text("table"))
         else:
             sys.stdout.write(result.to_text(fmt))
 
@@ -241,4 +241,4 @@ def register(app: typer.Typer) -> None:
         if output_format == "json":
             sys.stdout.write(result.to_text("json"))
         else:
-            writers.render(result.people(), width=120, file=sys.stdout)
+            sys.stdout.write(result.to_text("table"))

@@ -7,12 +7,15 @@ holds it, and shared with a :class:`~contactcenter.store.Store` that has it open
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import ibis
+import pyarrow as pa
 
 from contactcenter.engines.base import Engine
 from contactcenter.errors import StoreError
+from contactcenter.facts import table_spec
 from contactcenter.store import check_store_path, connect
 
 
@@ -34,3 +37,14 @@ def open_duckdb(db: str | Path) -> Engine:
         )
     backend = ibis.duckdb.from_connection(connection.con)
     return Engine.over("duckdb", backend, connection.close)
+
+
+def open_memory(tables: Mapping[str, pa.Table]) -> Engine:
+    """An engine over Arrow tables held in memory under registered names (a simulated
+    run's contacts, say): the same compiled queries as over a store, in a private
+    in-memory DuckDB that closes with the engine."""
+    backend = ibis.duckdb.connect()
+    for name, table in tables.items():
+        table_spec(name)  # an unknown name is an error here, not a silently empty table
+        backend.create_table(name, table)
+    return Engine.over("duckdb", backend, backend.disconnect)

@@ -30,7 +30,7 @@ from contactcenter.errors import InputError, StoreError
 
 WriteMode = Literal["upsert", "append"]
 
-GROUP_COLUMNS = ("queue", "channel", "agent", "customer", "evaluator", "item")
+GROUP_COLUMNS = ("queue", "channel", "agent", "customer", "reason", "evaluator", "item")
 """Group keys a fact may map to one of its columns (time keys come from ``time``)."""
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -52,6 +52,9 @@ class TableSpec:
     order: rows of a load are inserted in this column's order (keeps the table clustered
         by time, which makes reports fast; docs/decisions/0003-report-speed.md).
     description: one line for docs and ``contactcenter`` listings.
+    grain_s: for a fact of time spans cut at every multiple of ``grain_s`` seconds of UTC
+        (agent states): a report's interval must be a multiple of it. None: rows are
+        instants, any interval goes.
     derived_from: for a **derived fact**, the stored facts its rows are built from at
         report time (the metrics' measures say how); such a table is not stored and no
         load writes it. Empty for a stored table.
@@ -66,6 +69,7 @@ class TableSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     order: str | None = None
     description: str = ""
+    grain_s: int | None = None
     derived_from: tuple[str, ...] = ()
 
     @property
@@ -93,6 +97,8 @@ class TableSpec:
                 problems.append(f"default for {column!r}, not in the schema")
         if self.order is not None and self.order not in names:
             problems.append(f"order column {self.order!r} is not in the schema")
+        if self.grain_s is not None and self.grain_s <= 0:
+            problems.append(f"grain_s must be positive, got {self.grain_s}")
         if not self.key:
             problems.append("a table needs a key")
         if problems:

@@ -11,6 +11,9 @@ fcr           first-contact resolution over the derived fact ``contact_repeats``
 indexes       ``csi``, a weighted index of the outcome metrics
 qa            quality evaluations: qa_score, pass rate per item, calibration
 options       the outcome metrics' report options (repeat window, top box, weights)
+agents        the agent metrics over ``agent_states`` (and ``contacts``)
+adherence     schedule adherence over ``adherence`` (and ``agent_states``)
+conversations the chat, e-mail, ticket and social metrics over ``conversations``, ...
 keys          group keys: declared, encoded in queries, decoded in results
 thresholds    T, S and targets per channel and queue
 compiler      metrics + keys -> one Ibis expression over several facts
@@ -20,6 +23,9 @@ timezones     a zone's UTC offsets as segments for portable bucketing
 Importing this package registers the built-in metrics.
 """
 
+from contactcenter.metrics import adherence as _adherence  # noqa: F401  (adherence metrics)
+from contactcenter.metrics import agents as _agents  # noqa: F401  (registers the agent metrics)
+from contactcenter.metrics import conversations as _conversations  # noqa: F401  (and these)
 from contactcenter.metrics import indexes as _indexes  # noqa: F401  (outcomes, csi)
 from contactcenter.metrics import qa as _qa  # noqa: F401  (quality evaluations)
 from contactcenter.metrics import voice as _voice  # noqa: F401  (registers the voice metrics)

@@ -24,6 +24,9 @@ Kinds
                 just before the period ends, ``since`` < end <= ``until`` (``until`` null:
                 still open); with no period key, at the end of the selection (``--to``),
                 or now (``until`` null) when the selection has no end
+    overlap     seconds of each row's span [``since``, ``until``) inside each period (or
+                inside the selection), times the row's ``of`` when given, summed over rows
+                with ``where`` (time-weighted: an agent's conversations open at once)
     distinct    distinct values of ``of`` over rows with ``where`` (a fact without a
                 partition column: distinct counts of partitions do not add up)
     index       a weighted mean of other metrics, each a fraction (``numerator`` lists
@@ -32,8 +35,12 @@ Kinds
                 a value leaves the denominator, and null when no part has one
 
 A metric with ``default=False`` is computed only when it is named (or with ``all``): the
-outcome metrics need facts a voice store may not have, and first-contact resolution
-reads every contact of each customer.
+agent and adherence metrics, and the outcome metrics, which need facts a voice store may
+not have (first-contact resolution reads every contact of each customer).
+
+A metric may have a *stand-in* (:func:`register_stand_in`): in a report grouped by
+channel, where its own fact has no value for a group, the stand-in's value is shown (the
+service level of a chat or ticket row is the share of conversations answered within T).
 """
 
 from __future__ import annotations
@@ -56,14 +63,21 @@ Kind = Literal[
     "interval_share",
     "derived",
     "snapshot",
+    "overlap",
     "distinct",
     "index",
 ]
-Unit = Literal["contacts", "seconds", "fraction", "count", "balance", "score"]
+Unit = Literal[
+    "contacts", "conversations", "messages", "seconds", "fraction", "count", "balance", "score"
+]
 """``fraction``: a share in [0, 1]; ``balance``: a difference of two shares, in [-1, 1]
 (NPS); ``score``: points of a survey scale (a mean rating)."""
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 VALUE_KINDS = ("sum", "mean", "max", "percentile")
+ADDITIVE_KINDS = ("count", "sum", "derived", "snapshot", "overlap", "distinct")
+"""Kinds a derived metric may combine (sums of groups are sums of their parts)."""
+PART_KINDS = ("snapshot", "overlap")
+"""Kinds computed as parts of their own, not in their fact's aggregation."""
 
 _TERM = re.compile(r"\s*([+-])?\s*([a-z_][a-z0-9_]*)\s*")
 
@@ -73,7 +87,11 @@ class Metric:
     """One KPI definition. ``formula`` is what people read; the other fields are what runs.
 
     ``fact`` is the table the metric reads (None for ``derived``, which reads the facts
-    of the metrics it combines: :attr:`facts`).
+    of the metrics it combines: :attr:`facts`). ``scale`` multiplies a ``derived``
+    metric's quotient (3600 turns contacts per second into contacts per hour).
+    ``default`` says whether a report that names no metrics shows it (agent metrics are
+    shown when named, so queue reports keep their columns). ``floor`` is the least value
+    a ``derived`` metric takes (adherence is floored at 0); null stays null.
     """
 
     name: str
@@ -89,7 +107,9 @@ class Metric:
     q: float | None = None
     since: str | None = None
     until: str | None = None
+    scale: float = 1.0
     default: bool = True
+    floor: float | None = None
 
     @property
     def facts(self) -> tuple[str, ...]:
@@ -142,11 +162,13 @@ def problems_of(m: Metric) -> list[str]:
     problems: list[str] = []
     if m.kind not in KINDS:
         return [f"{m.name}: unknown kind {m.kind!r}"]
+    if (m.scale != 1.0 or m.floor is not None) and m.kind != "derived":
+        problems.append(f"{m.name}: only a derived metric has a scale or a floor")
     if m.kind == "derived":
         for _, term in linear_terms(m.numerator or "") + linear_terms(m.denominator or ""):
             if term not in BY_NAME:
                 problems.append(f"{m.name}: {term!r} is not a registered metric")
-            elif BY_NAME[term].kind not in ("count", "sum", "derived", "snapshot", "distinct"):
+            elif BY_NAME[term].kind not in ADDITIVE_KINDS:
                 problems.append(f"{m.name}: {term!r} is a {BY_NAME[term].kind}, not additive")
         if not m.numerator or not m.denominator:
             problems.append(f"{m.name}: derived needs numerator and denominator")
@@ -212,10 +234,12 @@ def problems_of(m: Metric) -> list[str]:
             problems.append(f"{m.name}: interval_share needs 'of', a ratio metric of {m.fact}")
         if measures.target is None:
             problems.append(f"{m.name}: fact {m.fact} declares no target")
-    if m.kind == "snapshot":
+    if m.kind in PART_KINDS:
         for label, column in (("since", m.since), ("until", m.until)):
-            if column is None or column not in spec.schema.names:
-                problems.append(f"{m.name}: snapshot needs {label!r}, a column of {m.fact}")
+            if column is None or (column not in spec.schema.names and column not in measures.added):
+                problems.append(f"{m.name}: {m.kind} needs {label!r}, a column of {m.fact}")
+    if m.kind == "overlap" and m.of is not None and not measures.has_value(m.of):
+        problems.append(f"{m.name}: overlap's 'of' must be a numeric value of {m.fact}")
     return problems
 
 
@@ -234,6 +258,20 @@ def register_metric(metric: Metric) -> Metric:
 def unregister_metric(name: str) -> None:
     """Remove a metric (tests that declare a toy metric clean up with it)."""
     BY_NAME.pop(name, None)
+    STAND_INS.pop(name, None)
+
+
+STAND_INS: dict[str, str] = {}
+"""Metric name -> the metric shown in its place, by channel, where it has no value."""
+
+
+def register_stand_in(metric: str, stand_in: str) -> None:
+    """In a report grouped by channel, show ``stand_in``'s value where ``metric`` has none
+    (both registered, of the same unit)."""
+    a, b = BY_NAME.get(metric), BY_NAME.get(stand_in)
+    if a is None or b is None or a.unit != b.unit:
+        raise InputError(f"invalid stand-in {stand_in!r} for {metric!r}")
+    STAND_INS[metric] = stand_in
 
 
 def validate_catalog(metrics: tuple[Metric, ...]) -> None:

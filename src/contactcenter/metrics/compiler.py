@@ -22,7 +22,8 @@ Group keys are declared and decoded in :mod:`contactcenter.metrics.keys`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,28 +31,31 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from contactcenter.errors import InputError
 from contactcenter.facts import table_spec
-from contactcenter.metrics.catalog import BY_NAME, Metric, linear_terms
+from contactcenter.metrics.catalog import BY_NAME, PART_KINDS, STAND_INS, Metric, linear_terms
 from contactcenter.metrics.keys import (
     KEYS,
     NULL_KEY,
     PERIOD_KEYS,
     STRING_KEYS,
     TIME_KEYS,
+    period_bounds,
     periods,
+    python_key,
     time_key,
 )
-from contactcenter.metrics.measures import Context, Measures, Source, measures_of
+from contactcenter.metrics.measures import Context, Measures, Source, measures_of, with_added
 from contactcenter.metrics.options import OutcomeOptions
 from contactcenter.metrics.thresholds import Thresholds, constant_level, level_expr
-from contactcenter.units import check_interval
+from contactcenter.units import DAY_S, check_interval
 
 GROUP_KEYS = KEYS
 """Accepted ``by`` keys and the output column each becomes (see :mod:`.keys`)."""
 
-ADDITIVE = ("count", "sum", "snapshot", "distinct")
+ADDITIVE = ("count", "sum", "snapshot", "overlap", "distinct")
 """Kinds whose value for a group no fact row reached is 0 (not null)."""
 
 
@@ -60,10 +64,14 @@ class ReportSpec:
     """What to compute: metrics, keys, interval, thresholds, time zone and filters.
 
     ``start_epoch``/``end_epoch`` filter each fact's time column to [start, end) in UTC
-    epoch seconds. ``tz_segments`` are the report zone's (from_epoch, offset_s) pairs for
-    the data range. ``period_range`` is the local-time range [lo, hi] whose periods
-    snapshot metrics report (default: the filter range); ``snapshot_at`` the UTC epoch
-    a snapshot without a period key is taken at. ``engine`` names the engine the
+    epoch seconds; ``queues`` and ``channels`` keep only those queues and channels.
+    ``tz_segments`` are the report zone's (from_epoch, offset_s) pairs for the data
+    range. ``period_range`` is the local-time range [lo, hi] whose periods snapshot and
+    overlap metrics report (default: the filter range), ``part_ranges`` the same per
+    fact where it differs (None: the fact has no rows to report); ``empty_facts`` the
+    facts known to hold no rows of the selection; ``snapshot_at`` the UTC epoch
+    a snapshot without a period key is taken at. ``tolerance_s``: deviations from the
+    schedule this long or shorter are not out of adherence. ``engine`` names the engine the
     expression will run on (for engine-specific fast paths that give the same values).
     ``outcomes`` are the options of the outcome metrics (repeat window, top box, CSI
     weights).
@@ -77,9 +85,13 @@ class ReportSpec:
     start_epoch: int | None = None
     end_epoch: int | None = None
     queues: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
     engine: str = "duckdb"
     period_range: tuple[int, int] | None = None
+    part_ranges: Mapping[str, tuple[int, int] | None] = field(default_factory=dict)
+    empty_facts: frozenset[str] = frozenset()
     snapshot_at: int | None = None
+    tolerance_s: float = 60.0
     outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
     def __post_init__(self) -> None:
@@ -94,23 +106,57 @@ class ReportSpec:
         check_interval(self.interval_s, field="interval")
 
 
-def unsupported(metric: Metric, by: tuple[str, ...], queues: tuple[str, ...]) -> str | None:
-    """Why ``metric`` cannot be reported by ``by`` (or filtered by queue), or None."""
+def unsupported(
+    metric: Metric,
+    by: tuple[str, ...],
+    queues: tuple[str, ...],
+    channels: tuple[str, ...] = (),
+    interval_s: int = 1800,
+) -> str | None:
+    """Why ``metric`` cannot be reported by ``by`` (or filtered by queue or channel), or
+    None."""
     for fact in metric.facts:
         keys = table_spec(fact).keys
         missing = [k for k in by if k not in TIME_KEYS and k not in keys]
         if queues and "queue" not in keys:
             missing.append("queue")
+        if channels and "channel" not in keys:
+            missing.append("channel")
         if missing:
             return f"{metric.name} reads {fact}, which has no {', '.join(dict.fromkeys(missing))}"
-    if metric.kind == "snapshot":
-        times = [k for k in by if k in TIME_KEYS]
-        if [k for k in times if k not in PERIOD_KEYS] or len(times) > 1:
+    kinds = {metric.kind} | {BY_NAME[p].kind for p in metric.parts if metric.kind == "derived"}
+    times = [k for k in by if k in TIME_KEYS]
+    if "snapshot" in kinds and not snapshot_keys_ok(times, interval_s):
+        return (
+            f"{metric.name} is a count at the end of each period: group it by one of "
+            f"{', '.join(PERIOD_KEYS)}, or by day and hour (and queue, channel, agent)"
+        )
+    return None
+
+
+def unsupported_interval(metric: Metric, by: tuple[str, ...], interval_s: int) -> str | None:
+    """Why ``metric`` cannot be reported per interval of ``interval_s`` seconds, or None
+    (a fact of time spans cut at ``grain_s`` needs intervals that are multiples of it)."""
+    if "interval" not in by:
+        return None
+    for fact in metric.facts:
+        grain = table_spec(fact).grain_s
+        if grain is not None and interval_s % grain:
             return (
-                f"{metric.name} is a count at the end of each period: group it by one of "
-                f"{', '.join(PERIOD_KEYS)} (and queue, channel, agent)"
+                f"{metric.name} reads {fact}, whose rows are cut every {grain} s: use an "
+                f"interval that is a multiple of {grain} s"
             )
     return None
+
+
+def _context(spec: ReportSpec) -> Context:
+    """What flag conditions may read besides the row (thresholds, queue scope, tolerance)."""
+    return Context(
+        spec.thresholds,
+        by_queue="queue" in spec.by or bool(spec.queues),
+        tolerance_s=spec.tolerance_s,
+        outcomes=spec.outcomes,
+    )
 
 
 # ----------------------------------------------------------------------------- time
@@ -166,7 +212,7 @@ class _Fact:
         self.spec = spec
         self.table_spec = table_spec(fact)
         self.measures: Measures = measures_of(fact)
-        self.ctx = Context(spec.thresholds, spec.outcomes)
+        self.ctx = _context(spec)
         self.keys = [KEYS[k] for k in spec.by]
         self.t = self._prepare(fact_rows(source, fact, self.ctx), target=target)
 
@@ -177,8 +223,12 @@ class _Fact:
     def _prepare(self, table: ir.Table, *, target: bool) -> ir.Table:
         spec = self.spec
         t = table
+        if self.measures.rows is not None:
+            t = t.filter(_flag(self.measures.conditions[self.measures.rows](t, self.ctx)))
         if spec.queues:
             t = t.filter(t[self.column("queue")].isin(list(spec.queues)))
+        if spec.channels:
+            t = t.filter(t[self.column("channel")].isin(list(spec.channels)))
         time = t[self.table_spec.time]
         utc = utc_epoch(time, spec.engine)
         if spec.start_epoch is not None:
@@ -547,26 +597,43 @@ def _with_interval_share(
 
 
 # ----------------------------------------------------------------------------- snapshots
-def _snapshot_part(source: Source, metric: Metric, spec: ReportSpec) -> ir.Table:
-    """Rows of the fact with ``where`` open at the end of each period (or of the
-    selection): since <= end < until, ``until`` null meaning still open."""
+def _part_rows(
+    source: Source, metric: Metric, spec: ReportSpec, *, ended: bool = False
+) -> tuple[ir.Table, dict[str, ir.Value]]:
+    """The rows of a snapshot or overlap metric's fact in the selection with its flag,
+    and the group key expressions. ``ended`` keeps only rows whose ``until`` is set, a
+    filter applied first: the rows of a snapshot's ends are then another expression than
+    those of its starts, so that no engine is asked to materialise the shared rows."""
     assert metric.fact is not None
-    assert metric.since is not None
     assert metric.until is not None
     fact_spec = table_spec(metric.fact)
     measures = measures_of(metric.fact)
     t = source(metric.fact)
-    if spec.queues:
-        t = t.filter(t[fact_spec.keys["queue"]].isin(list(spec.queues)))
+    if ended:
+        t = t.filter(t[metric.until].notnull())
+    if metric.since is not None:
+        t = t.filter(t[metric.since].notnull())
+    t = _selected(t, fact_spec.keys, spec)
+    ctx = _context(spec)
+    if measures.rows is not None:
+        t = t.filter(_flag(measures.conditions[measures.rows](t, ctx)))
     flag = measures.flag(metric.where)
     if flag.partition is not None and measures.partition is not None:
         t = t.filter(t[measures.partition].isin(list(flag.partition)))
-    ctx = Context(spec.thresholds)
     for name in flag.conditions:
         t = t.filter(_flag(measures.conditions[name](t, ctx)))
     groups = {
         KEYS[k]: t[fact_spec.keys[k]].fill_null(NULL_KEY) for k in spec.by if k not in TIME_KEYS
     }
+    return t, groups
+
+
+def _snapshot_part(source: Source, metric: Metric, spec: ReportSpec) -> ir.Table:
+    """Rows of the fact with ``where`` open at the end of each period (or of the
+    selection): since <= end < until, ``until`` null meaning still open."""
+    assert metric.since is not None
+    assert metric.until is not None
+    t, groups = _part_rows(source, metric, spec)
     gcols = list(groups)
     times = [k for k in spec.by if k in TIME_KEYS]
     since = utc_epoch(t[metric.since], spec.engine)
@@ -582,15 +649,19 @@ def _snapshot_part(source: Source, metric: Metric, spec: ReportSpec) -> ir.Table
         if gcols:
             return kept.group_by(gcols).aggregate(**{metric.name: count})
         return kept.aggregate(**{metric.name: count})
-    (key,) = times
-    column = KEYS[key]
-    lo, hi = spec.period_range or (0, 0)
-    grid = periods(key, lo, hi, spec.interval_s)
+    cell, size = cells(times, spec.interval_s)
+    span = _part_range(spec, metric)
+    if span is None:
+        return _empty_part(gcols, times, [metric.name], "int64")
+    grid = periods(cell, *span, size)
     starts = t.select(**groups, _at=since, _d=ibis.literal(1))
-    ends = t.filter(t[metric.until].notnull()).select(**groups, _at=until, _d=ibis.literal(-1))
+    done, done_groups = _part_rows(source, metric, spec, ended=True)
+    ends = done.select(
+        **done_groups, _at=utc_epoch(done[metric.until], spec.engine), _d=ibis.literal(-1)
+    )
     events = starts.union(ends)
     local = _local_epoch(events._at, spec.tz_segments)
-    events = events.mutate(_p=ibis.greatest(time_key(local, key, spec.interval_s), grid[0]))
+    events = events.mutate(_p=ibis.greatest(time_key(local, cell, size), grid[0]))
     events = events.filter(events._p <= grid[-1])
     net = events.group_by([*gcols, "_p"]).aggregate(_net=events._d.sum())
     grid_table = ibis.memtable({"_p": grid})
@@ -599,8 +670,178 @@ def _snapshot_part(source: Source, metric: Metric, spec: ReportSpec) -> ir.Table
     frame = frame.mutate(_net=frame._net.fill_null(0))
     window = ibis.cumulative_window(group_by=gcols or None, order_by="_p")
     frame = frame.mutate(**{metric.name: frame._net.sum().over(window)})
-    frame = frame.filter(frame[metric.name] != 0)
-    return frame.select(*gcols, frame._p.name(column), metric.name)
+    if times == [cell] and size == spec.interval_s:
+        frame = frame.filter(frame[metric.name] != 0)
+        return _cell_keys(frame, gcols, times, cell, size, grid, spec, [metric.name])
+    # several keys: a group of them is a run of cells (a week within a month, an hour
+    # of a day); its value is that at the end of its last cell
+    keyed = _cell_keys(frame, gcols, times, cell, size, grid, spec, [metric.name, "_p"])
+    keys = [KEYS[k] for k in times]
+    last = keyed.group_by([*gcols, *keys]).aggregate(
+        **{metric.name: keyed[metric.name].argmax(keyed._p)}
+    )
+    return last.filter(last[metric.name] != 0)
+
+
+MAX_CELLS = 1_000_000
+"""Most periods a snapshot or overlap metric is computed for (a grid is built for them)."""
+
+
+def _part_range(spec: ReportSpec, metric: Metric) -> tuple[int, int] | None:
+    """The local range whose periods a snapshot or overlap metric reports, or None when
+    its fact has nothing to report."""
+    assert metric.fact is not None
+    if metric.fact in spec.part_ranges:
+        return spec.part_ranges[metric.fact]
+    return spec.period_range or (0, 0)
+
+
+def grid_cells(times: list[str], interval_s: int, span: tuple[int, int]) -> int:
+    """How many cells (:func:`cells`) the local range ``span`` holds (an estimate from
+    above for months, quarters and years)."""
+    if not times:
+        return 0
+    cell, size = cells(times, interval_s)
+    length = max(span[1] - span[0], 0)
+    per = {"interval": size, "day": DAY_S, "week": 7 * DAY_S}.get(cell, 28 * DAY_S)
+    return length // per + 2
+
+
+def _empty_part(gcols: list[str], times: list[str], names: list[str], kind: str) -> ir.Table:
+    """A part with no rows (its fact has none in the selection)."""
+    schema = {
+        **dict.fromkeys(gcols, "string"),
+        **{KEYS[k]: "int64" for k in times},
+        **dict.fromkeys(names, kind),
+    }
+    return ibis.memtable({c: [] for c in schema}, schema=schema)
+
+
+def cells(times: list[str], interval_s: int) -> tuple[str, int]:
+    """The finest periods the periods of every time key in ``times`` are made of, as
+    (key, size): a cell lies in exactly one period of each key. One period key is its
+    own cell; hours of the day come in cells of an hour (of an interval dividing one)."""
+    if "interval" in times:
+        return "interval", math.gcd(interval_s, 3600) if "hour" in times else interval_s
+    if "hour" in times:
+        return "interval", 3600
+    if "day" in times or ("week" in times and {"month", "quarter", "year"} & set(times)):
+        return "day", interval_s
+    return next(k for k in ("week", "month", "quarter", "year") if k in times), interval_s
+
+
+def snapshot_keys_ok(times: list[str], interval_s: int) -> bool:
+    """Whether a snapshot (a count at the end of each period) can be grouped by
+    ``times``: each group of their values must be one stretch of time (a week within a
+    month, ``day,hour``), so ``hour`` (of the day) needs ``day`` or ``interval`` beside it."""
+    if "hour" in times:
+        return "day" in times or "interval" in times
+    return True
+
+
+def _cell_keys(
+    frame: ir.Table,
+    gcols: list[str],
+    times: list[str],
+    cell: str,
+    size: int,
+    grid: list[int],
+    spec: ReportSpec,
+    names: list[str],
+) -> ir.Table:
+    """``frame`` (values per group and cell ``_p``) with the report's time keys: the cell
+    itself when it is the one key, else the keys of each cell joined from the grid."""
+    if times == [cell] and size == spec.interval_s:
+        return frame.select(*gcols, frame._p.name(KEYS[cell]), *names)
+    mapping: dict[str, list[int]] = {"_p": list(grid)}
+    for k in times:
+        mapping[f"_k_{k}"] = [
+            python_key(k, period_bounds(cell, c, size)[0], spec.interval_s) for c in grid
+        ]
+    table = ibis.memtable(mapping, schema=dict.fromkeys(mapping, "int64"))
+    joined = frame.join(table, "_p")
+    return joined.select(*gcols, *(joined[f"_k_{k}"].name(KEYS[k]) for k in times), *names)
+
+
+def _selected(t: ir.Table, keys: Any, spec: ReportSpec) -> ir.Table:
+    """Rows of the report's queues and channels."""
+    if spec.queues:
+        t = t.filter(t[keys["queue"]].isin(list(spec.queues)))
+    if spec.channels:
+        t = t.filter(t[keys["channel"]].isin(list(spec.channels)))
+    return t
+
+
+def utc_of_local(local: int, segments: tuple[tuple[int, int], ...]) -> int:
+    """The UTC epoch of local epoch seconds ``local`` in the zone of ``segments`` (the
+    earlier instant when the local time occurs twice; a local time that does not exist is
+    read with the offset before the change)."""
+    for i, (since, offset) in enumerate(segments):
+        utc = local - offset
+        nxt = segments[i + 1][0] if i + 1 < len(segments) else None
+        if (i == 0 or utc >= since) and (nxt is None or utc < nxt):
+            return utc
+    return local - segments[-1][1]
+
+
+def _overlap_part(source: Source, metrics: list[Metric], spec: ReportSpec) -> ir.Table:
+    """Seconds of each row's span [since, until) inside each period (UTC instants, so a
+    day with a DST change has its real length), times each metric's ``of``, summed per
+    group; with no period key, inside the selection [start, end). ``metrics`` share their
+    fact, flag and span columns, and are computed in one pass."""
+    metric = metrics[0]
+    assert metric.since is not None
+    assert metric.until is not None
+    t, groups = _part_rows(source, metric, spec, ended=True)
+    gcols = list(groups)
+    weights = {
+        f"_w{i}": t[m.of].cast("float64") if m.of else ibis.literal(1.0)
+        for i, m in enumerate(metrics)
+    }
+    rows = t.select(
+        **groups,
+        _s=utc_epoch(t[metric.since], spec.engine),
+        _e=utc_epoch(t[metric.until], spec.engine),
+        **weights,
+    )
+    names = [m.name for m in metrics]
+    times = [k for k in spec.by if k in TIME_KEYS]
+    if not times:
+        start = rows._s if spec.start_epoch is None else ibis.greatest(rows._s, spec.start_epoch)
+        end = rows._e if spec.end_epoch is None else ibis.least(rows._e, spec.end_epoch)
+        rows = rows.mutate(_sec=ibis.greatest(end - start, 0).cast("float64"))
+        aggs = {
+            name: (rows._sec * rows[f"_w{i}"]).sum().fill_null(0.0) for i, name in enumerate(names)
+        }
+        return rows.group_by(gcols).aggregate(**aggs) if gcols else rows.aggregate(**aggs)
+    cell, size = cells(times, spec.interval_s)
+    span = _part_range(spec, metric)
+    if span is None:
+        return _empty_part(gcols, times, names, "float64")
+    grid: dict[str, list[int]] = {"_p": [], "_lo": [], "_hi": []}
+    for value in periods(cell, *span, size):
+        first, last = period_bounds(cell, value, size)
+        a, b = utc_of_local(first, spec.tz_segments), utc_of_local(last, spec.tz_segments)
+        if spec.start_epoch is not None:
+            a = max(a, spec.start_epoch)
+        if spec.end_epoch is not None:
+            b = min(b, spec.end_epoch)
+        if a < b:
+            grid["_p"].append(value)
+            grid["_lo"].append(a)
+            grid["_hi"].append(b)
+    if not grid["_p"]:
+        return _empty_part(gcols, times, names, "float64")
+    grid_table = ibis.memtable(grid, schema={"_p": "int64", "_lo": "int64", "_hi": "int64"})
+    joined = rows.join(grid_table, [rows._s < grid_table._hi, rows._e > grid_table._lo])
+    seconds = ibis.least(joined._e, joined._hi) - ibis.greatest(joined._s, joined._lo)
+    joined = joined.mutate(_sec=seconds.cast("float64"))
+    per_cell = joined.group_by([*gcols, "_p"]).aggregate(
+        **{name: (joined._sec * joined[f"_w{i}"]).sum() for i, name in enumerate(names)}
+    )
+    keyed = _cell_keys(per_cell, gcols, times, cell, size, grid["_p"], spec, names)
+    keys = [KEYS[k] for k in times]
+    return keyed.group_by([*gcols, *keys]).aggregate(**{n: keyed[n].sum() for n in names})
 
 
 # ----------------------------------------------------------------------------- assembly
@@ -626,7 +867,7 @@ def plan_facts(
             wanted.extend(BY_NAME[name] for name, _ in parts)
     seen: set[str] = set()
     for m in wanted:
-        if m.name in seen or m.kind in ("derived", "snapshot", "index"):
+        if m.name in seen or m.kind in ("derived", "index") or m.kind in PART_KINDS:
             continue
         seen.add(m.name)
         assert m.fact is not None
@@ -639,31 +880,75 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
 
     ``source`` gives each fact's Ibis table (``engine.table``). Key columns come first
     (raw values, see :mod:`.keys`), then one column per metric in the order given, then
-    the hidden columns of the facts read (:func:`hidden_column`).
+    the hidden columns of the facts read (:func:`hidden_column`). Metrics that read only
+    facts of ``spec.empty_facts`` are constants (0 for counts, sums, snapshots and
+    overlaps, null for the others) and their facts are not read.
     """
     for m in spec.metrics:
-        reason = unsupported(m, spec.by, spec.queues)
+        reason = unsupported(m, spec.by, spec.queues, spec.channels, spec.interval_s)
         if reason is not None:
             raise InputError(f"{{field}}: {reason}", field="by")
+        reason = unsupported_interval(m, spec.by, spec.interval_s)
+        if reason is not None:
+            raise InputError(f"{{field}}: {reason}", field="interval")
     keys = [KEYS[k] for k in spec.by]
+    names = {m.name for m in spec.metrics}
+    empty = spec.empty_facts
+    source = _adding(source)
+
+    if all(set(m.facts) <= empty for m in _with_parts(spec.metrics)):
+        empty = frozenset()  # nothing to read: compute over the (empty) facts as usual
+
+    def constant(m: Metric) -> bool:
+        return m.kind not in ("derived", "index") and bool(empty) and set(m.facts) <= empty
+
+    stand_ins: dict[str, str] = {}
+    if "channel" in spec.by:
+        for m in spec.metrics:
+            other = STAND_INS.get(m.name)
+            if other is None or constant(BY_NAME[other]):
+                continue
+            if unsupported(BY_NAME[other], spec.by, spec.queues, spec.channels) is None:
+                stand_ins[m.name] = other
+    wanted = (*spec.metrics, *(BY_NAME[o] for o in stand_ins.values() if o not in names))
+    read = tuple(m for m in wanted if not constant(m))
     tables: list[ir.Table] = []
     hidden: list[str] = []
-    for fact, metrics in plan_facts(spec.metrics, spec.outcomes).items():
+    for fact, metrics in plan_facts(read, spec.outcomes).items():
+        metrics = [m for m in metrics if not constant(m)]
+        if not metrics:
+            continue
         part, part_hidden = _flow_part(source, fact, metrics, spec)
         tables.append(part)
         hidden.extend(part_hidden)
-    snapshots = [m for m in spec.metrics if m.kind == "snapshot"]
-    for m in snapshots:
-        if not any(m.name == s.name for s in snapshots[: snapshots.index(m)]):
-            tables.append(_snapshot_part(source, m, spec))
+    derived = {m.name: m for m in wanted if m.kind == "derived"}
+    parts_needed = {name for m in derived.values() for name in m.parts}
+    own_parts = [*read, *(BY_NAME[n] for n in sorted(parts_needed))]
+    done: set[str] = set()
+    overlaps: dict[tuple[str | None, ...], list[Metric]] = {}
+    for m in own_parts:
+        if m.kind in PART_KINDS and m.name not in done and not constant(m):
+            done.add(m.name)
+            if m.kind == "snapshot":
+                tables.append(_snapshot_part(source, m, spec))
+            else:
+                overlaps.setdefault((m.fact, m.where, m.since, m.until), []).append(m)
+    tables.extend(_overlap_part(source, ms, spec) for ms in overlaps.values())
     if not tables:
         raise InputError("{field}: no metric to compute", field="metrics")
     joined = _join(tables, keys)
+    constants = {
+        m.name: _constant(m)
+        for m in (*wanted, *(BY_NAME[n] for n in sorted(parts_needed)))
+        if constant(m)
+    }
+    if constants:
+        joined = joined.mutate(**constants)
     fill: dict[str, ir.Value] = {}
-    derived = {m.name: m for m in spec.metrics if m.kind == "derived"}
-    parts_needed = {name for m in derived.values() for name in m.parts}
-    for name in [*(m.name for m in spec.metrics), *parts_needed, *hidden]:
+    for name in [*(m.name for m in wanted), *parts_needed, *hidden]:
         metric = BY_NAME.get(name)
+        if name in constants:
+            continue
         if name in joined.columns and (metric is None or metric.kind in ADDITIVE):
             fill[name] = joined[name].fill_null(0)
     if len(tables) > 1 and fill:
@@ -675,8 +960,52 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
         joined = joined.mutate(
             **{name: _index(joined, index_parts(m, spec.outcomes)) for name, m in indexes.items()}
         )
+    if stand_ins:
+        joined = joined.mutate(
+            **{name: ibis.coalesce(joined[name], joined[o]) for name, o in stand_ins.items()}
+        )
     order = [*keys, *dict.fromkeys(m.name for m in spec.metrics), *hidden]
     return joined.select(*order)
+
+
+def _adding(source: Source) -> Source:
+    """``source`` giving each fact with the columns its measures say a report adds (null
+    where the caller did not add them)."""
+
+    def add(name: str) -> ir.Table:
+        return with_added(source(name), name)
+
+    return add
+
+
+def _with_parts(metrics: tuple[Metric, ...]) -> list[Metric]:
+    """The metrics and the parts of the derived ones, without the derived ones."""
+    out: list[Metric] = []
+    for m in metrics:
+        if m.kind in ("derived", "index"):
+            out.extend(BY_NAME[p] for p in m.parts)
+        else:
+            out.append(m)
+    return out
+
+
+def _constant(metric: Metric) -> ir.Value:
+    """The value of ``metric`` over a fact with no rows: 0 for the additive kinds (of the
+    type they would have), null for the others."""
+    of_type = "float64"
+    if metric.of is not None and metric.fact is not None:
+        schema = table_spec(metric.fact).schema
+        if metric.of in schema.names and pa.types.is_integer(schema.field(metric.of).type):
+            of_type = "int64"
+    if metric.kind in ("count", "snapshot"):
+        return ibis.literal(0, type="int64")
+    if metric.kind == "sum":
+        return ibis.literal(0, type=of_type)
+    if metric.kind == "overlap":
+        return ibis.literal(0.0, type="float64")
+    if metric.kind == "max":
+        return ibis.null(of_type)
+    return ibis.null("float64")
 
 
 def _derived(t: ir.Table, metric: Metric) -> ir.Value:
@@ -693,7 +1022,13 @@ def _derived(t: ir.Table, metric: Metric) -> ir.Value:
 
     assert metric.numerator is not None
     assert metric.denominator is not None
-    return side(metric.numerator) / side(metric.denominator).nullif(0)
+    quotient = side(metric.numerator) / side(metric.denominator).nullif(0)
+    if metric.scale != 1.0:
+        quotient = quotient * metric.scale
+    if metric.floor is not None:
+        # a null quotient stays null (greatest() would skip it)
+        quotient = ibis.ifelse(quotient < metric.floor, metric.floor, quotient)
+    return quotient
 
 
 def _index(t: ir.Table, parts: tuple[tuple[str, float], ...]) -> ir.Value:

@@ -21,6 +21,7 @@ year          year                                                         year 
 queue         the fact's queue column                                      queue
 channel       the fact's channel column                                    channel
 agent         the fact's agent column                                      agent
+reason        the fact's reason column (agent_states: the pause reason)    reason
 evaluator     the fact's evaluator column (QA evaluations)                 evaluator
 item          the fact's item column (QA answers)                          item
 ============  ==========================================================  ===============
@@ -52,6 +53,7 @@ KEYS: dict[str, str] = {
     "queue": "queue",
     "channel": "channel",
     "agent": "agent",
+    "reason": "reason",
     "evaluator": "evaluator",
     "item": "item",
 }
@@ -60,7 +62,7 @@ KEYS: dict[str, str] = {
 TIME_KEYS: tuple[str, ...] = ("interval", "hour", "day", "week", "month", "quarter", "year")
 PERIOD_KEYS: tuple[str, ...] = ("interval", "day", "week", "month", "quarter", "year")
 """Time keys that are consecutive periods (``hour`` is an hour of the day, not a period)."""
-STRING_KEYS: tuple[str, ...] = ("queue", "channel", "agent", "evaluator", "item")
+STRING_KEYS: tuple[str, ...] = ("queue", "channel", "agent", "reason", "evaluator", "item")
 """Keys whose values are the fact's own strings (may be null)."""
 
 NULL_KEY = "\u2205"
@@ -164,6 +166,28 @@ def periods(key: str, lo: int, hi: int, interval_s: int) -> list[int]:
         nxt = dt.date(c.year + (c.month == 12), c.month % 12 + 1, 1)
         day = (nxt - dt.date(1970, 1, 1)).days
     return out
+
+
+def period_bounds(key: str, value: int, interval_s: int) -> tuple[int, int]:
+    """The local epoch seconds [start, end) of the period whose raw key is ``value``."""
+    if key == "interval":
+        return value, value + interval_s
+    if key == "day":
+        return value * DAY_S, (value + 1) * DAY_S
+    if key == "week":
+        return value * DAY_S, (value + 7) * DAY_S
+    if key == "month":
+        first, months = dt.date(value // 100, value % 100, 1), 1
+    elif key == "quarter":
+        first, months = dt.date(value // 10, (value % 10 - 1) * 3 + 1, 1), 3
+    elif key == "year":
+        first, months = dt.date(value, 1, 1), 12
+    else:
+        raise AssertionError(f"not a period key: {key}")
+    index = first.year * 12 + first.month - 1 + months
+    last = dt.date(index // 12, index % 12 + 1, 1)
+    epoch = dt.date(1970, 1, 1)
+    return (first - epoch).days * DAY_S, (last - epoch).days * DAY_S
 
 
 # ----------------------------------------------------------------------------- results

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -41,10 +42,15 @@ ALL = "all"
 
 @dataclass(frozen=True)
 class Context:
-    """What conditions may depend on besides the row: the report's thresholds and the
-    options of the outcome metrics."""
+    """What conditions may depend on besides the row: the report's thresholds, and
+    whether the report groups or filters by queue (``by_queue``: facts with a time line per
+    agent and one per queue membership, such as agent_states, read the queue's), the
+    adherence tolerance, and the options of the outcome metrics."""
 
     thresholds: Thresholds
+    by_queue: bool = False
+    tolerance_s: float = 60.0
+    """deviations from the schedule this long or shorter are ignored (adherence)"""
     outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
 
@@ -87,7 +93,11 @@ class Measures:
     target: level attribute of :class:`~contactcenter.metrics.thresholds.Level` that
         ``interval_share`` metrics compare against (per row), or None.
     hidden: hidden column name -> :class:`Hidden`, summed over the report for notes.
+    added: column name -> Ibis type of the columns a report adds to the fact's rows (the
+        SLA clocks of conversations, from the report's config); null where it adds none.
     notes: (hidden totals, names of the report's metrics) -> notes for the reader.
+    rows: a condition every row a report reads must meet, or None (agent_states: the
+        rows of the report's scope, the agent's own time line or the queues').
     context_notes: the same with the report's :class:`Context` as a third argument (for
         notes that name an option, such as the repeat window).
     derive: for a derived fact (a :class:`~contactcenter.facts.TableSpec` with
@@ -102,6 +112,8 @@ class Measures:
     target: str | None = None
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
     notes: NoteMaker | None = None
+    rows: str | None = None
+    added: Mapping[str, str] = field(default_factory=dict)
     context_notes: ContextNoteMaker | None = None
     derive: Derive | None = None
 
@@ -119,6 +131,8 @@ class Measures:
         """Whether ``name`` is a value metrics may aggregate (a numeric column or a sum)."""
         if name in self.summed:
             return True
+        if name in self.added:
+            return self.added[name] in ("float64", "int64")
         schema = table_spec(self.fact).schema
         if name not in schema.names:
             return False
@@ -134,6 +148,16 @@ def register_measures(measures: Measures) -> Measures:
     table_spec(measures.fact)  # the fact must be registered
     _MEASURES[measures.fact] = measures
     return measures
+
+
+def with_added(table: ir.Table, fact: str) -> ir.Table:
+    """``table`` with the columns :attr:`Measures.added` declares that it lacks, as nulls."""
+    missing = {
+        name: ibis.null(kind)
+        for name, kind in measures_of(fact).added.items()
+        if name not in table.columns
+    }
+    return table.mutate(**missing) if missing else table
 
 
 def measures_of(fact: str) -> Measures:

@@ -13,7 +13,8 @@ may change them per channel and per queue::
 
 Resolution for a contact: the queue entry (matching channel if it names one), else its
 channel's entry, else the defaults. The report flags ``--threshold``, ``--short-abandon``
-and ``--target`` override every level for the run.
+and ``--target`` override every level for the run. The same file may hold ``calendars``
+and ``policies`` (business hours and SLA targets: :mod:`contactcenter.metrics.sla`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from contactcenter.errors import ConfigError, InputError
 from contactcenter.facts import CHANNELS
 from contactcenter.standards import DEFAULT_SHORT_ABANDON_S, DEFAULT_TARGET, DEFAULT_THRESHOLD_S
 from contactcenter.units import parse_duration
+
+SLA_KEYS = ("calendars", "policies")
+"""Keys of a config file read by :mod:`contactcenter.metrics.sla` (business hours and
+SLA policies), beside the thresholds."""
 
 __all__ = [
     "DEFAULT_SHORT_ABANDON_S",
@@ -140,9 +145,12 @@ class Thresholds:
             raise ConfigError(f"{p}: cannot read thresholds file: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"{p}: expected a mapping with 'channels' and/or 'queues'")
-        unknown = set(data) - {"channels", "queues"}
+        unknown = set(data) - {"channels", "queues", *SLA_KEYS}
         if unknown:
-            raise ConfigError(f"{p}: unknown keys {sorted(unknown)}; allowed: channels, queues")
+            raise ConfigError(
+                f"{p}: unknown keys {sorted(unknown)}; allowed: channels, queues, "
+                + ", ".join(SLA_KEYS)
+            )
         base = cls()
         channels = dict(base.channels)
         for name, entry in (data.get("channels") or {}).items():

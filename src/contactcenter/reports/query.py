@@ -21,12 +21,25 @@ from contactcenter.metrics import (
     Thresholds,
     compile_report,
 )
-from contactcenter.metrics.compiler import HIDDEN_PREFIX, split_hidden, unsupported
-from contactcenter.metrics.keys import STRING_KEYS, decode
-from contactcenter.metrics.measures import Context, measures_of
+from contactcenter.metrics.catalog import PART_KINDS
+from contactcenter.metrics.compiler import (
+    HIDDEN_PREFIX,
+    MAX_CELLS,
+    grid_cells,
+    split_hidden,
+    unsupported,
+    unsupported_interval,
+)
+from contactcenter.metrics.keys import STRING_KEYS, TIME_KEYS, decode
+from contactcenter.metrics.measures import Context, Source, measures_of
 from contactcenter.metrics.options import OutcomeOptions
+from contactcenter.metrics.sla import SlaConfig
 from contactcenter.metrics.timezones import offset_segments, to_epoch, zone
+from contactcenter.reports.sla import sla_tables, source_with
 from contactcenter.units import DAY_S
+
+NO_CONTACTS = "the store holds no contacts for this selection"
+"""The note of a report that reads contacts when none are selected."""
 
 METADATA_KEY = "contactcenter"
 """Schema metadata key of a report table (JSON: tz, notes, parameters, keys, metrics)."""
@@ -50,6 +63,9 @@ class ReportRequest:
     end: str | None = None
     queues: tuple[str, ...] = ()
     explicit: bool = True
+    tolerance_s: float = 60.0
+    channels: tuple[str, ...] = ()
+    sla: SlaConfig | None = None
     outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
 
@@ -122,6 +138,8 @@ class Profile:
     zones: int = 0
     zone: str | None = None
     absolute: int = 0
+    facts: dict[str, tuple[int, int | None, int | None]] = field(default_factory=dict)
+    """Per fact: rows, first and last instant."""
 
     def add(self, row: dict[str, Any], has_zone: bool) -> None:
         """Merge one fact's aggregates."""
@@ -144,7 +162,12 @@ class Profile:
             self.zone = str(row["zone"])
 
 
-def _data_profile(engine: Engine, facts: list[str], queues: tuple[str, ...]) -> Profile:
+def _data_profile(
+    engine: Engine,
+    facts: list[str],
+    queues: tuple[str, ...],
+    channels: tuple[str, ...] = (),
+) -> Profile:
     """The :class:`Profile` of the facts. Only cheap aggregates: min/max of the instant
     first, then one conversion each (not one per row), and min/max of the zone rather
     than a distinct count."""
@@ -159,6 +182,8 @@ def _data_profile(engine: Engine, facts: list[str], queues: tuple[str, ...]) -> 
         c = engine.table(fact)
         if queues and "queue" in spec.keys:
             c = c.filter(c[spec.keys["queue"]].isin(list(queues)))
+        if channels and "channel" in spec.keys:
+            c = c.filter(c[spec.keys["channel"]].isin(list(channels)))
         time = c[spec.time]
         aggs: dict[str, Any] = {
             "n": c.count(),
@@ -170,7 +195,9 @@ def _data_profile(engine: Engine, facts: list[str], queues: tuple[str, ...]) -> 
             aggs.update(
                 zone_min=c.source_tz.min(), zone=c.source_tz.max(), with_zone=c.source_tz.count()
             )
-        profile.add(engine.execute(c.aggregate(**aggs)).to_pylist()[0], has_zone)
+        row = engine.execute(c.aggregate(**aggs)).to_pylist()[0]
+        profile.add(row, has_zone)
+        profile.facts[fact] = (int(row["n"] or 0), row["lo"], row["hi"])
     return profile
 
 
@@ -179,16 +206,25 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
     notes: list[str] = []
     metrics = request.metrics
     if not request.explicit:
-        dropped = [m for m in metrics if unsupported(m, request.by, request.queues)]
+
+        def why(m: Metric) -> str | None:
+            return unsupported(
+                m, request.by, request.queues, request.channels, request.interval_s
+            ) or unsupported_interval(m, request.by, request.interval_s)
+
+        dropped = [m for m in metrics if why(m)]
         if dropped:
             metrics = tuple(m for m in metrics if m not in dropped)
-            reasons = "; ".join(str(unsupported(m, request.by, request.queues)) for m in dropped)
-            notes.append(f"not shown: {reasons}")
+            notes.append("not shown: " + "; ".join(str(why(m)) for m in dropped))
     facts = list(dict.fromkeys(f for m in metrics for f in m.facts))
-    profile = _data_profile(engine, facts, request.queues)
+    profile = _data_profile(engine, facts, request.queues, request.channels)
+    calendar_zones = _calendar_zones(request, facts)
     if request.tz:
         tz = request.tz
         zone(tz)
+    elif len(calendar_zones) == 1:
+        (tz,) = calendar_zones
+        notes.append(f"times are in {tz}, the zone of the SLA policies' calendar")
     elif profile.zones == 1 and not profile.absolute and profile.zone is not None:
         tz = profile.zone
     else:
@@ -204,11 +240,23 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         raise InputError(
             f"{{field}} ({request.end}) must be after the start ({request.start})", field="end"
         )
+    spans_end = _spans_end(engine, metrics)
     lo = (profile.lo or 0) - DAY_S
-    hi = (profile.hi or 0) + DAY_S
+    hi = max(profile.hi or 0, max(spans_end.values(), default=0)) + DAY_S
     segments = tuple(offset_segments(tz, min(lo, start or lo), max(hi, end or hi)))
     first = start if start is not None else (profile.lo or 0)
-    last = end - 1 if end is not None else (profile.hi or 0)
+    last = end - 1 if end is not None else max(profile.hi or 0, *spans_end.values(), 0)
+    part_ranges: dict[str, tuple[int, int] | None] = {}
+    for fact in {p.fact for m in metrics for p in _parts(m) if p.kind in PART_KINDS}:
+        assert fact is not None
+        n, fact_lo, fact_hi = profile.facts.get(fact, (0, None, None))
+        if not n and start is None and end is None:
+            part_ranges[fact] = None
+            continue
+        a = start if start is not None else (fact_lo or 0)
+        b = end - 1 if end is not None else max(fact_hi or 0, spans_end.get(fact, 0))
+        part_ranges[fact] = (_local(a, segments), _local(b, segments))
+    metrics = _grids_that_fit(metrics, request, part_ranges, notes)
     spec = ReportSpec(
         metrics=metrics,
         by=request.by,
@@ -218,16 +266,24 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         start_epoch=start,
         end_epoch=end,
         queues=request.queues,
+        channels=request.channels,
         engine=engine.name,
         period_range=(_local(first, segments), _local(last, segments)),
+        part_ranges=part_ranges,
+        empty_facts=frozenset(f for f, (n, _, _) in profile.facts.items() if n == 0),
         snapshot_at=end,
+        tolerance_s=request.tolerance_s,
         outcomes=request.outcomes,
     )
-    raw = engine.execute(compile_report(engine.table, spec))
+    source: Source = engine.table
+    if request.sla is not None:
+        tables = sla_tables(engine, request.sla, metrics, request.queues, request.channels)
+        source = source_with(engine, tables)
+    raw = engine.execute(compile_report(source, spec))
     keys = tuple(GROUP_KEYS[k] for k in request.by)
     table, hidden = finish(raw, keys)
     names = frozenset(m.name for m in metrics)
-    ctx = Context(request.thresholds, request.outcomes)
+    ctx = Context(request.thresholds, outcomes=request.outcomes, tolerance_s=request.tolerance_s)
     for fact in facts:
         measures = measures_of(fact)
         if measures.notes is not None:
@@ -237,7 +293,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
     if any(m.kind == "index" for m in metrics):
         notes.append(request.outcomes.csi_note())
     if profile.n == 0:
-        notes.append("the store holds no contacts for this selection")
+        notes.append(NO_CONTACTS)
     parameters = {
         "by": list(request.by),
         "interval_s": request.interval_s,
@@ -245,9 +301,71 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         "from": request.start,
         "to": request.end,
         "queues": list(request.queues),
+        "channels": list(request.channels),
         "engine": engine.name,
     }
     return ReportResult(table, keys, metrics, tz, tuple(notes), parameters)
+
+
+def _calendar_zones(request: ReportRequest, facts: list[str]) -> set[str]:
+    """The zones of the SLA calendars when the report reads conversations or turns."""
+    if request.sla is None or not {"conversations", "responses"} & set(facts):
+        return set()
+    return request.sla.zones()
+
+
+def _parts(metric: Metric) -> tuple[Metric, ...]:
+    """The metric and, for a derived one, the metrics it combines."""
+    if metric.kind != "derived":
+        return (metric,)
+    return (metric, *(BY_NAME[p] for p in metric.parts))
+
+
+def _spans_end(engine: Engine, metrics: tuple[Metric, ...]) -> dict[str, int]:
+    """Per fact that overlap metrics read, the last end (UTC epoch) of its spans, so that
+    their periods reach past the last start."""
+    ends: set[tuple[str, str]] = set()
+    for m in metrics:
+        for part in _parts(m):
+            if part.kind == "overlap" and part.fact is not None and part.until is not None:
+                ends.add((part.fact, part.until))
+    last: dict[str, int] = {}
+    for fact, column in sorted(ends):
+        t = engine.table(fact)
+        row = engine.execute(
+            t.aggregate(hi=t[column].max().epoch_seconds().floor().cast("int64"))
+        ).to_pylist()[0]
+        if row["hi"] is not None:
+            last[fact] = max(last.get(fact, 0), int(row["hi"]) - 1)
+    return last
+
+
+def _grids_that_fit(
+    metrics: tuple[Metric, ...],
+    request: ReportRequest,
+    ranges: dict[str, tuple[int, int] | None],
+    notes: list[str],
+) -> tuple[Metric, ...]:
+    """The metrics whose snapshot or overlap parts have at most MAX_CELLS periods: the
+    others are left out with a note (default selection) or refused (named metrics)."""
+    times = [k for k in request.by if k in TIME_KEYS]
+    too_big: list[str] = []
+    for m in metrics:
+        for part in _parts(m):
+            span = ranges.get(part.fact or "") if part.kind in PART_KINDS else None
+            if span is not None and grid_cells(times, request.interval_s, span) > MAX_CELLS:
+                too_big.append(m.name)
+                break
+    if not too_big:
+        return metrics
+    why = (
+        f"{', '.join(too_big)}: the selection spans more than {MAX_CELLS:,} periods of "
+        f"{', '.join(times)}; narrow it (from, to) or group by a longer period"
+    )
+    if request.explicit:
+        raise InputError(f"{{field}}: {why}", field="by")
+    notes.append(f"not shown: {why}")
+    return tuple(m for m in metrics if m.name not in too_big)
 
 
 def _local(epoch: int, segments: tuple[tuple[int, int], ...]) -> int:

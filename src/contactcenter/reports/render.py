@@ -9,6 +9,7 @@ written whole or not at all (:func:`contactcenter.reports.writers.write_file`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -32,7 +33,7 @@ from contactcenter.reports.html import (
     render_html,
 )
 from contactcenter.reports.query import ReportResult
-from contactcenter.reports.writers import write_file
+from contactcenter.reports.writers import neutralise_cell, write_file
 
 FORMATS = ("table", "csv", "json", "xlsx", "parquet", "html")
 BINARY_FORMATS = ("xlsx", "parquet", "html")
@@ -53,6 +54,44 @@ TABLE_METRICS = (
     "sl_target_met_share",
 )
 """Metrics the ``table`` format shows when ``--metrics`` is not given (a terminal is narrow)."""
+
+CONVERSATION_TABLE_METRICS = (
+    "conversations",
+    "responded",
+    "unanswered",
+    "resolved",
+    "reopened",
+    "first_response_s",
+    "first_response_p90_s",
+    "next_response_s",
+    "resolution_s",
+    "first_response_within_t",
+    "open_at_end",
+)
+"""What the ``table`` format shows instead for chats, e-mails, tickets and social threads
+(``--channel`` names no voice, or the selection holds no calls but conversations)."""
+
+SLA_TABLE_METRICS = ("first_response_bh_s", "resolution_bh_s", "resolution_overdue",
+                     "overdue_at_end")  # fmt: skip
+"""Added to :data:`CONVERSATION_TABLE_METRICS` when ``--config`` has SLA policies."""
+
+AGENT_CONVERSATION_TABLE_METRICS = (
+    "messages_sent",
+    "conversations_handled",
+    "closed_with_reply",
+    "closed_without_reply",
+    "deleted_messages",
+    "concurrency",
+)
+"""What the ``table`` format shows for conversations grouped by ``agent``."""
+
+
+def conversation_table_metrics(by: Sequence[str], sla: bool) -> tuple[str, ...]:
+    """The default ``table`` metrics of a conversation report grouped by ``by`` (with SLA
+    policies or not)."""
+    if "agent" in by:
+        return AGENT_CONVERSATION_TABLE_METRICS
+    return CONVERSATION_TABLE_METRICS + (SLA_TABLE_METRICS if sla else ())
 
 
 def human(value: Any, metric: Metric | None) -> str:
@@ -83,12 +122,19 @@ def _plain(value: Any) -> Any:
 
 
 def render_csv(result: ReportResult) -> str:
-    """CSV text: header of column names, empty cells for nulls."""
+    """CSV text: header of column names, empty cells for nulls; a text cell that a
+    spreadsheet would run as a formula (a queue or agent named ``=HYPERLINK(...)``) gets
+    a leading ``'`` (:func:`~contactcenter.reports.writers.neutralise_cell`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(result.table.column_names)
     for row in result.rows():
-        writer.writerow(["" if v is None else v for v in row.values()])
+        writer.writerow(
+            [
+                "" if v is None else neutralise_cell(v) if isinstance(v, str) else v
+                for v in row.values()
+            ]
+        )
     return buf.getvalue()
 
 
@@ -99,11 +145,19 @@ def render_json(result: ReportResult) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+XLSX_CREATED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+"""The creation date written into a report workbook (the date xlsxwriter gives the files
+inside it): reports are reproducible to the byte."""
+
+
 def xlsx_bytes(result: ReportResult) -> bytes:
     """Excel workbook: sheet ``report`` (fractions formatted as %) and ``definitions``."""
     metrics = _metric_of(result)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # a fixed creation date (xlsxwriter's default is now): the same report is the same
+    # bytes, whether written by the CLI or answered by the web API
+    book.set_properties({"created": XLSX_CREATED})
     try:
         sheet = book.add_worksheet("report")
         bold = book.add_format({"bold": True})

@@ -50,11 +50,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 
 from contactcenter.errors import ContactCenterError, InputError, ResourceError
+from contactcenter.reports.text import printable
 
 CsvDialect = Literal["python", "arrow"]
 BINARY_FORMATS = ("xlsx",)
@@ -227,44 +228,46 @@ LEFT_COLUMNS = ("queue", "interval_start")
 """Columns a table for people aligns left (the others hold numbers: right)."""
 
 
-def people_table(table: pa.Table, *, title: str) -> Any:
-    """``table`` as a :class:`rich.table.Table` for people: six significant digits, ``-``
-    for nulls, numbers aligned right."""
-    from rich.table import Table
+def _aligned(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[str]], left: set[int]
+) -> str:
+    """Columns padded to their widest cell, two spaces apart, a rule under the header;
+    columns in ``left`` aligned left, the others right."""
+    cells = [[printable(c) for c in header], *([printable(c) for c in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
 
-    out = Table(title=title)
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+
+    out = [printable(title)] if title else []
+    out += [line(cells[0]), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in cells[1:]]
+    return "\n".join(out) + "\n"
+
+
+def text_table(table: pa.Table, *, title: str = "") -> str:
+    """``table`` as plain text for people: a title line, aligned columns, six significant
+    digits, ``-`` for nulls, numbers aligned right, control characters escaped."""
     if table.num_rows == 0:
-        return out
-    for name in table.column_names:
-        out.add_column(name, justify="left" if name in LEFT_COLUMNS else "right")
-    for row in records(table):
-        out.add_row(*(_cell_for_people(v) for v in row.values()))
-    return out
+        return (printable(title) + "\n" if title else "") + "(no rows)\n"
+    names = table.column_names
+    left = {i for i, name in enumerate(names) if name in LEFT_COLUMNS}
+    for i, name in enumerate(names):
+        if pa.types.is_string(table.schema.field(name).type) or pa.types.is_large_string(
+            table.schema.field(name).type
+        ):
+            left.add(i)
+    rows = [[_cell_for_people(v) for v in row.values()] for row in records(table)]
+    return _aligned(title, names, rows, left)
 
 
-def pairs_table(values: Mapping[str, Any], *, title: str) -> Any:
-    """A mapping as a two-column :class:`rich.table.Table` (metric, value) for people."""
-    from rich.table import Table
-
-    out = Table(title=title)
-    out.add_column("metric")
-    out.add_column("value", justify="right")
-    for key, value in values.items():
-        out.add_row(key, _cell_for_people(value))
-    return out
-
-
-def render(renderable: Any, *, width: int, file: IO[str] | None = None) -> str:
-    """Print a rich renderable ``width`` columns wide to ``file`` (styled when it is a
-    terminal) and return ``""``; without ``file``, return it as plain text."""
-    from rich.console import Console
-
-    if file is not None:
-        Console(file=file, width=width).print(renderable)
-        return ""
-    buffer = io.StringIO()
-    Console(file=buffer, width=width).print(renderable)
-    return buffer.getvalue()
+def text_pairs(values: Mapping[str, Any], *, title: str = "") -> str:
+    """A mapping as two aligned columns (metric, value) of plain text for people."""
+    rows = [[key, _cell_for_people(value)] for key, value in values.items()]
+    return _aligned(title, ["metric", "value"], rows, {0})
 
 
 # --------------------------------------------------------------------------- files
@@ -456,11 +459,7 @@ def write_table(
     elif fmt == "json":
         write_text(json_text(records(table), indent=json_indent), output)
     elif fmt == "table":
-        view = people_table(table, title=title)
-        if output is None:
-            render(view, width=200, file=sys.stdout)
-        else:
-            write_file(output, render(view, width=200))
+        write_text(text_table(table, title=title), output)
     else:
         raise InputError(
             f"{{field}} must be one of csv, json, table, xlsx, got {fmt!r}", field="format"

@@ -1,17 +1,17 @@
-"""What a simulated run gives back: its own summary and canonical contacts.
+"""What a simulated run gives back: the figures only the simulator knows, and canonical
+contacts.
 
-The summary uses the KPI engine's definitions, so that the same contacts loaded into the
-store give the same numbers (with the store's short-abandon threshold S set to 0):
+The KPIs that the metric catalog defines (offered, answered, abandoned, service level,
+ASA, abandon rate) are not computed here: :func:`contactcenter.app.simulate` computes them
+with the catalog over :func:`to_contacts`, so that the same contacts loaded into the store
+give the same numbers by construction. :func:`summarize` gives the rest:
 
-    offered        contacts that arrived in the run
-    service_level  answered with wait_s <= T / offered (the "offered" definition)
     p_wait         contacts with wait_s > 0 / offered
-    asa_s          mean wait_s of answered contacts (average speed of answer)
-    p_abandon      abandoned / offered (abandon_rate_raw)
     occupancy      agent-seconds with at least one contact open, inside the run, /
                    agent-seconds on duty
     mean_wait_s    mean wait_s of all offered contacts, abandoned included; this, not
                    asa_s, is what the Erlang models call ASA (mean wait over all arrivals)
+    contacts       contacts that arrived in the run (rows of :func:`to_contacts`)
 """
 
 from __future__ import annotations
@@ -56,15 +56,10 @@ def _busy_union_s(result: SimulationResult) -> float:
     return float(np.sum(np.maximum(0.0, reach - np.maximum(s, prev))))
 
 
-def summarize(result: SimulationResult, *, threshold_s: float = 20.0) -> dict[str, Any]:
-    """The run's summary (definitions in the module docstring); ratios are None when
+def summarize(result: SimulationResult) -> dict[str, Any]:
+    """The run's own figures (definitions in the module docstring); ratios are None when
     nothing was offered (an empty denominator)."""
-    if not threshold_s >= 0:
-        raise InputError(f"threshold_s must be >= 0, got {threshold_s:g}")
     offered = len(result)
-    answered = int(np.count_nonzero(result.answered))
-    abandoned = offered - answered
-    within = int(np.count_nonzero(result.answered & (result.wait_s <= threshold_s)))
     staffed = float(np.sum(result.agents_per_interval)) * result.interval_s
     busy = _busy_union_s(result)
 
@@ -72,14 +67,7 @@ def summarize(result: SimulationResult, *, threshold_s: float = 20.0) -> dict[st
         return num / den if den > 0 else None
 
     return {
-        "offered": offered,
-        "answered": answered,
-        "abandoned": abandoned,
-        "threshold_s": float(threshold_s),
-        "service_level": ratio(within, offered),
         "p_wait": ratio(float(np.count_nonzero(result.wait_s > 0)), offered),
-        "asa_s": float(np.mean(result.wait_s[result.answered])) if answered else None,
-        "p_abandon": ratio(abandoned, offered),
         "occupancy": ratio(busy, staffed),
         "mean_wait_s": float(np.mean(result.wait_s)) if offered else None,
         "contacts": offered,

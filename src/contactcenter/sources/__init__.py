@@ -12,6 +12,9 @@ format                    module
 ``surveys_csv``           :mod:`contactcenter.sources.surveys_csv` (YAML mapping)
 ``qa_evaluations``        :mod:`contactcenter.sources.qa_file` (with a QA form)
 ``qa_evaluations_csv``    :mod:`contactcenter.sources.qa_csv` (form + YAML mapping)
+``agent_states``          :mod:`contactcenter.sources.agent_states_file` (state intervals)
+``agent_states_csv``      :mod:`contactcenter.sources.agent_states_csv` (YAML mapping)
+``schedule_csv``          :mod:`contactcenter.sources.schedule_csv` (agents' schedules)
 ========================  =====================================================
 """
 
@@ -35,10 +38,19 @@ FORMATS: dict[str, str] = {
     "surveys_csv": "contactcenter.sources.surveys_csv",
     "qa_evaluations": "contactcenter.sources.qa_file",
     "qa_evaluations_csv": "contactcenter.sources.qa_csv",
+    "agent_states": "contactcenter.sources.agent_states_file",
+    "agent_states_csv": "contactcenter.sources.agent_states_csv",
+    "schedule_csv": "contactcenter.sources.schedule_csv",
+    "ticket_events": "contactcenter.sources.ticket_events",
+    "twcs": "contactcenter.sources.twcs",
+    "messages": "contactcenter.sources.messages_file",
+    "messages_csv": "contactcenter.sources.messages_csv",
 }
 
 
 DELIMITED_FORMATS = ("queue_log_csv",)
+QUEUE_LOG_FORMATS = ("queue_log", "queue_log_csv")
+"""Formats that derive agent states from agent events (and read ``pause_reasons``)."""
 """Formats that read :attr:`IngestOptions.delimiter`."""
 
 _SEPARATOR = {
@@ -50,6 +62,9 @@ _SEPARATOR = {
     "surveys_csv": "the mapping file's 'delimiter' key sets the separator",
     "qa_evaluations": "its CSV files are comma-separated",
     "qa_evaluations_csv": "the mapping file's 'delimiter' key sets the separator",
+    "agent_states": "its CSV files are comma-separated",
+    "agent_states_csv": "the mapping file's 'delimiter' key sets the separator",
+    "schedule_csv": "its CSV files are comma-separated",
 }
 
 
@@ -73,6 +88,12 @@ def ingest(
             f"{{field}} does not apply to format {fmt}: {_SEPARATOR.get(fmt, '')}; it is "
             f"for {', '.join(DELIMITED_FORMATS)}",
             field="delimiter",
+        )
+    if options.pause_reasons is not None and fmt not in QUEUE_LOG_FORMATS:
+        raise InputError(
+            f"{{field}} does not apply to format {fmt}; it is for "
+            f"{', '.join(QUEUE_LOG_FORMATS)} (agent states from agent events)",
+            field="pause_reasons",
         )
     paths = [Path(f) for f in files]
     if not paths:

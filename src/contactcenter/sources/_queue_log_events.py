@@ -57,6 +57,11 @@ import pyarrow.feather as feather
 
 from contactcenter.errors import FormatError
 from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
+from contactcenter.sources._agent_sessions import (
+    AGENT_SQL,
+    refresh_agent_states,
+    store_pause_reasons,
+)
 from contactcenter.sources._known_prefix import Known
 from contactcenter.sources._text import MAX_PLACES, places_text, reject_text
 from contactcenter.store import LoadSession
@@ -368,9 +373,20 @@ class QueueLogLoader:
     statement and derives the contacts from them and the stored events of their calls.
     """
 
-    def __init__(self, session: LoadSession, source: str, files: Sequence[Path]) -> None:
+    def __init__(
+        self,
+        session: LoadSession,
+        source: str,
+        files: Sequence[Path],
+        *,
+        pause_reasons: Path | None = None,
+    ) -> None:
         self.session = session
         self.source = source
+        self._state_agents: set[str] = set()
+        """agents (as in the contacts) whose states this load derives again"""
+        if pause_reasons is not None:
+            self._state_agents |= store_pause_reasons(session, source, pause_reasons)
         con = session.con
         con.execute(_RAW_DDL)
         row = con.execute(
@@ -474,9 +490,13 @@ class QueueLogLoader:
 
     def finish(self) -> None:
         """Drop duplicates, store the new events, derive the contacts of the calls that got
-        new events, write agent events, and add the load's notes."""
-        if not self._staged:
-            return
+        new events, write agent events, derive the agent states of the agents concerned,
+        and add the load's notes."""
+        if self._staged:
+            self._finish_events()
+        refresh_agent_states(self.session, self.source, self._state_agents)
+
+    def _finish_events(self) -> None:
         con = self.session.con
         acc = self.session.account
         parts = sorted(str(p) for p in self._stage.glob("part-*.arrow"))
@@ -588,6 +608,13 @@ class QueueLogLoader:
         outcomes = con.execute(
             "SELECT outcome, count(*) FROM _ql_contacts GROUP BY outcome ORDER BY outcome"
         ).fetchall()
+        self._state_agents.update(
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT agent_id FROM _ql_contacts "
+                "WHERE agent_id IS NOT NULL AND answered_at IS NOT NULL"
+            ).fetchall()
+        )
         self.session.write("contacts", "_ql_contacts")
         self.session.write("ring_outs", "_ql_rings")
         kind = "VIEW" if chunks == 1 else "TABLE"
@@ -657,6 +684,12 @@ class QueueLogLoader:
                 WHERE event IN {_sql_list(tuple(AGENT_EVENT_KIND))})
             """,
             [self.source],
+        )
+        self._state_agents.update(
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT {AGENT_SQL.format(col='agent_id')} FROM _ql_agent_events"
+            ).fetchall()
         )
         self.session.write("agent_events", "_ql_agent_events")
         con.execute("DROP TABLE _ql_agent_events")

@@ -31,6 +31,9 @@ class IngestOptions:
         (or ``"tab"``), or ``"auto"``/None to detect it from each file's header line.
     progress: called as progress(file, bytes_done, bytes_total) while reading.
     form: the QA form (YAML) that ``qa_evaluations`` files are scored on.
+    pause_reasons: CSV of pause reason codes and their names (columns ``code`` and
+        ``name``, e.g. PBXware's pause_reasons.csv) for the queue_log formats: agent
+        states show a pause whose reason is a known code by its name.
     """
 
     source_tz: str | None = None
@@ -39,6 +42,7 @@ class IngestOptions:
     delimiter: str | None = None
     progress: Callable[[str, int, int], None] | None = None
     form: Path | None = None
+    pause_reasons: Path | None = None
 
 
 class LoadFn(Protocol):

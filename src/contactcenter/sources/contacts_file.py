@@ -47,13 +47,29 @@ I_HEADER = "header"
 I_BLANK = "blank line"
 
 
+def conversation_hint(names: list[str]) -> str:
+    """A hint naming the conversation format whose columns ``names`` look like, or ''."""
+    have = set(names)
+    if "case:concept:name" in have or {"case", "activity"} <= have:
+        return (
+            " (this looks like a ticket event log: --format ticket_events --mapping "
+            "data/mappings/helpdesk.yaml)"
+        )
+    if {"tweet_id", "inbound", "in_response_to_tweet_id"} <= have:
+        return " (this looks like a Twitter customer-support file: --format twcs)"
+    if {"conversation_id", "message_id"} <= have:
+        return " (this looks like a file of messages: --format messages, or messages_csv)"
+    return ""
+
+
 def _check_columns(path: Path, names: list[str], line_no: int | None) -> None:
     unknown = [n for n in names if n not in COLUMNS]
     if unknown:
         raise FormatError(
             str(path),
             line_no,
-            f"not a contacts file: unknown columns {unknown}; allowed: {', '.join(COLUMNS)}",
+            f"not a contacts file: unknown columns {unknown}; allowed: {', '.join(COLUMNS)}"
+            + conversation_hint(names),
         )
     missing = [n for n in REQUIRED if n not in names]
     if missing:

@@ -55,6 +55,7 @@ from contactcenter.sources._queue_log_events import (
     classify,
 )
 from contactcenter.sources._text import (
+    MAX_LINE_BYTES,
     MAX_PLACES,
     Block,
     LineBatch,
@@ -64,6 +65,7 @@ from contactcenter.sources._text import (
     not_utf8_note,
     split_block,
 )
+from contactcenter.sources._text import _cut_long as cut_long_lines
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
 
@@ -282,9 +284,52 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
             field="source_tz",
         )
     not_utf8 = LinePlaces()
-    with QueueLogLoader(session, options.source or SOURCE, files) as loader:
+    with QueueLogLoader(
+        session, options.source or SOURCE, files, pause_reasons=options.pause_reasons
+    ) as loader:
         stream(loader, files, options.progress, not_utf8)
         note = not_utf8_note(not_utf8)
         if note:
             session.account.notes.append(note)
+        loader.finish()
+
+
+def load_block(
+    session: LoadSession,
+    *,
+    name: str,
+    data: bytes,
+    first_line: int = 1,
+    cut: Sequence[int] = (),
+    source: str | None = None,
+    whole_file: bool = True,
+) -> None:
+    """Load complete queue_log lines given as bytes (``data``, without the LF after the
+    last line) as lines ``first_line``, ``first_line + 1``, ... of a file called ``name``:
+    the lines a followed log gained since it was last read, or lines posted to the web
+    API. Every rule of :func:`load` applies (accounting, rejects, duplicates, contacts
+    completed by later events); lines longer than the limit are cut and rejected, as are
+    the lines numbered in ``cut`` (already cut by the caller).
+
+    ``whole_file``: ``data`` is all there is (a posted batch), so lines every one of which
+    is rejected are not queue_log at all (:class:`~contactcenter.errors.FormatError`, as
+    for a file). A part of a followed file is not refused for its last lines: they are
+    rejected one by one.
+    """
+    cuts = set(cut)
+    if len(data) > MAX_LINE_BYTES:
+        data, more = cut_long_lines(data, first_line, MAX_LINE_BYTES)
+        cuts.update(more)
+    path = Path(name)
+    not_utf8 = LinePlaces()
+    with QueueLogLoader(session, source or SOURCE, [path]) as loader:
+        block = Block(first_line, data, len(data), tuple(sorted(cuts)))
+        result, bad, n_bad = _work(block, path.name, loader.rank(0), loader.next_part(), False)
+        loader.add_classified(0, path, result)
+        not_utf8.add_many(path.name, bad, n_bad)
+        note = not_utf8_note(not_utf8)
+        if note:
+            session.account.notes.append(note)
+        if whole_file:
+            loader.end_file(0, path, expected="queue_log")
         loader.finish()

@@ -321,7 +321,9 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     reader = _Reader(_zone(options.source_tz))
     given = separator_option(options.delimiter)
     not_utf8 = LinePlaces()
-    with QueueLogLoader(session, options.source or SOURCE, files) as loader:
+    with QueueLogLoader(
+        session, options.source or SOURCE, files, pause_reasons=options.pause_reasons
+    ) as loader:
         for index, path in enumerate(files):
             sep = separator(path, given)
             _load_file(loader, reader, index, path, sep, options, not_utf8)

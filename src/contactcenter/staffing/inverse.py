@@ -525,15 +525,7 @@ def _climb_erlang_a(
             sl_definition=targets.definition,
             erlang_b_value=b,
         )
-        ok = np.ones(todo.size, dtype=bool)
-        if targets.sl is not None:
-            ok &= m["service_level"] >= targets.sl * (1.0 - RTOL)
-        if targets.max_asa_s is not None:
-            ok &= m["asa_s"] <= targets.max_asa_s * (1.0 + RTOL)
-        if targets.max_abandon is not None:
-            ok &= m["p_abandon"] <= targets.max_abandon * (1.0 + RTOL)
-        if targets.max_occupancy is not None:
-            ok &= m["occupancy"] <= targets.max_occupancy * (1.0 + RTOL)
+        ok = _meets(m, targets)
         n_out[todo[ok]] = n[ok]
         b_out[todo[ok]] = b[ok]
         rest = ~ok

@@ -30,7 +30,7 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -116,7 +116,7 @@ class LoadSession:
         self._stages: list[Path] = []
 
     # ------------------------------------------------------------------ writing
-    def write(self, name: str, data: pa.Table | str) -> None:
+    def write(self, name: str, data: pa.Table | str, *, replace: pa.Table | None = None) -> None:
         """Write rows of the registered table ``name`` as its declaration says (upsert by
         key, or append what is new).
 
@@ -125,6 +125,13 @@ class LoadSession:
         Only new and changed rows are written, so writing the same rows again writes
         nothing. Rows go in in the declared ``order`` (time), which keeps the table
         clustered by time as loads arrive.
+
+        ``replace`` (upsert tables only) names a scope: an Arrow table whose columns are
+        columns of the table (e.g. source and agent_id), and optionally ``_from`` and
+        ``_until`` (instants: the scope is only the rows whose time column is in
+        [_from, _until)). Stored rows that match a scope row and whose key is not among
+        ``data``'s keys are deleted first, so ``data`` becomes the whole of those scopes
+        (a fact derived again for some agents; a file of states for its time span).
         """
         spec = table_spec(name)
         if not spec.stored:
@@ -132,6 +139,12 @@ class LoadSession:
         self.store.ensure(spec)
         staged = self._stage(spec, data)
         try:
+            if replace is not None:
+                if spec.write != "upsert":
+                    raise StoreError(f"table {name}: only upsert tables can replace a scope")
+                deleted = self._replace(spec, staged, replace)
+                counts = self.tables.setdefault(name, {"inserted": 0, "updated": 0})
+                counts["deleted"] = counts.get("deleted", 0) + deleted
             if spec.write == "upsert":
                 inserted, updated = self._upsert(spec, staged)
                 counts = self.tables.setdefault(name, {"inserted": 0, "updated": 0})
@@ -200,6 +213,32 @@ class LoadSession:
             con.execute(f"DROP TABLE IF EXISTS {changed}")
         return inserted, updated
 
+    def _replace(self, spec: TableSpec, staged: str, scope: pa.Table) -> int:
+        """Delete the stored rows of the scopes in ``scope`` whose key ``staged`` lacks."""
+        span = ("_from", "_until")
+        columns = [c for c in scope.column_names if c not in span]
+        unknown = [c for c in columns if c not in spec.schema.names]
+        if unknown or not columns:
+            raise StoreError(f"table {spec.name}: scope columns {unknown} are not its columns")
+        if not scope.num_rows:
+            return 0
+        name = f"_scope_{spec.name}_{id(scope)}"
+        self.con.register(name, scope)
+        target = _q(spec.name)
+        try:
+            in_scope = _match(spec, "s", target, columns)
+            if all(c in scope.column_names for c in span):
+                time = f"{target}.{_q(spec.time)}"
+                in_scope += f" AND {time} >= s._from AND {time} < s._until"
+            kept = _match(spec, "n", target, spec.key)
+            return self._run(
+                f"""DELETE FROM {target} USING (SELECT DISTINCT * FROM {name}) s
+                    WHERE {in_scope}
+                      AND NOT EXISTS (SELECT 1 FROM {staged} n WHERE {kept})"""
+            )
+        finally:
+            self.con.unregister(name)
+
     def _repeated_keys(self, staged: str, key: str) -> int:
         """Rows of ``staged`` whose key an earlier row has: found by a 64-bit hash of the
         key (grouping integers is several times faster than grouping strings), then
@@ -232,10 +271,10 @@ class LoadSession:
     def stage_dir(self, purpose: str) -> Path:
         """A new directory beside the store for this load's temporary files (removed when
         the load ends, and by the next open of the store if the process was killed)."""
-        path = Path(
-            tempfile.mkdtemp(prefix=f"{self.store.stage_prefix}{purpose}-", dir=self.store.folder)
-        )
+        path = self.store.folder / f"{self.store.stage_prefix}{purpose}-{uuid.uuid4().hex[:12]}"
+        # recorded before it exists: a signal arriving while it is made cannot orphan it
         self._stages.append(path)
+        path.mkdir(mode=0o700)
         return path
 
     def cleanup(self) -> None:
