@@ -27,6 +27,7 @@ def ingest(
     source: str | None = None,
     delimiter: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    form: str | Path | None = None,
     pause_reasons: str | Path | None = None,
 ) -> LoadReport:
     """Load ``files`` of ``format`` into the store ``db`` (created if missing) in one
@@ -38,15 +39,18 @@ def ingest(
     was (a store file the load created is removed).
 
     format: one of :data:`FORMATS` (queue_log, queue_log_csv, technion, contacts, csv,
-    ticket_events, twcs, messages, messages_csv). source_tz: IANA zone of naive local
-    times (technion, queue_log_csv realtime, csv, ticket_events, messages_csv). mapping:
-    the YAML mapping (``csv``, ``ticket_events``, ``messages_csv``). source: the
-    ``source`` name written into
-    the rows (default: the format's). delimiter: the separator of ``queue_log_csv``
-    (``,`` ``;`` ``tab``; default: detected). progress: called as
-    ``progress(file, bytes_done, bytes_total)`` while reading. pause_reasons: a CSV of
-    pause reason codes and names (``code``, ``name`` columns; PBXware's pause_reasons.csv)
-    for the queue_log formats: agent states name a coded pause by its name.
+    ticket_events, twcs, messages, messages_csv, agent_states, agent_states_csv,
+    schedule_csv, surveys, surveys_csv, qa_evaluations, qa_evaluations_csv). source_tz:
+    IANA zone of naive local times (technion, queue_log_csv realtime, csv, ticket_events,
+    messages_csv, surveys_csv). mapping: the YAML mapping (``csv``, ``ticket_events``,
+    ``messages_csv``, ``agent_states_csv``, ``surveys_csv``, ``qa_evaluations_csv``).
+    source: the ``source`` name written into the rows (default: the format's).
+    delimiter: the separator of ``queue_log_csv`` (``,`` ``;`` ``tab``; default:
+    detected). progress: called as ``progress(file, bytes_done, bytes_total)`` while
+    reading. pause_reasons: a CSV of pause reason codes and names (``code``, ``name``
+    columns; PBXware's pause_reasons.csv) for the queue_log formats: agent states name a
+    coded pause by its name. form: the QA form (YAML) that ``qa_evaluations`` files are
+    scored on.
     """
     if format not in FORMATS:
         raise InputError(
@@ -59,6 +63,7 @@ def ingest(
         source=source,
         delimiter=delimiter,
         progress=progress,
+        form=Path(form) if form is not None else None,
         pause_reasons=Path(pause_reasons) if pause_reasons is not None else None,
     )
     with Store(db) as store:

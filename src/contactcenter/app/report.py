@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,6 +18,12 @@ from contactcenter.errors import InputError
 from contactcenter.facts import CHANNELS, CONVERSATION_CHANNELS
 from contactcenter.metrics import BY_NAME, Metric, Thresholds, select_metrics
 from contactcenter.metrics import catalog as all_metrics
+from contactcenter.metrics.options import (
+    DEFAULT_CSI_WEIGHTS,
+    DEFAULT_TOP_BOX,
+    OutcomeOptions,
+    parse_pairs,
+)
 from contactcenter.metrics.sla import SlaConfig
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
 from contactcenter.reports.ranking import VOLUME, Ranking, rank_agents
@@ -30,6 +36,55 @@ def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
         return ()
     items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
     return tuple(item.strip() for item in items if item.strip())
+
+
+TopBox = str | Mapping[int, int] | None
+"""``csat_top_box``: ``"5=2,10=3"`` or ``{5: 2, 10: 3}`` (scale size -> top points)."""
+Weights = str | Mapping[str, float] | None
+"""``csi_weights``: ``"csat=0.5,nps=0.5"`` or ``{"csat": 0.5, "nps": 0.5}``."""
+
+
+def outcome_options(
+    *,
+    fcr_window: opt.Duration = "7d",
+    fcr_same_channel: bool = False,
+    fcr_min_gap: opt.Duration = 0,
+    csat_top_box: TopBox = None,
+    csi_weights: Weights = None,
+) -> OutcomeOptions:
+    """The :class:`~contactcenter.metrics.options.OutcomeOptions` of the report options
+    (checked; errors name their field). ``csat_top_box`` sizes given replace the
+    defaults of those sizes only; ``csi_weights`` replace the default weights whole."""
+    window = opt.positive_duration(fcr_window, "fcr_window")
+    gap = opt.duration(fcr_min_gap, "fcr_min_gap")
+    top = dict(DEFAULT_TOP_BOX)
+    if csat_top_box is not None:
+        pairs = (
+            parse_pairs(csat_top_box, "csat_top_box")
+            if isinstance(csat_top_box, str)
+            else {str(k): str(v) for k, v in csat_top_box.items()}
+        )
+        for size, count in pairs.items():
+            top[opt.whole(size, "csat_top_box", 2, 1000)] = opt.whole(count, "csat_top_box", 1)
+    weights: dict[str, float] = dict(DEFAULT_CSI_WEIGHTS)
+    if csi_weights is not None:
+        given = (
+            parse_pairs(csi_weights, "csi_weights")
+            if isinstance(csi_weights, str)
+            else {str(k): str(v) for k, v in csi_weights.items()}
+        )
+        weights = {k: opt.non_negative(v, "csi_weights") for k, v in given.items()}
+    if not isinstance(fcr_same_channel, bool):
+        raise InputError(
+            f"{{field}} must be true or false, got {fcr_same_channel!r}", field="fcr_same_channel"
+        )
+    return OutcomeOptions(
+        repeat_window_s=window,
+        same_channel=fcr_same_channel,
+        min_gap_s=gap,
+        top_box=top,
+        csi_weights=weights,
+    )
 
 
 def _channels(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -61,6 +116,11 @@ def request_of(
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
     tz: str | None = None,
+    fcr_window: opt.Duration = "7d",
+    fcr_same_channel: bool = False,
+    fcr_min_gap: opt.Duration = 0,
+    csat_top_box: TopBox = None,
+    csi_weights: Weights = None,
     tolerance: opt.Duration = "60s",
     channels: str | Sequence[str] | None = None,
 ) -> ReportRequest:
@@ -78,6 +138,13 @@ def request_of(
         if target is None
         else opt.number(target, "target", allowed="a number in (0, 1)"),
     )
+    outcomes = outcome_options(
+        fcr_window=fcr_window,
+        fcr_same_channel=fcr_same_channel,
+        fcr_min_gap=fcr_min_gap,
+        csat_top_box=csat_top_box,
+        csi_weights=csi_weights,
+    )
     names = _names(metrics)
     chosen = list(all_metrics()) if names == ("all",) else select_metrics(list(names) or None)
     picked = _channels(channels)
@@ -94,6 +161,7 @@ def request_of(
         end=end,
         queues=_names(queues),
         explicit=bool(names) and names != ("all",),
+        outcomes=outcomes,
         tolerance_s=opt.duration(tolerance, "tolerance"),
         channels=_channels(channels),
         sla=sla if sla is not None and sla.policies else None,
@@ -117,6 +185,11 @@ def report_result(
     tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
     spark_master: str | None = None,
+    fcr_window: opt.Duration = "7d",
+    fcr_same_channel: bool = False,
+    fcr_min_gap: opt.Duration = 0,
+    csat_top_box: TopBox = None,
+    csi_weights: Weights = None,
     sort: str | None = None,
     desc: bool = False,
     min_contacts: int = 0,
@@ -143,6 +216,11 @@ def report_result(
         end=end,
         queues=queues,
         tz=tz,
+        fcr_window=fcr_window,
+        fcr_same_channel=fcr_same_channel,
+        fcr_min_gap=fcr_min_gap,
+        csat_top_box=csat_top_box,
+        csi_weights=csi_weights,
         tolerance=tolerance,
         channels=channels,
     )
@@ -186,6 +264,11 @@ def report(
     tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
     spark_master: str | None = None,
+    fcr_window: opt.Duration = "7d",
+    fcr_same_channel: bool = False,
+    fcr_min_gap: opt.Duration = 0,
+    csat_top_box: TopBox = None,
+    csi_weights: Weights = None,
     sort: str | None = None,
     desc: bool = False,
     min_contacts: int = 0,
@@ -213,7 +296,12 @@ def report(
     (default UTC, or the source's own when every selected row comes from one naive-local
     source). tolerance: deviations from the schedule this long or shorter are not out of
     adherence (default 60 s). engine: ``duckdb`` or ``spark``. sort, desc, min_contacts,
-    top: a ranked scorecard of agents (:func:`report_result`).
+    top: a ranked scorecard of agents (:func:`report_result`). fcr_window,
+    fcr_same_channel, fcr_min_gap: the repeat rules of ``fcr`` (default 7 days, any
+    channel, no gap); csat_top_box: top points per scale size (``"5=2,10=3"``);
+    csi_weights: weights of the ``csi`` index (``"csat=0.5,nps=0.25,ces=0.25"``).
+    metrics: the default set when not given, ``all`` for every metric (the agent,
+    adherence and outcome metrics are shown only when named or with ``all``).
     """
     return report_result(
         db,
@@ -231,6 +319,11 @@ def report(
         tolerance=tolerance,
         engine=engine,
         spark_master=spark_master,
+        fcr_window=fcr_window,
+        fcr_same_channel=fcr_same_channel,
+        fcr_min_gap=fcr_min_gap,
+        csat_top_box=csat_top_box,
+        csi_weights=csi_weights,
         sort=sort,
         desc=desc,
         min_contacts=min_contacts,

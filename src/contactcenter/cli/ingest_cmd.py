@@ -107,8 +107,9 @@ def ingest_command(
     mapping: Path | None = typer.Option(
         None,
         "--mapping",
-        help="YAML mapping: columns (required by --format csv, messages_csv and "
-        "agent_states_csv); columns and activities (ticket_events).",
+        help="YAML mapping: columns (required by --format csv, messages_csv, "
+        "agent_states_csv, surveys_csv, qa_evaluations_csv); columns and activities "
+        "(ticket_events).",
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name written into the rows (default: the format's)."
@@ -118,6 +119,9 @@ def ingest_command(
         "--delimiter",
         help="Field separator of queue_log_csv files: ',', ';', tab (or '\\t') or auto "
         "(default: detected from each file's header line).",
+    ),
+    form: Path | None = typer.Option(
+        None, "--form", help="QA form (YAML) the evaluations are scored on (qa_evaluations, _csv)."
     ),
     pause_reasons: Path | None = typer.Option(
         None,
@@ -144,6 +148,7 @@ def ingest_command(
             source=source,
             delimiter=delimiter,
             progress=progress,
+            form=form,
             pause_reasons=pause_reasons,
         )
     if as_json:

@@ -108,6 +108,21 @@ def report(
     ),
     fmt: str = typer.Option("table", "--format", help=f"One of: {', '.join(FORMATS)}."),
     output: Path | None = typer.Option(None, "--output", help="Write to this file."),
+    fcr_window: str = typer.Option(
+        "7d", "--fcr-window", help="FCR repeat window: a later contact within it is a repeat."
+    ),
+    fcr_same_channel: bool = typer.Option(
+        False, "--fcr-same-channel", help="FCR: only a contact on the same channel repeats."
+    ),
+    fcr_min_gap: str = typer.Option(
+        "0", "--fcr-min-gap", help="FCR: a contact sooner than this after the end continues it."
+    ),
+    csat_top_box: str | None = typer.Option(
+        None, "--csat-top-box", help="CSAT top points per scale size, e.g. 5=2,10=3."
+    ),
+    csi_weights: str | None = typer.Option(
+        None, "--csi-weights", help="CSI weights, e.g. csat=0.5,nps=0.25,ces=0.25,fcr=0."
+    ),
 ) -> None:
     """Compute KPIs from the store, grouped by the --by keys."""
     check_store_path(db)
@@ -128,6 +143,11 @@ def report(
         tolerance=tolerance,
         engine=engine,
         spark_master=spark_master,
+        fcr_window=fcr_window,
+        fcr_same_channel=fcr_same_channel,
+        fcr_min_gap=fcr_min_gap,
+        csat_top_box=csat_top_box,
+        csi_weights=csi_weights,
         sort=sort,
         desc=desc,
         min_contacts=min_contacts,

@@ -19,7 +19,13 @@ table                    one row per
 ``responses``            customer turn of a conversation and the reply it got (derived)
 ``agent_conversations``  agent who took part in a conversation (derived)
 ``agent_load``           span of constant count of an agent's open conversations (derived)
+``surveys``              answer a customer gave to a survey question (CSAT, NPS, ...)
+``qa_evaluations``       quality evaluation of a contact, scored on its form
+``qa_answers``           item answered in a quality evaluation
 =======================  ====================================================================
+
+Derived (built at report time, not stored): ``contact_repeats``, one row per contact with
+whether its customer came back within the repeat window (first-contact resolution).
 """
 
 from contactcenter.facts.adherence import ADHERENCE, ADHERENCE_SCHEMA, DEVIATIONS
@@ -36,6 +42,7 @@ from contactcenter.facts.agent_states import (
     GRAIN_S,
     SCOPES,
 )
+from contactcenter.facts.contact_repeats import CONTACT_REPEATS, CONTACT_REPEATS_SCHEMA
 from contactcenter.facts.contacts import CHANNELS, CONTACTS, CONTACTS_SCHEMA, OUTCOMES, Outcome
 from contactcenter.facts.conversation_events import (
     CONVERSATION_EVENTS,
@@ -54,6 +61,7 @@ from contactcenter.facts.messages import (
     MESSAGES_SCHEMA,
     SENDER_KINDS,
 )
+from contactcenter.facts.qa import QA_ANSWERS, QA_EVALUATIONS
 from contactcenter.facts.registry import (
     GROUP_COLUMNS,
     TIMESTAMP,
@@ -66,6 +74,7 @@ from contactcenter.facts.registry import (
 from contactcenter.facts.responses import RESPONSES, RESPONSES_SCHEMA
 from contactcenter.facts.ring_outs import RING_OUTS, RING_OUTS_SCHEMA
 from contactcenter.facts.schedules import ACTIVITIES, PAID, SCHEDULES, SCHEDULES_SCHEMA
+from contactcenter.facts.surveys import SURVEY_KINDS, SURVEYS, SURVEYS_SCHEMA
 
 __all__ = [
     "ACTIVITIES",
@@ -84,6 +93,8 @@ __all__ = [
     "CHANNELS",
     "CONTACTS",
     "CONTACTS_SCHEMA",
+    "CONTACT_REPEATS",
+    "CONTACT_REPEATS_SCHEMA",
     "CONVERSATIONS",
     "CONVERSATIONS_SCHEMA",
     "CONVERSATION_CHANNELS",
@@ -99,6 +110,8 @@ __all__ = [
     "MESSAGES_SCHEMA",
     "OUTCOMES",
     "PAID",
+    "QA_ANSWERS",
+    "QA_EVALUATIONS",
     "RESPONSES",
     "RESPONSES_SCHEMA",
     "RING_OUTS",
@@ -107,6 +120,9 @@ __all__ = [
     "SCHEDULES_SCHEMA",
     "SCOPES",
     "SENDER_KINDS",
+    "SURVEYS",
+    "SURVEYS_SCHEMA",
+    "SURVEY_KINDS",
     "TIMESTAMP",
     "Outcome",
     "TableSpec",

@@ -30,7 +30,7 @@ from contactcenter.errors import InputError, StoreError
 
 WriteMode = Literal["upsert", "append"]
 
-GROUP_COLUMNS = ("queue", "channel", "agent", "customer", "reason")
+GROUP_COLUMNS = ("queue", "channel", "agent", "customer", "reason", "evaluator", "item")
 """Group keys a fact may map to one of its columns (time keys come from ``time``)."""
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -55,6 +55,9 @@ class TableSpec:
     grain_s: for a fact of time spans cut at every multiple of ``grain_s`` seconds of UTC
         (agent states): a report's interval must be a multiple of it. None: rows are
         instants, any interval goes.
+    derived_from: for a **derived fact**, the stored facts its rows are built from at
+        report time (the metrics' measures say how); such a table is not stored and no
+        load writes it. Empty for a stored table.
     """
 
     name: str
@@ -67,6 +70,12 @@ class TableSpec:
     order: str | None = None
     description: str = ""
     grain_s: int | None = None
+    derived_from: tuple[str, ...] = ()
+
+    @property
+    def stored(self) -> bool:
+        """Whether the store holds this table (False for a derived fact)."""
+        return not self.derived_from
 
     def __post_init__(self) -> None:
         names = set(self.schema.names)

@@ -27,6 +27,16 @@ Kinds
     overlap     seconds of each row's span [``since``, ``until``) inside each period (or
                 inside the selection), times the row's ``of`` when given, summed over rows
                 with ``where`` (time-weighted: an agent's conversations open at once)
+    distinct    distinct values of ``of`` over rows with ``where`` (a fact without a
+                partition column: distinct counts of partitions do not add up)
+    index       a weighted mean of other metrics, each a fraction (``numerator`` lists
+                the metrics it may combine); the weights are report options
+                (:class:`~contactcenter.metrics.options.OutcomeOptions`), a part without
+                a value leaves the denominator, and null when no part has one
+
+A metric with ``default=False`` is computed only when it is named (or with ``all``): the
+agent and adherence metrics, and the outcome metrics, which need facts a voice store may
+not have (first-contact resolution reads every contact of each customer).
 
 A metric may have a *stand-in* (:func:`register_stand_in`): in a report grouped by
 channel, where its own fact has no value for a group, the stand-in's value is shown (the
@@ -54,11 +64,17 @@ Kind = Literal[
     "derived",
     "snapshot",
     "overlap",
+    "distinct",
+    "index",
 ]
-Unit = Literal["contacts", "conversations", "messages", "seconds", "fraction", "count"]
+Unit = Literal[
+    "contacts", "conversations", "messages", "seconds", "fraction", "count", "balance", "score"
+]
+"""``fraction``: a share in [0, 1]; ``balance``: a difference of two shares, in [-1, 1]
+(NPS); ``score``: points of a survey scale (a mean rating)."""
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 VALUE_KINDS = ("sum", "mean", "max", "percentile")
-ADDITIVE_KINDS = ("count", "sum", "derived", "snapshot", "overlap")
+ADDITIVE_KINDS = ("count", "sum", "derived", "snapshot", "overlap", "distinct")
 """Kinds a derived metric may combine (sums of groups are sums of their parts)."""
 PART_KINDS = ("snapshot", "overlap")
 """Kinds computed as parts of their own, not in their fact's aggregation."""
@@ -98,7 +114,7 @@ class Metric:
     @property
     def facts(self) -> tuple[str, ...]:
         """The tables this metric reads."""
-        if self.kind != "derived":
+        if self.kind not in ("derived", "index"):
             assert self.fact is not None
             return (self.fact,)
         out: list[str] = []
@@ -157,6 +173,18 @@ def problems_of(m: Metric) -> list[str]:
         if not m.numerator or not m.denominator:
             problems.append(f"{m.name}: derived needs numerator and denominator")
         return problems
+    if m.kind == "index":
+        if not m.numerator:
+            return [f"{m.name}: index needs numerator, the metrics it may combine"]
+        for sign, term in linear_terms(m.numerator):
+            part = BY_NAME.get(term)
+            if part is None:
+                problems.append(f"{m.name}: {term!r} is not a registered metric")
+            elif part.unit not in ("fraction", "balance") or part.kind in ("index", "derived"):
+                problems.append(f"{m.name}: {term!r} is not a fraction of one fact")
+            if sign < 0:
+                problems.append(f"{m.name}: index parts are listed with '+'")
+        return problems
     if m.fact is None:
         return [f"{m.name}: a {m.kind} metric names the fact it reads"]
     try:
@@ -166,6 +194,11 @@ def problems_of(m: Metric) -> list[str]:
     measures = measures_of(m.fact)
     if not measures.has_flag(m.where):
         problems.append(f"{m.name}: unknown flag {m.where!r} of {m.fact}")
+    if m.kind == "distinct":
+        if m.of is None or m.of not in spec.schema.names:
+            problems.append(f"{m.name}: distinct needs 'of', a column of {m.fact}")
+        if measures.partition is not None:
+            problems.append(f"{m.name}: distinct needs a fact without a partition column")
     if m.kind in VALUE_KINDS and (m.of is None or not measures.has_value(m.of)):
         problems.append(f"{m.name}: {m.kind} needs 'of', a numeric value of {m.fact}; got {m.of!r}")
     if m.kind == "percentile":
@@ -254,10 +287,18 @@ def validate_catalog(metrics: tuple[Metric, ...]) -> None:
         raise InputError("invalid metric catalog: " + "; ".join(problems))
 
 
+def default_metrics() -> tuple[Metric, ...]:
+    """The metrics a report shows when none are named (``default=True``), in order."""
+    return tuple(m for m in catalog() if m.default)
+
+
 def select_metrics(names: list[str] | None) -> list[Metric]:
-    """The metrics named (the default ones when ``names`` is None), in catalog order."""
+    """The metrics named (the default set when ``names`` is None or empty; every metric
+    for ``["all"]``), in catalog order."""
     if not names:
-        return [m for m in catalog() if m.default]
+        return list(default_metrics())
+    if names == ["all"]:
+        return list(catalog())
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
         raise InputError(

@@ -47,17 +47,15 @@ from contactcenter.metrics.keys import (
     python_key,
     time_key,
 )
-from contactcenter.metrics.measures import Context, Measures, measures_of, with_added
+from contactcenter.metrics.measures import Context, Measures, Source, measures_of, with_added
+from contactcenter.metrics.options import OutcomeOptions
 from contactcenter.metrics.thresholds import Thresholds, constant_level, level_expr
 from contactcenter.units import DAY_S, check_interval
 
 GROUP_KEYS = KEYS
 """Accepted ``by`` keys and the output column each becomes (see :mod:`.keys`)."""
 
-Source = Callable[[str], ir.Table]
-"""Gives the Ibis table of a registered fact by name (``engine.table``)."""
-
-ADDITIVE = ("count", "sum", "snapshot", "overlap")
+ADDITIVE = ("count", "sum", "snapshot", "overlap", "distinct")
 """Kinds whose value for a group no fact row reached is 0 (not null)."""
 
 
@@ -75,6 +73,8 @@ class ReportSpec:
     a snapshot without a period key is taken at. ``tolerance_s``: deviations from the
     schedule this long or shorter are not out of adherence. ``engine`` names the engine the
     expression will run on (for engine-specific fast paths that give the same values).
+    ``outcomes`` are the options of the outcome metrics (repeat window, top box, CSI
+    weights).
     """
 
     metrics: tuple[Metric, ...]
@@ -92,6 +92,7 @@ class ReportSpec:
     empty_facts: frozenset[str] = frozenset()
     snapshot_at: int | None = None
     tolerance_s: float = 60.0
+    outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.by if k not in KEYS]
@@ -154,6 +155,7 @@ def _context(spec: ReportSpec) -> Context:
         spec.thresholds,
         by_queue="queue" in spec.by or bool(spec.queues),
         tolerance_s=spec.tolerance_s,
+        outcomes=spec.outcomes,
     )
 
 
@@ -194,6 +196,14 @@ def _flag(expr: ir.BooleanValue) -> ir.BooleanValue:
 
 
 # ----------------------------------------------------------------------------- flows
+def fact_rows(source: Source, fact: str, ctx: Context) -> ir.Table:
+    """The rows of ``fact``: the stored table, or for a derived fact the rows its
+    measures build from the stored facts (before any filter: a derived row may depend on
+    rows outside the report's selection, as a repeat after the period's end does)."""
+    derive = measures_of(fact).derive
+    return source(fact) if derive is None else derive(source, ctx)
+
+
 class _Fact:
     """One fact's rows prepared for a report: filtered, keyed, with its vocabulary."""
 
@@ -204,7 +214,7 @@ class _Fact:
         self.measures: Measures = measures_of(fact)
         self.ctx = _context(spec)
         self.keys = [KEYS[k] for k in spec.by]
-        self.t = self._prepare(source(fact), target=target)
+        self.t = self._prepare(fact_rows(source, fact, self.ctx), target=target)
 
     def column(self, key: str) -> str:
         """The fact's column for group key ``key``."""
@@ -358,6 +368,14 @@ class _Partials:
         )
         return lambda p: p[total].sum(where=self._among(p, flag.partition))
 
+    def distinct(self, of: str, flag_name: str | None) -> Combine:
+        """Distinct values of ``of`` over rows with the flag (a fact without a partition:
+        the first level has one row per group, so its count is final)."""
+        flag = self.measures.flag(flag_name)
+        label, c = self._condition(flag.conditions)
+        name = self._add(f"_nd_{of}_{label}", lambda: self.t[of].nunique(where=c))
+        return lambda p: p[name].sum().fill_null(0)
+
     def max(self, of: str, flag_name: str | None) -> Combine:
         """Maximum of ``of`` over rows with the flag."""
         flag = self.measures.flag(flag_name)
@@ -416,6 +434,8 @@ def _combine(parts: _Partials, metric: Metric) -> Combine:
     assert metric.of is not None
     if metric.kind == "sum":
         return parts.sum(metric.of, metric.where)
+    if metric.kind == "distinct":
+        return parts.distinct(metric.of, metric.where)
     if metric.kind == "mean":
         return parts.mean(metric.of, metric.where)
     if metric.kind == "max":
@@ -825,16 +845,29 @@ def _overlap_part(source: Source, metrics: list[Metric], spec: ReportSpec) -> ir
 
 
 # ----------------------------------------------------------------------------- assembly
-def plan_facts(metrics: tuple[Metric, ...]) -> dict[str, list[Metric]]:
-    """The flow metrics per fact that ``metrics`` need (derived metrics' parts too)."""
+def index_parts(metric: Metric, outcomes: OutcomeOptions) -> tuple[tuple[str, float], ...]:
+    """The (metric, weight) pairs an ``index`` metric combines with these options: the
+    parts it lists whose weight is above 0."""
+    listed = {name for _, name in linear_terms(metric.numerator or "")}
+    return tuple((name, w) for name, w in outcomes.csi_parts() if name in listed)
+
+
+def plan_facts(
+    metrics: tuple[Metric, ...], outcomes: OutcomeOptions | None = None
+) -> dict[str, list[Metric]]:
+    """The flow metrics per fact that ``metrics`` need (derived metrics' and indexes'
+    parts too)."""
     flows: dict[str, list[Metric]] = {}
     wanted = list(metrics)
     for m in metrics:
         if m.kind == "derived":
             wanted.extend(BY_NAME[name] for name in m.parts)
+        if m.kind == "index":
+            parts = index_parts(m, outcomes or OutcomeOptions())
+            wanted.extend(BY_NAME[name] for name, _ in parts)
     seen: set[str] = set()
     for m in wanted:
-        if m.name in seen or m.kind == "derived" or m.kind in PART_KINDS:
+        if m.name in seen or m.kind in ("derived", "index") or m.kind in PART_KINDS:
             continue
         seen.add(m.name)
         assert m.fact is not None
@@ -867,7 +900,7 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
         empty = frozenset()  # nothing to read: compute over the (empty) facts as usual
 
     def constant(m: Metric) -> bool:
-        return m.kind != "derived" and bool(empty) and set(m.facts) <= empty
+        return m.kind not in ("derived", "index") and bool(empty) and set(m.facts) <= empty
 
     stand_ins: dict[str, str] = {}
     if "channel" in spec.by:
@@ -881,7 +914,7 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
     read = tuple(m for m in wanted if not constant(m))
     tables: list[ir.Table] = []
     hidden: list[str] = []
-    for fact, metrics in plan_facts(read).items():
+    for fact, metrics in plan_facts(read, spec.outcomes).items():
         metrics = [m for m in metrics if not constant(m)]
         if not metrics:
             continue
@@ -922,6 +955,11 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
         joined = joined.mutate(**fill)
     if derived:
         joined = joined.mutate(**{name: _derived(joined, m) for name, m in derived.items()})
+    indexes = {m.name: m for m in spec.metrics if m.kind == "index"}
+    if indexes:
+        joined = joined.mutate(
+            **{name: _index(joined, index_parts(m, spec.outcomes)) for name, m in indexes.items()}
+        )
     if stand_ins:
         joined = joined.mutate(
             **{name: ibis.coalesce(joined[name], joined[o]) for name, o in stand_ins.items()}
@@ -944,7 +982,7 @@ def _with_parts(metrics: tuple[Metric, ...]) -> list[Metric]:
     """The metrics and the parts of the derived ones, without the derived ones."""
     out: list[Metric] = []
     for m in metrics:
-        if m.kind == "derived":
+        if m.kind in ("derived", "index"):
             out.extend(BY_NAME[p] for p in m.parts)
         else:
             out.append(m)
@@ -991,6 +1029,20 @@ def _derived(t: ir.Table, metric: Metric) -> ir.Value:
         # a null quotient stays null (greatest() would skip it)
         quotient = ibis.ifelse(quotient < metric.floor, metric.floor, quotient)
     return quotient
+
+
+def _index(t: ir.Table, parts: tuple[tuple[str, float], ...]) -> ir.Value:
+    """Weighted mean of the parts that have a value; a ``balance`` part (in [-1, 1]) is
+    mapped to [0, 1] as (x + 1) / 2."""
+    total: ir.Value = ibis.literal(0.0)
+    weight: ir.Value = ibis.literal(0.0)
+    for name, w in parts:
+        value = t[name].cast("float64")
+        if BY_NAME[name].unit == "balance":
+            value = (value + 1.0) / 2.0
+        total = total + value.fill_null(0.0) * w
+        weight = weight + value.notnull().cast("float64") * w
+    return total / weight.nullif(0.0)
 
 
 def _join(tables: list[ir.Table], keys: list[str]) -> ir.Table:

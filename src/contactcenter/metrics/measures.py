@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from contactcenter.facts import table_spec
+from contactcenter.metrics.options import OutcomeOptions
 
 if TYPE_CHECKING:
     from contactcenter.metrics.thresholds import Thresholds
@@ -43,17 +44,23 @@ ALL = "all"
 class Context:
     """What conditions may depend on besides the row: the report's thresholds, and
     whether the report groups or filters by queue (``by_queue``: facts with a time line per
-    agent and one per queue membership, such as agent_states, read the queue's), and the
-    adherence tolerance."""
+    agent and one per queue membership, such as agent_states, read the queue's), the
+    adherence tolerance, and the options of the outcome metrics."""
 
     thresholds: Thresholds
     by_queue: bool = False
     tolerance_s: float = 60.0
     """deviations from the schedule this long or shorter are ignored (adherence)"""
+    outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
 
 Condition = Callable[[ir.Table, Context], ir.BooleanValue]
 NoteMaker = Callable[[Mapping[str, int], frozenset[str]], list[str]]
+ContextNoteMaker = Callable[[Mapping[str, int], frozenset[str], Context], list[str]]
+Source = Callable[[str], ir.Table]
+"""Gives the Ibis table of a registered fact by name (``engine.table``)."""
+Derive = Callable[[Source, Context], ir.Table]
+"""Builds the rows of a derived fact from the stored facts (and the report's options)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,10 @@ class Measures:
     notes: (hidden totals, names of the report's metrics) -> notes for the reader.
     rows: a condition every row a report reads must meet, or None (agent_states: the
         rows of the report's scope, the agent's own time line or the queues').
+    context_notes: the same with the report's :class:`Context` as a third argument (for
+        notes that name an option, such as the repeat window).
+    derive: for a derived fact (a :class:`~contactcenter.facts.TableSpec` with
+        ``derived_from``), how its rows are built from the stored facts at report time.
     """
 
     fact: str
@@ -103,6 +114,8 @@ class Measures:
     notes: NoteMaker | None = None
     rows: str | None = None
     added: Mapping[str, str] = field(default_factory=dict)
+    context_notes: ContextNoteMaker | None = None
+    derive: Derive | None = None
 
     def flag(self, name: str | None) -> Flag:
         """The flag ``name`` (``None`` and ``all`` are every row)."""

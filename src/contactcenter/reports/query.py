@@ -25,14 +25,14 @@ from contactcenter.metrics.catalog import PART_KINDS
 from contactcenter.metrics.compiler import (
     HIDDEN_PREFIX,
     MAX_CELLS,
-    Source,
     grid_cells,
     split_hidden,
     unsupported,
     unsupported_interval,
 )
 from contactcenter.metrics.keys import STRING_KEYS, TIME_KEYS, decode
-from contactcenter.metrics.measures import measures_of
+from contactcenter.metrics.measures import Context, Source, measures_of
+from contactcenter.metrics.options import OutcomeOptions
 from contactcenter.metrics.sla import SlaConfig
 from contactcenter.metrics.timezones import offset_segments, to_epoch, zone
 from contactcenter.reports.sla import sla_tables, source_with
@@ -66,6 +66,7 @@ class ReportRequest:
     tolerance_s: float = 60.0
     channels: tuple[str, ...] = ()
     sla: SlaConfig | None = None
+    outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,12 @@ def _data_profile(
     first, then one conversion each (not one per row), and min/max of the zone rather
     than a distinct count."""
     profile = Profile()
+    stored: list[str] = []
     for fact in facts:
+        for name in table_spec(fact).derived_from or (fact,):
+            if name not in stored:
+                stored.append(name)
+    for fact in stored:
         spec = table_spec(fact)
         c = engine.table(fact)
         if queues and "queue" in spec.keys:
@@ -267,6 +273,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         empty_facts=frozenset(f for f, (n, _, _) in profile.facts.items() if n == 0),
         snapshot_at=end,
         tolerance_s=request.tolerance_s,
+        outcomes=request.outcomes,
     )
     source: Source = engine.table
     if request.sla is not None:
@@ -276,10 +283,15 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
     keys = tuple(GROUP_KEYS[k] for k in request.by)
     table, hidden = finish(raw, keys)
     names = frozenset(m.name for m in metrics)
+    ctx = Context(request.thresholds, outcomes=request.outcomes, tolerance_s=request.tolerance_s)
     for fact in facts:
-        make = measures_of(fact).notes
-        if make is not None:
-            notes.extend(make(hidden.get(fact, {}), names))
+        measures = measures_of(fact)
+        if measures.notes is not None:
+            notes.extend(measures.notes(hidden.get(fact, {}), names))
+        if measures.context_notes is not None:
+            notes.extend(measures.context_notes(hidden.get(fact, {}), names, ctx))
+    if any(m.kind == "index" for m in metrics):
+        notes.append(request.outcomes.csi_note())
     if profile.n == 0:
         notes.append(NO_CONTACTS)
     parameters = {

@@ -102,6 +102,10 @@ def human(value: Any, metric: Metric | None) -> str:
         return str(value)
     if metric.unit == "fraction":
         return f"{value * 100:.1f}%"
+    if metric.unit == "balance":
+        return f"{value * 100:+.1f}"
+    if metric.unit == "score":
+        return f"{value:.2f}"
     if metric.unit == "seconds":
         return f"{value:.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)

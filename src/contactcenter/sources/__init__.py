@@ -8,6 +8,10 @@ format                    module
 ``technion``              :mod:`contactcenter.sources.technion`
 ``contacts``              :mod:`contactcenter.sources.contacts_file` (Parquet/CSV)
 ``csv``                   :mod:`contactcenter.sources.mapped_csv` (YAML mapping)
+``surveys``               :mod:`contactcenter.sources.surveys_file` (Parquet/CSV)
+``surveys_csv``           :mod:`contactcenter.sources.surveys_csv` (YAML mapping)
+``qa_evaluations``        :mod:`contactcenter.sources.qa_file` (with a QA form)
+``qa_evaluations_csv``    :mod:`contactcenter.sources.qa_csv` (form + YAML mapping)
 ``agent_states``          :mod:`contactcenter.sources.agent_states_file` (state intervals)
 ``agent_states_csv``      :mod:`contactcenter.sources.agent_states_csv` (YAML mapping)
 ``schedule_csv``          :mod:`contactcenter.sources.schedule_csv` (agents' schedules)
@@ -30,6 +34,10 @@ FORMATS: dict[str, str] = {
     "technion": "contactcenter.sources.technion",
     "contacts": "contactcenter.sources.contacts_file",
     "csv": "contactcenter.sources.mapped_csv",
+    "surveys": "contactcenter.sources.surveys_file",
+    "surveys_csv": "contactcenter.sources.surveys_csv",
+    "qa_evaluations": "contactcenter.sources.qa_file",
+    "qa_evaluations_csv": "contactcenter.sources.qa_csv",
     "agent_states": "contactcenter.sources.agent_states_file",
     "agent_states_csv": "contactcenter.sources.agent_states_csv",
     "schedule_csv": "contactcenter.sources.schedule_csv",
@@ -50,6 +58,10 @@ _SEPARATOR = {
     "technion": "its files are tab-separated",
     "contacts": "its CSV files are comma-separated",
     "csv": "the mapping file's 'delimiter' key sets the separator",
+    "surveys": "its CSV files are comma-separated",
+    "surveys_csv": "the mapping file's 'delimiter' key sets the separator",
+    "qa_evaluations": "its CSV files are comma-separated",
+    "qa_evaluations_csv": "the mapping file's 'delimiter' key sets the separator",
     "agent_states": "its CSV files are comma-separated",
     "agent_states_csv": "the mapping file's 'delimiter' key sets the separator",
     "schedule_csv": "its CSV files are comma-separated",

@@ -30,6 +30,7 @@ class IngestOptions:
     delimiter: field separator of ``queue_log_csv`` files: ``","``, ``";"``, ``"\\t"``
         (or ``"tab"``), or ``"auto"``/None to detect it from each file's header line.
     progress: called as progress(file, bytes_done, bytes_total) while reading.
+    form: the QA form (YAML) that ``qa_evaluations`` files are scored on.
     pause_reasons: CSV of pause reason codes and their names (columns ``code`` and
         ``name``, e.g. PBXware's pause_reasons.csv) for the queue_log formats: agent
         states show a pause whose reason is a known code by its name.
@@ -40,6 +41,7 @@ class IngestOptions:
     source: str | None = None
     delimiter: str | None = None
     progress: Callable[[str, int, int], None] | None = None
+    form: Path | None = None
     pause_reasons: Path | None = None
 
 

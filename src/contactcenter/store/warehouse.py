@@ -134,6 +134,8 @@ class LoadSession:
         (a fact derived again for some agents; a file of states for its time span).
         """
         spec = table_spec(name)
+        if not spec.stored:
+            raise StoreError(f"table {name} is derived from {', '.join(spec.derived_from)}")
         self.store.ensure(spec)
         staged = self._stage(spec, data)
         try:
@@ -357,7 +359,8 @@ class Store:
         for sql in JOURNAL_MIGRATIONS:
             self.con.execute(sql)
         for spec in tables():
-            self.ensure(spec)
+            if spec.stored:
+                self.ensure(spec)
         # a load killed before it ended leaves its stage folders behind: this process
         # holds the store for writing now, so any of them is stale
         for stale in self.folder.glob(f"{self.stage_prefix}*"):
