@@ -46,17 +46,17 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 
 from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.facts import CONVERSATION_CHANNELS, EVENT_KINDS
 from contactcenter.sources._conversations import ConversationLoader, file_ranks, stage_schema
 from contactcenter.sources._csv import iter_records
 from contactcenter.sources._instants import in_range, range_reason
+from contactcenter.sources._mapping_file import check_top, file_options, read_yaml, zone
 from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.sources.messages_file import MessageRows, checked_sql
-from contactcenter.sources.ticket_events import parse_time, zone
+from contactcenter.sources.ticket_events import parse_time
 from contactcenter.store import LoadSession
 
 SOURCE = "messages_csv"
@@ -133,19 +133,7 @@ def read_mapping(path: Path) -> MessageMapping:
     def bad(message: str) -> ConfigError:
         return ConfigError(f"{FIELD} {path}: {message}", field="mapping")
 
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", field="mapping") from None
-    except yaml.YAMLError as exc:
-        raise bad(f"not valid YAML: {exc}".splitlines()[0]) from None
-    if not isinstance(raw, dict):
-        raise bad("the top level must be a mapping with 'columns'")
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise bad(f"unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
-    if raw.get("version", 1) != 1:
-        raise bad(f"version must be 1, got {raw['version']!r}")
+    raw = check_top(read_yaml(path, bad), _TOP_KEYS, bad, shape="a mapping with 'columns'")
     columns = raw.get("columns")
     if not isinstance(columns, dict):
         raise bad("'columns' must map fields to columns")
@@ -171,26 +159,15 @@ def read_mapping(path: Path) -> MessageMapping:
     channel = str(raw.get("channel", "chat"))
     if channel not in CONVERSATION_CHANNELS:
         raise bad(f"channel: {channel!r}; allowed: {', '.join(CONVERSATION_CHANNELS)}")
-    tz = raw.get("time_zone")
-    if tz is not None:
-        zone(str(tz), f"{FIELD} {path}: time_zone", "mapping")
-    delimiter = str(raw.get("delimiter", ","))
-    if len(delimiter) != 1:
-        raise bad(f"delimiter must be one character, got {delimiter!r}")
-    encoding = str(raw.get("encoding", "utf-8"))
-    try:
-        "".encode(encoding)
-    except LookupError:
-        raise bad(f"unknown encoding {encoding!r}") from None
-    fmt = raw.get("timestamp_format")
+    options = file_options(raw, path, bad)
     return MessageMapping(
         fields=fields,
         source=str(raw.get("source", SOURCE)),
         channel=channel,
-        time_zone=None if tz is None else str(tz),
-        delimiter=delimiter,
-        encoding=encoding,
-        timestamp_format=None if fmt is None else str(fmt),
+        time_zone=options.time_zone,
+        delimiter=options.delimiter,
+        encoding=options.encoding,
+        timestamp_format=options.timestamp_format,
     )
 
 

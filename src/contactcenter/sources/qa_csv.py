@@ -29,15 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.sources._csv import iter_records
+from contactcenter.sources._mapping_file import check_top, file_options, read_yaml, zone
 from contactcenter.sources._qa_forms import Form, read_form
 from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.sources.qa_file import BASE_COLUMNS, REQUIRED, EvaluationStage
-from contactcenter.sources.surveys_csv import zone
 from contactcenter.store import LoadSession
 
 SOURCE = "qa_evaluations_csv"
@@ -117,17 +115,9 @@ def read_mapping(path: Path, form: Form) -> Mapping:
     def bad(message: str) -> ConfigError:
         return ConfigError(f"{FIELD} {path}: {message}", field="mapping")
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", field="mapping") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise bad(f"not valid YAML: {exc}".splitlines()[0]) from None
-    if not isinstance(raw, dict):
-        raise bad("the top level must be a mapping with 'columns' and 'items'")
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise bad(f"unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+    raw = check_top(
+        read_yaml(path, bad), _TOP_KEYS, bad, shape="a mapping with 'columns' and 'items'"
+    )
     columns, items = raw.get("columns"), raw.get("items")
     if not isinstance(columns, dict) or not isinstance(items, dict):
         raise bad("'columns' and 'items' must be mappings")
@@ -145,28 +135,15 @@ def read_mapping(path: Path, form: Form) -> Mapping:
     unmapped = [k for k in ids if k not in items]
     if unmapped:
         raise bad(f"items: the form's items {unmapped} are not mapped")
-    tz = raw.get("time_zone")
-    if tz is not None:
-        zone(str(tz), f"{FIELD} {path}: time_zone", "mapping")
-    delimiter = str(raw.get("delimiter", ","))
-    if len(delimiter) != 1:
-        raise bad(f"delimiter must be one character, got {delimiter!r}")
-    encoding = str(raw.get("encoding", "utf-8"))
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        encoding = "utf-8-sig"
-    try:
-        "".encode(encoding)
-    except LookupError:
-        raise bad(f"unknown encoding {encoding!r}") from None
-    fmt = raw.get("timestamp_format")
+    options = file_options(raw, path, bad)
     return Mapping(
         columns={str(k): _cell(v, f"columns.{k}", bad, constants=True) for k, v in columns.items()},
         items={str(k): _cell(v, f"items.{k}", bad, constants=False) for k, v in items.items()},
         source=str(raw.get("source", SOURCE)),
-        time_zone=None if tz is None else str(tz),
-        delimiter=delimiter,
-        encoding=encoding,
-        timestamp_format=None if fmt is None else str(fmt),
+        time_zone=options.time_zone,
+        delimiter=options.delimiter,
+        encoding=options.encoding,
+        timestamp_format=options.timestamp_format,
     )
 
 

@@ -50,13 +50,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import yaml
+from zoneinfo import ZoneInfo
 
 from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.facts import SURVEY_KINDS
 from contactcenter.sources._csv import iter_records
+from contactcenter.sources._mapping_file import check_top, file_options, read_yaml, zone
 from contactcenter.sources._surveys_stage import (
     COLUMNS,
     RowError,
@@ -232,19 +231,7 @@ def read_mapping(path: Path) -> Mapping:
     def bad(message: str) -> ConfigError:
         return ConfigError(f"{FIELD} {path}: {message}", field="mapping")
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", field="mapping") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise bad(f"not valid YAML: {exc}".splitlines()[0]) from None
-    if not isinstance(raw, dict):
-        raise bad("the top level must be a mapping with 'columns'")
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise bad(f"unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
-    if raw.get("version", 1) != 1:
-        raise bad(f"version must be 1, got {raw['version']!r}")
+    raw = check_top(read_yaml(path, bad), _TOP_KEYS, bad, shape="a mapping with 'columns'")
     columns = raw.get("columns")
     if not isinstance(columns, dict):
         raise bad("'columns' must map fields to columns")
@@ -264,44 +251,22 @@ def read_mapping(path: Path) -> Mapping:
     if missing:
         raise bad(f"columns: required fields missing: {missing}")
     fields = {k: _spec(str(k), v, bad) for k, v in columns.items()}
-    tz = raw.get("time_zone")
-    if tz is not None:
-        zone(str(tz), f"{FIELD} {path}: time_zone", "mapping")
-    delimiter = str(raw.get("delimiter", ","))
-    if len(delimiter) != 1:
-        raise bad(f"delimiter must be one character, got {delimiter!r}")
+    options = file_options(raw, path, bad)
     decimal = str(raw.get("decimal", "."))
     if decimal not in (".", ","):
         raise bad(f"decimal must be '.' or ',', got {decimal!r}")
-    if decimal == delimiter:
+    if decimal == options.delimiter:
         raise bad("decimal and delimiter must differ")
-    encoding = str(raw.get("encoding", "utf-8"))
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        encoding = "utf-8-sig"
-    try:
-        "".encode(encoding)
-    except LookupError:
-        raise bad(f"unknown encoding {encoding!r}") from None
     return Mapping(
         fields=fields,
         answers=answers,
         source=str(raw.get("source", SOURCE)),
-        time_zone=None if tz is None else str(tz),
-        delimiter=delimiter,
-        encoding=encoding,
-        timestamp_format=_scalar(raw.get("timestamp_format")),
+        time_zone=options.time_zone,
+        delimiter=options.delimiter,
+        encoding=options.encoding,
+        timestamp_format=options.timestamp_format,
         decimal=decimal,
     )
-
-
-def zone(name: str, where: str, field: str) -> ZoneInfo:
-    """The zone ``name`` (ConfigError about ``field`` when unknown)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where}: unknown time zone {name!r} (use an IANA name)", field=field
-        ) from None
 
 
 def _answers_of(mapping: Mapping, row: dict[str, str], tz: ZoneInfo | None) -> list[dict[str, Any]]:

@@ -49,16 +49,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
-import yaml
 
 from contactcenter.errors import FIELD, ConfigError, FormatError
 from contactcenter.facts import CONVERSATION_CHANNELS, EVENT_KINDS
 from contactcenter.sources._conversations import ConversationLoader, file_ranks, stage_schema
 from contactcenter.sources._csv import iter_records
 from contactcenter.sources._instants import in_range, range_reason
+from contactcenter.sources._mapping_file import check_top, file_options, read_yaml, zone
 from contactcenter.sources._text import LinePlaces, not_utf8_note, reject_text
 from contactcenter.sources.base import IngestOptions
 from contactcenter.store import LoadSession
@@ -118,16 +117,6 @@ class EventMapping:
         return activity if activity in EVENT_KINDS else UPDATED
 
 
-def zone(name: str, where: str, field_name: str) -> ZoneInfo:
-    """The zone ``name``; a ConfigError naming ``where`` when it is not an IANA zone."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where}: unknown time zone {name!r} (use an IANA name)", field=field_name
-        ) from None
-
-
 def read_mapping(path: Path | None) -> EventMapping:
     """Parse and check a mapping file (None: the XES defaults, no activities mapped);
     every problem is a ConfigError about ``mapping`` naming the file and the key."""
@@ -137,21 +126,13 @@ def read_mapping(path: Path | None) -> EventMapping:
     def bad(message: str) -> ConfigError:
         return ConfigError(f"{FIELD} {path}: {message}", field="mapping")
 
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", field="mapping") from None
-    except yaml.YAMLError as exc:
-        raise bad(f"not valid YAML: {exc}".splitlines()[0]) from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise bad("the top level must be a mapping (activities, columns, ...)")
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise bad(f"unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
-    if raw.get("version", 1) != 1:
-        raise bad(f"version must be 1, got {raw['version']!r}")
+    given_top = read_yaml(path, bad)
+    raw = check_top(
+        {} if given_top is None else given_top,
+        _TOP_KEYS,
+        bad,
+        shape="a mapping (activities, columns, ...)",
+    )
     columns = dict(DEFAULT_COLUMNS)
     given = raw.get("columns") or {}
     if not isinstance(given, dict):
@@ -177,27 +158,16 @@ def read_mapping(path: Path | None) -> EventMapping:
     channel = str(raw.get("channel", "ticket"))
     if channel not in CONVERSATION_CHANNELS:
         raise bad(f"channel: {channel!r}; allowed: {', '.join(CONVERSATION_CHANNELS)}")
-    tz = raw.get("time_zone")
-    if tz is not None:
-        zone(str(tz), f"{FIELD} {path}: time_zone", "mapping")
-    delimiter = str(raw.get("delimiter", ","))
-    if len(delimiter) != 1:
-        raise bad(f"delimiter must be one character, got {delimiter!r}")
-    encoding = str(raw.get("encoding", "utf-8"))
-    try:
-        "".encode(encoding)
-    except LookupError:
-        raise bad(f"unknown encoding {encoding!r}") from None
-    fmt = raw.get("timestamp_format")
+    options = file_options(raw, path, bad)
     return EventMapping(
         columns=columns,
         activities=activities,
         source=str(raw.get("source", SOURCE)),
         channel=channel,
-        time_zone=None if tz is None else str(tz),
-        delimiter=delimiter,
-        encoding=encoding,
-        timestamp_format=None if fmt is None else str(fmt),
+        time_zone=options.time_zone,
+        delimiter=options.delimiter,
+        encoding=options.encoding,
+        timestamp_format=options.timestamp_format,
     )
 
 
