@@ -188,3 +188,17 @@ def test_delimiter_option_forces_the_separator(tmp_path: Path) -> None:
         2,
         ["error", " --delimiter does not apply to format queue_log"],
     )
+
+
+def test_a_load_of_another_fact_says_nothing_of_contacts(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    roster = write(
+        tmp_path / "roster.csv",
+        "agent,activity,start,end\n"
+        "Agent/1,work,2024-03-04T08:00:00+00:00,2024-03-04T12:00:00+00:00\n"
+        "Agent/1,lunch,2024-03-04T12:00:00+00:00,2024-03-04T12:30:00+00:00\n",
+    )
+    code, out, err = invoke("--db", str(db), "--format", "schedule_csv", str(roster))
+    assert code == 0, err
+    counted = [line.split()[0] for line in out.splitlines() if "inserted" in line]
+    assert counted == ["schedules", "adherence"]

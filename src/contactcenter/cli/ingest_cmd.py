@@ -72,18 +72,20 @@ def format_report(report: LoadReport, db: Path) -> str:
         out.append(f"      {count:>10,}  {reason}")
     if report.rejects_file:
         out.append(f"      line numbers and text of rejected lines: {report.rejects_file}")
-    out.append(
-        f"  contacts        {report.contacts_inserted:>10,} inserted, "
-        f"{report.contacts_updated:,} updated"
-    )
-    out.append(f"  agent events    {report.agent_events_inserted:>10,} inserted")
-    for table, counts in report.tables.items():
-        if table in ("contacts", "agent_events"):
-            continue
-        label = table.replace("_", " ")
+    # Only the tables this format writes: a survey load says nothing of contacts, and a
+    # call log always says how many agent events it held, even none.
+    tables = dict(report.tables)
+    if "contacts" in tables:
+        tables = {"contacts": tables.pop("contacts"), "agent_events": {"inserted": 0}} | tables
+    labels = {table: table.replace("_", " ") for table in tables}
+    width = max([15, *(len(label) for label in labels.values())])
+    for table, counts in tables.items():
         updated = f", {counts['updated']:,} updated" if "updated" in counts else ""
+        if table == "contacts":
+            updated = f", {report.contacts_updated:,} updated"
         deleted = f", {counts['deleted']:,} deleted" if counts.get("deleted") else ""
-        out.append(f"  {label:<15} {counts['inserted']:>10,} inserted{updated}{deleted}")
+        inserted = f"{counts['inserted']:>10,} inserted"
+        out.append(f"  {labels[table]:<{width}} {inserted}{updated}{deleted}")
     if report.notes:
         out.append("  notes")
         out.extend(f"    - {printable(note)}" for note in report.notes)
