@@ -6,7 +6,9 @@ column             type        meaning
 survey_id          string      the survey response, unique within ``source`` (one response
                                may hold one answer of each kind)
 source             string      the system or format the answer came from
-kind               string      csat | nps | ces | agent_rating | custom
+kind               string      csat | nps | ces | agent_rating | resolved | custom
+                               (resolved: was the matter resolved? yes is the top of the
+                               scale, e.g. 1 on 0-1)
 contact_id         string      the contact surveyed (null when it was a conversation or is
                                not known)
 conversation_id    string      the conversation surveyed (messaging channels), or null
@@ -33,7 +35,7 @@ import pyarrow as pa
 
 from contactcenter.facts.registry import TIMESTAMP, TableSpec, register
 
-SURVEY_KINDS: tuple[str, ...] = ("csat", "nps", "ces", "agent_rating", "custom")
+SURVEY_KINDS: tuple[str, ...] = ("csat", "nps", "ces", "agent_rating", "resolved", "custom")
 """What a survey question measures."""
 
 SURVEYS_SCHEMA = pa.schema(

@@ -1,0 +1,142 @@
+"""First-contact resolution across channels: calls and conversations repeat each other,
+a reopened conversation is repeated, conversations at the end of the data are pending;
+resolution_rate of conversations (resolved in the period over created in it); and
+fcr_declared from a contacts column and from survey answers of kind resolved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contactcenter.app.report import outcome_options
+from tests.outcomes.helpers import answer, report
+from tests.outcomes.test_fcr import contact
+
+CALLS = [
+    contact("X", "answered", "2024-03-01 09:00", "2024-03-01 09:05", contact_id="V1"),
+    contact("Z", "answered", "2024-03-01 08:00", "2024-03-01 08:10", contact_id="V2"),
+    contact("U", "answered", "2024-03-04 23:00", "2024-03-04 23:30", contact_id="V3"),
+    # the last contact of the data: windows ending after 03-05 00:00 reach past it
+    contact("Q", "abandoned", "2024-03-12 00:00", "2024-03-12 00:01", contact_id="Q1"),
+]
+
+
+def conv(cid: str, customer: str, created: str, **extra: Any) -> dict[str, Any]:
+    return {"conversation_id": cid, "customer_id": customer, "created_at": created, **extra}
+
+
+CHATS = [
+    # X is back by chat the day after a call: V1 repeated; CV1 itself resolved
+    conv(
+        "CV1",
+        "X",
+        "2024-03-02 10:00",
+        first_response_at="2024-03-02 10:01",
+        first_resolved_at="2024-03-02 10:20",
+    ),
+    # reopened after its first resolution: repeated (the customer came back in the thread)
+    conv(
+        "CV2",
+        "Y",
+        "2024-03-01 12:00",
+        first_response_at="2024-03-01 12:05",
+        first_resolved_at="2024-03-02 08:00",
+        reopened=1,
+    ),
+    # never responded (resolved without a reply): not judged, but it repeats V2
+    conv("CV3", "Z", "2024-03-01 13:00", first_resolved_at="2024-03-01 13:10"),
+    # responded, never resolved: its end is unknown, pending
+    conv("CV4", "W", "2024-03-09 09:00", first_response_at="2024-03-09 09:05"),
+    # at the end of the data: pending; it starts 6.5 days after V3 ended: V3 repeated
+    conv(
+        "CV6",
+        "U",
+        "2024-03-11 12:00",
+        first_response_at="2024-03-11 12:01",
+        first_resolved_at="2024-03-11 12:30",
+    ),
+]
+# judged (answered, identified, settled): V1 V2 V3 CV1 CV2; repeated: V1 V2 V3 CV2
+
+
+def one(metrics: list[str], **options: Any) -> dict[str, Any]:
+    extra = {"outcomes": outcome_options(**options)} if options else {}
+    result = report(CALLS, [], metrics, conversations=CHATS, **extra)
+    (row,) = result.rows()
+    return {**row, "_notes": result.notes}
+
+
+def test_calls_and_conversations_repeat_each_other() -> None:
+    row = one(["fcr", "repeat_contact_rate", "resolution_rate"])
+    assert row["fcr"] == pytest.approx(1 / 5)  # CV1 only
+    assert row["repeat_contact_rate"] == pytest.approx(4 / 5)
+    # contacts: 0 resolved of 3 received (Q1 pending); conversations: 4 resolved, 5 created
+    assert row["resolution_rate"] == pytest.approx((0 + 4) / (3 + 5))
+    notes = row["_notes"]
+    assert any(n.startswith("2 answered contacts are pending") for n in notes), notes
+    assert any(n.startswith("2 of the answered contacts judged are conversations") for n in notes)
+    assert any("1 of them were reopened" in n for n in notes)
+
+
+def test_same_channel_keeps_calls_and_chats_apart() -> None:
+    row = one(["fcr"], fcr_same_channel=True)
+    assert row["fcr"] == pytest.approx(4 / 5)  # V1 V2 V3 CV1 resolved; CV2 reopened
+
+
+def test_by_channel_and_day() -> None:
+    rows = report(CALLS, [], ["fcr", "resolution_rate"], by=("channel",), conversations=CHATS)
+    by = {r["channel"]: r for r in rows.rows()}
+    assert by["voice"]["fcr"] == 0.0  # V1 V2 V3 all came back by chat
+    assert by["chat"]["fcr"] == pytest.approx(1 / 2)  # CV1 resolved, CV2 reopened
+    assert by["voice"]["resolution_rate"] == 0.0
+    assert by["chat"]["resolution_rate"] == pytest.approx(4 / 5)
+    days = report(CALLS, [], ["resolution_rate"], by=("day",), conversations=CHATS)
+    got = {r["day"]: r["resolution_rate"] for r in days.rows()}
+    # 03-01: V1 V2 received, not resolved; CV2 CV3 created, CV3 resolved
+    assert got["2024-03-01"] == pytest.approx(1 / 4)
+    # 03-02: CV1 created; CV1 and CV2 resolved that day: a backlog day goes above 1
+    assert got["2024-03-02"] == pytest.approx(2.0)
+    assert got["2024-03-04"] == 0.0  # V3
+    assert got["2024-03-09"] == 0.0  # CV4 created, not resolved
+    assert got["2024-03-11"] == 1.0  # CV6
+    assert got["2024-03-12"] is None  # Q1 pending, nothing created
+
+
+def test_window_reaching_the_end_of_the_data() -> None:
+    # a 6-day window: V3's window (to 03-10 23:30) ends before the last contact, and CV6
+    # starts after it: V3 resolved
+    row = one(["fcr"], fcr_window="6d")
+    assert row["fcr"] == pytest.approx(2 / 5)  # V3 and CV1
+    # 8 days: V3 (ended 03-04 23:30) reaches 03-12 23:30, past the last contact: pending
+    row = one(["fcr"], fcr_window="8d")
+    assert row["fcr"] == pytest.approx(1 / 4)
+
+
+def test_fcr_declared_by_the_source_and_by_surveys() -> None:
+    calls = [dict(c) for c in CALLS]
+    calls[0]["resolved"] = True  # V1 flagged by the source; its survey says no: the flag wins
+    calls[3]["resolved"] = False  # Q1 is not answered: never counted
+    surveys = [
+        answer("resolved", 0, 0, 1, contact_id="V1", survey_id="a"),
+        answer("resolved", 1, 0, 1, contact_id="V2", survey_id="b"),
+        answer("resolved", 1, 0, 1, contact_id="V3", survey_id="c"),
+        answer("resolved", 0, 0, 1, contact_id="V3", survey_id="d"),  # V3: one no -> no
+        answer("resolved", 1, 0, 1, conversation_id="CV1", survey_id="e"),
+        answer("csat", 5, 1, 5, contact_id="V3", survey_id="f"),  # another kind: not read
+    ]
+    result = report(calls, surveys, ["fcr_declared"], conversations=CHATS)
+    (row,) = result.rows()
+    assert row["fcr_declared"] == pytest.approx(3 / 4)  # V1 V2 CV1 yes, V3 no
+    assert any(
+        "resolution flag for 1 answered contacts, by survey answers of kind resolved for 3" in n
+        for n in result.notes
+    ), result.notes
+    by = {
+        r["channel"]: r
+        for r in report(
+            calls, surveys, ["fcr_declared"], by=("channel",), conversations=CHATS
+        ).rows()
+    }
+    assert by["voice"]["fcr_declared"] == pytest.approx(2 / 3)
+    assert by["chat"]["fcr_declared"] == 1.0
