@@ -27,6 +27,12 @@ source_line        int64       1-based line number of that line
 
 Key (source, survey_id, kind), written by upsert: a later load of the same response
 replaces the answer when it changed (a corrected score, a comment added).
+
+``survey_answers`` (derived at report time, not stored; the survey metrics read it): the
+answers with the ``queue`` and ``channel`` of the contact or conversation they are about
+(looked up by ``contact_id`` in contacts, else by ``conversation_id`` in conversations,
+whatever their source; when an id is stored under several sources, the first queue and
+channel in name order), null when the answer names neither or it is not in the store.
 """
 
 from __future__ import annotations
@@ -68,5 +74,29 @@ SURVEYS = register(
         keys={"agent": "agent_id", "customer": "customer_id"},
         order="answered_at",
         description="one row per answer a customer gave to a survey question",
+    )
+)
+
+SURVEY_ANSWERS = register(
+    TableSpec(
+        name="survey_answers",
+        schema=pa.schema(
+            [
+                *SURVEYS_SCHEMA,
+                pa.field("queue", pa.string()),
+                pa.field("channel", pa.string()),
+            ]
+        ),
+        key=("source", "survey_id", "kind"),
+        write="upsert",
+        time="answered_at",
+        keys={
+            "agent": "agent_id",
+            "customer": "customer_id",
+            "queue": "queue",
+            "channel": "channel",
+        },
+        description="survey answers with the queue and channel of their contact",
+        derived_from=("surveys",),
     )
 )
