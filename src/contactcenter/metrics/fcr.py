@@ -161,15 +161,15 @@ register_repeat_source("contacts", _contacts)
 register_repeat_source("conversations", _conversations)
 
 
+NOT_IDENTIFIED = r"^\s*(0*|[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+)\s*$"
+"""A customer id that identifies nobody: empty or blank, all zeros, or in scientific
+notation (:data:`UNRELIABLE_ID`), spaces around it aside."""
+
+
 def identified(customer: ir.StringValue) -> ir.BooleanValue:
-    """Whether a customer id is reliable: not empty, not all zeros, not scientific."""
-    text = customer.strip()
-    return (
-        customer.notnull()
-        & (text != "")
-        & ~text.re_search(r"^0+$")
-        & ~text.re_search(UNRELIABLE_ID)
-    ).fill_null(False)
+    """Whether a customer id is reliable: not empty, not all zeros, not scientific (one
+    regular expression, :data:`NOT_IDENTIFIED`: trimming first costs several times more)."""
+    return (customer.notnull() & ~customer.re_search(NOT_IDENTIFIED)).fill_null(False)
 
 
 def _micros(seconds: float) -> ir.IntervalValue:
