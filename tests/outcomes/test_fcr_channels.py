@@ -5,6 +5,7 @@ fcr_declared from a contacts column and from survey answers of kind resolved."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -140,3 +141,41 @@ def test_fcr_declared_by_the_source_and_by_surveys() -> None:
     }
     assert by["voice"]["fcr_declared"] == pytest.approx(2 / 3)
     assert by["chat"]["fcr_declared"] == 1.0
+
+
+def test_a_yes_no_survey_column_declares_resolution(tmp_path: Path) -> None:
+    from contactcenter.app.ingest import ingest
+    from contactcenter.app.report import report_result
+
+    (tmp_path / "calls.csv").write_text(
+        "contact_id,offered_at,outcome\n"
+        "k1,2024-03-01 09:00,answered\nk2,2024-03-01 09:10,answered\n"
+        "k3,2024-03-01 09:20,answered\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "answers.csv").write_text(
+        "Response,Call,Submitted,Resolved?\n"
+        "r1,k1,2024-03-01 10:00,Yes\nr2,k2,2024-03-01 10:00,No\nr3,k3,2024-03-01 10:00,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "map.yaml").write_text(
+        "columns:\n"
+        "  survey_id: Response\n"
+        "  contact_id: Call\n"
+        "  answered_at: Submitted\n"
+        "  kind: {value: resolved}\n"
+        "  score: {column: 'Resolved?', values: {'Yes': '1', 'No': '0'}}\n"
+        "  scale_min: {value: 0}\n"
+        "  scale_max: {value: 1}\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "cc.duckdb"
+    ingest(db, tmp_path / "calls.csv", format="contacts")
+    loaded = ingest(
+        db, tmp_path / "answers.csv", format="surveys_csv", mapping=tmp_path / "map.yaml"
+    )
+    assert loaded.lines_used == 2  # r3 has no answer: rejected or ignored, not read as no
+    result = report_result(db, metrics="fcr_declared")
+    (row,) = result.rows()
+    assert row["fcr_declared"] == pytest.approx(1 / 2)
+    assert any("by survey answers of kind resolved for 2" in n for n in result.notes)
