@@ -5,10 +5,13 @@ fcr_declared from a contacts column and from survey answers of kind resolved."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contactcenter.app.report import outcome_options
 from tests.outcomes.helpers import answer, report
@@ -179,3 +182,114 @@ def test_a_yes_no_survey_column_declares_resolution(tmp_path: Path) -> None:
     (row,) = result.rows()
     assert row["fcr_declared"] == pytest.approx(1 / 2)
     assert any("by survey answers of kind resolved for 2" in n for n in result.notes)
+
+
+# ----------------------------------------------------------------------------- reference
+BASE = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+PEOPLE = ["a", "b", "c", "0", None]
+
+
+@st.composite
+def mixed(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Random calls and conversations of a few customers over 12 days."""
+
+    def at(minutes: int) -> dt.datetime:
+        return BASE + dt.timedelta(minutes=minutes)
+
+    calls = []
+    for i in range(draw(st.integers(0, 12))):
+        start = at(draw(st.integers(0, 60 * 24 * 12)))
+        outcome = draw(st.sampled_from(["answered", "abandoned", "in_progress"]))
+        end = None if outcome == "in_progress" else start + dt.timedelta(minutes=5)
+        row: dict[str, Any] = {
+            "contact_id": f"k{i}",
+            "customer_id": draw(st.sampled_from(PEOPLE)),
+            "outcome": outcome,
+            "offered_at": start,
+            "ended_at": end,
+            "wait_s": 0.0,
+        }
+        if outcome == "answered":
+            row["answered_at"] = start
+        calls.append(row)
+    chats = []
+    for i in range(draw(st.integers(0, 12))):
+        start = at(draw(st.integers(0, 60 * 24 * 12)))
+        responded = draw(st.booleans())
+        resolved = draw(st.booleans())
+        chats.append(
+            {
+                "conversation_id": f"v{i}",
+                "customer_id": draw(st.sampled_from(PEOPLE)),
+                "created_at": start,
+                "first_response_at": start + dt.timedelta(minutes=1) if responded else None,
+                "first_resolved_at": start + dt.timedelta(hours=draw(st.integers(1, 60)))
+                if resolved
+                else None,
+                "reopened": draw(st.sampled_from([0, 0, 1])) if resolved else 0,
+            }
+        )
+    return calls, chats
+
+
+def reference(
+    calls: list[dict[str, Any]], chats: list[dict[str, Any]], window: dt.timedelta, same: bool
+) -> dict[str, float]:
+    """The definitions, pair by pair: every call and conversation as one contact."""
+    rows = [
+        {
+            "who": c["customer_id"],
+            "channel": "voice",
+            "start": c["offered_at"],
+            "end": c["ended_at"],
+            "answered": c["outcome"] == "answered",
+            "counts": c["outcome"] != "ivr_abandoned",
+            "reopened": False,
+        }
+        for c in calls
+    ] + [
+        {
+            "who": v["customer_id"],
+            "channel": "chat",
+            "start": v["created_at"],
+            "end": v["first_resolved_at"],
+            "answered": v["first_response_at"] is not None,
+            "counts": True,
+            "reopened": v["reopened"] > 0,
+        }
+        for v in chats
+    ]
+    if not rows:
+        return {}
+    last = max(r["start"] for r in rows)
+    judged = resolved = 0
+    for a in rows:
+        if a["who"] not in ("a", "b", "c") or not a["answered"]:
+            continue
+        if a["end"] is None or a["end"] + window > last:
+            continue
+        judged += 1
+        back = a["reopened"] or any(
+            b["who"] == a["who"]
+            and (not same or b["channel"] == a["channel"])
+            and b["counts"]
+            and a["end"] < b["start"] <= a["end"] + window
+            for b in rows
+        )
+        resolved += not back
+    return {"judged": judged, "resolved": resolved}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mixed(), st.sampled_from(["1d", "3d"]), st.booleans())
+def test_fcr_across_channels_matches_the_definition(
+    data: tuple[list[dict[str, Any]], list[dict[str, Any]]], window: str, same: bool
+) -> None:
+    calls, chats = data
+    options = outcome_options(fcr_window=window, fcr_same_channel=same)
+    want = reference(calls, chats, dt.timedelta(seconds=options.repeat_window_s), same)
+    (got,) = report(calls, [], ["fcr"], conversations=chats, outcomes=options).rows()
+    if want.get("judged"):
+        assert got["fcr"] == pytest.approx(want["resolved"] / want["judged"])
+    else:
+        assert got["fcr"] is None
