@@ -8,11 +8,16 @@ metric                     formula
                            customers not repeated within the window, over those whose window
                            has elapsed (pending ones are left out of both and counted)
 ``repeat_contact_rate``    fcr_repeated / fcr_eligible (= 1 - fcr)
-``resolution_rate``        fcr_resolved / received: contacts resolved (answered, not repeated)
-                           over contacts received (answered, abandoned or timed out) of
-                           identified customers whose window has elapsed
-``fcr_declared``           declared_resolved / declared_known: answered contacts the source
-                           marks resolved, over those it marks at all
+``resolution_rate``        (contacts_resolved + resolved_in_period) / (contacts_received +
+                           conversations): contacts resolved (answered, not repeated) over
+                           contacts received (answered, abandoned or timed out) of identified
+                           customers whose window has elapsed, plus conversations resolved in
+                           the period over those created in it
+``contacts_resolved``      answered contacts (of contacts) resolved by the repeat rule
+``contacts_received``      received contacts (of contacts) of identified customers, settled
+``resolved_in_period``     conversations whose first resolution is in the period
+``fcr_declared``           declared_resolved / all of ``declared_resolutions``: answered
+                           contacts declared resolved over those declared either way
 =========================  =====================================================================
 
 **The rules** (report options, :class:`~contactcenter.metrics.options.OutcomeOptions`):
@@ -37,14 +42,25 @@ metric                     formula
 identified customers are unioned with one *marker* per answered contact at
 ``E + max(min gap, 1 µs)``; per customer (and channel), in descending order of time with
 markers after starts at the same instant, a running minimum of the start times gives each
-marker the first start at or after it, which is B. One sort per report, no self-join.
+marker the first start at or after it, which is B. One sort per report, no self-join. On
+DuckDB (``Context.engine``) an ASOF join of the markers to the starts finds the same B,
+faster.
 
-**Hook for other facts** (conversations of the messaging channels):
-:func:`register_repeat_source` adds a function giving a fact's rows in the shape of
-:data:`REPEAT_COLUMNS` (an answered conversation is ``outcome`` answered, its
-``ended_at`` when it was closed, ``resolved_declared`` its resolution flag); the union of
-every registered source is what repeats are looked for in, so a chat after a call is a
-repeat of the call. Only ``contacts`` is registered today.
+**Conversations** are registered as contacts of their customer (``_conversations``):
+offered at creation, ``answered`` when a person responded, ending at the first resolution
+(null, so pending, while never resolved); a reopened one is repeated (the customer came
+back in the same thread). So a chat after a call repeats the call.
+
+**Hook for other facts**: :func:`register_repeat_source` adds a function giving a fact's
+rows in the shape of :data:`REPEAT_COLUMNS`; the union of every registered source is what
+repeats are looked for in.
+
+**Resolution rate and declared resolution** (derived facts of
+:mod:`contactcenter.facts.resolutions`): ``resolution_rate`` = (contacts_resolved +
+resolved_in_period) / (contacts_received + conversations), the conversations by their
+first resolution over those created in the period; ``fcr_declared`` reads
+``declared_resolutions``: a contact's own ``resolved`` flag, else the survey answers of
+kind ``resolved`` about it (resolved when every one is the top of its scale).
 """
 
 from __future__ import annotations
