@@ -52,6 +52,8 @@ def contacts_table(rows: list[dict[str, Any]]) -> pa.Table:
             "transferred": bool(row.get("transferred", False)),
             "ring_no_answer": int(row.get("ring_no_answer", 0)),
             "source_tz": row.get("source_tz"),
+            "disposition": row.get("disposition"),
+            "resolved": row.get("resolved"),
         }
         offered = row["offered_at"]
         if isinstance(offered, str):

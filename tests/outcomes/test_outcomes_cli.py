@@ -79,7 +79,8 @@ def test_default_report_has_no_outcome_columns(db: Path) -> None:
         (["--fcr-min-gap", "8d"], "--fcr-min-gap"),
         (["--csat-top-box", "5"], "--csat-top-box"),
         (["--csi-weights", "joy=1"], "--csi-weights"),
-        (["--by", "queue", "--metrics", "csat"], "--by"),
+        (["--by", "evaluator", "--metrics", "csat"], "--by"),
+        (["--by", "disposition", "--metrics", "fcr"], "--by"),
     ],
 )
 def test_bad_outcome_flags_exit_2(db: Path, args: list[str], flag: str) -> None:

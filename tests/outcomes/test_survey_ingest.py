@@ -56,7 +56,7 @@ def test_canonical_csv_accounts_for_every_line(tmp_path: Path) -> None:
     assert got == {
         ("5", "score 6 is outside its scale 1-5"),
         ("8", "survey_id and kind repeated with different values"),
-        ("9", "kind 'foo' is not one of csat, nps, ces, agent_rating, custom"),
+        ("9", "kind 'foo' is not one of csat, nps, ces, agent_rating, resolved, custom"),
         ("10", "answered_at is not a timestamp (ISO 8601)"),
         ("11", "score is not a number"),
         ("12", "scale_min 5 is not below scale_max 1"),

@@ -29,6 +29,7 @@ def ingest(
     progress: Callable[[str, int, int], None] | None = None,
     form: str | Path | None = None,
     pause_reasons: str | Path | None = None,
+    disposition_event: str | None = None,
 ) -> LoadReport:
     """Load ``files`` of ``format`` into the store ``db`` (created if missing) in one
     transaction and return the load report.
@@ -49,8 +50,9 @@ def ingest(
     detected). progress: called as ``progress(file, bytes_done, bytes_total)`` while
     reading. pause_reasons: a CSV of pause reason codes and names (``code``, ``name``
     columns; PBXware's pause_reasons.csv) for the queue_log formats: agent states name a
-    coded pause by its name. form: the QA form (YAML) that ``qa_evaluations`` files are
-    scored on.
+    coded pause by its name. disposition_event: the queue_log verb a PBX writes a
+    contact's disposition (wrap-up code, in data1) with (queue_log formats). form: the
+    QA form (YAML) that ``qa_evaluations`` files are scored on.
     """
     if format not in FORMATS:
         raise InputError(
@@ -65,6 +67,7 @@ def ingest(
         progress=progress,
         form=Path(form) if form is not None else None,
         pause_reasons=Path(pause_reasons) if pause_reasons is not None else None,
+        disposition_event=disposition_event,
     )
     with Store(db) as store:
         return load_files(store, fmt=format, files=paths, options=options)

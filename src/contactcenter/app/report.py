@@ -23,6 +23,7 @@ from contactcenter.metrics.options import (
     DEFAULT_TOP_BOX,
     OutcomeOptions,
     parse_pairs,
+    read_complaint_codes,
 )
 from contactcenter.metrics.sla import SlaConfig
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
@@ -42,6 +43,8 @@ TopBox = str | Mapping[int, int] | None
 """``csat_top_box``: ``"5=2,10=3"`` or ``{5: 2, 10: 3}`` (scale size -> top points)."""
 Weights = str | Mapping[str, float] | None
 """``csi_weights``: ``"csat=0.5,nps=0.5"`` or ``{"csat": 0.5, "nps": 0.5}``."""
+Complaints = str | Path | Sequence[str] | None
+"""``complaints``: a YAML file of complaint codes (a path), or the codes themselves."""
 
 
 def outcome_options(
@@ -51,10 +54,14 @@ def outcome_options(
     fcr_min_gap: opt.Duration = 0,
     csat_top_box: TopBox = None,
     csi_weights: Weights = None,
+    complaints: Complaints = None,
+    config: str | Path | None = None,
 ) -> OutcomeOptions:
     """The :class:`~contactcenter.metrics.options.OutcomeOptions` of the report options
     (checked; errors name their field). ``csat_top_box`` sizes given replace the
-    defaults of those sizes only; ``csi_weights`` replace the default weights whole."""
+    defaults of those sizes only; ``csi_weights`` replace the default weights whole.
+    ``complaints``: the complaint codes, or a YAML file of them; without it, the
+    ``complaints`` key of the ``config`` file, if any."""
     window = opt.positive_duration(fcr_window, "fcr_window")
     gap = opt.duration(fcr_min_gap, "fcr_min_gap")
     top = dict(DEFAULT_TOP_BOX)
@@ -78,12 +85,19 @@ def outcome_options(
         raise InputError(
             f"{{field}} must be true or false, got {fcr_same_channel!r}", field="fcr_same_channel"
         )
+    if complaints is None:
+        codes = read_complaint_codes(config, "config") if config is not None else frozenset()
+    elif isinstance(complaints, str | Path):
+        codes = read_complaint_codes(complaints)
+    else:
+        codes = frozenset(str(c).strip() for c in complaints if str(c).strip())
     return OutcomeOptions(
         repeat_window_s=window,
         same_channel=fcr_same_channel,
         min_gap_s=gap,
         top_box=top,
         csi_weights=weights,
+        complaint_codes=codes,
     )
 
 
@@ -123,6 +137,7 @@ def request_of(
     csi_weights: Weights = None,
     tolerance: opt.Duration = "60s",
     channels: str | Sequence[str] | None = None,
+    complaints: Complaints = None,
 ) -> ReportRequest:
     """The :class:`~contactcenter.reports.query.ReportRequest` of the options of
     :func:`report` (checked; errors name their field)."""
@@ -144,6 +159,8 @@ def request_of(
         fcr_min_gap=fcr_min_gap,
         csat_top_box=csat_top_box,
         csi_weights=csi_weights,
+        complaints=complaints,
+        config=config,
     )
     names = _names(metrics)
     chosen = list(all_metrics()) if names == ("all",) else select_metrics(list(names) or None)
@@ -195,6 +212,7 @@ def report_result(
     min_contacts: int = 0,
     top: int | None = None,
     channels: str | Sequence[str] | None = None,
+    complaints: Complaints = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
     zone, the notes, the parameters and the metric definitions.
@@ -223,6 +241,7 @@ def report_result(
         csi_weights=csi_weights,
         tolerance=tolerance,
         channels=channels,
+        complaints=complaints,
     )
     ranking = None
     if sort is not None:
@@ -274,6 +293,7 @@ def report(
     min_contacts: int = 0,
     top: int | None = None,
     channels: str | Sequence[str] | None = None,
+    complaints: Complaints = None,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
 
@@ -300,8 +320,11 @@ def report(
     fcr_same_channel, fcr_min_gap: the repeat rules of ``fcr`` (default 7 days, any
     channel, no gap); csat_top_box: top points per scale size (``"5=2,10=3"``);
     csi_weights: weights of the ``csi`` index (``"csat=0.5,nps=0.25,ces=0.25"``).
-    metrics: the default set when not given, ``all`` for every metric (the agent,
-    adherence and outcome metrics are shown only when named or with ``all``).
+    complaints: the disposition codes that are complaints (``complaints``,
+    ``complaint_rate``): a YAML file listing them, or the codes; default the
+    ``complaints`` list of the config file. metrics: the default set when not given,
+    ``all`` for every metric (the agent, adherence and outcome metrics are shown only
+    when named or with ``all``).
     """
     return report_result(
         db,
@@ -329,6 +352,7 @@ def report(
         min_contacts=min_contacts,
         top=top,
         channels=channels,
+        complaints=complaints,
     ).to_table()
 
 

@@ -131,6 +131,12 @@ def ingest_command(
         help="CSV of pause reason codes and names (columns code, name; PBXware's "
         "pause_reasons.csv) for queue_log and queue_log_csv.",
     ),
+    disposition_event: str | None = typer.Option(
+        None,
+        "--disposition-event",
+        help="queue_log verb a PBX writes a contact's disposition (wrap-up code, in data1) "
+        "with, for queue_log and queue_log_csv.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the load report as JSON."),
 ) -> None:
     """Load FILE... of one format into the store, in one transaction, and report every line.
@@ -152,6 +158,7 @@ def ingest_command(
             progress=progress,
             form=form,
             pause_reasons=pause_reasons,
+            disposition_event=disposition_event,
         )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

@@ -123,6 +123,9 @@ def report(
     csi_weights: str | None = typer.Option(
         None, "--csi-weights", help="CSI weights, e.g. csat=0.5,nps=0.25,ces=0.25,fcr=0."
     ),
+    complaints: Path | None = typer.Option(
+        None, "--complaints", help="YAML list of the disposition codes that are complaints."
+    ),
 ) -> None:
     """Compute KPIs from the store, grouped by the --by keys."""
     check_store_path(db)
@@ -148,6 +151,7 @@ def report(
         fcr_min_gap=fcr_min_gap,
         csat_top_box=csat_top_box,
         csi_weights=csi_weights,
+        complaints=complaints,
         sort=sort,
         desc=desc,
         min_contacts=min_contacts,

@@ -24,8 +24,11 @@ table                    one row per
 ``qa_answers``           item answered in a quality evaluation
 =======================  ====================================================================
 
-Derived (built at report time, not stored): ``contact_repeats``, one row per contact with
-whether its customer came back within the repeat window (first-contact resolution).
+Derived (built at report time, not stored): ``contact_repeats``, one row per contact or
+conversation with whether its customer came back within the repeat window (first-contact
+resolution); ``conversation_resolutions`` (conversations at their first resolution);
+``declared_resolutions`` (answered contacts a source or a survey declares resolved or
+not); ``survey_answers`` (survey answers with their contact's queue and channel).
 """
 
 from contactcenter.facts.adherence import ADHERENCE, ADHERENCE_SCHEMA, DEVIATIONS
@@ -71,10 +74,11 @@ from contactcenter.facts.registry import (
     tables,
     unregister,
 )
+from contactcenter.facts.resolutions import CONVERSATION_RESOLUTIONS, DECLARED_RESOLUTIONS
 from contactcenter.facts.responses import RESPONSES, RESPONSES_SCHEMA
 from contactcenter.facts.ring_outs import RING_OUTS, RING_OUTS_SCHEMA
 from contactcenter.facts.schedules import ACTIVITIES, PAID, SCHEDULES, SCHEDULES_SCHEMA
-from contactcenter.facts.surveys import SURVEY_KINDS, SURVEYS, SURVEYS_SCHEMA
+from contactcenter.facts.surveys import SURVEY_ANSWERS, SURVEY_KINDS, SURVEYS, SURVEYS_SCHEMA
 
 __all__ = [
     "ACTIVITIES",
@@ -100,7 +104,9 @@ __all__ = [
     "CONVERSATION_CHANNELS",
     "CONVERSATION_EVENTS",
     "CONVERSATION_EVENTS_SCHEMA",
+    "CONVERSATION_RESOLUTIONS",
     "CONVERSATION_STATUSES",
+    "DECLARED_RESOLUTIONS",
     "DEVIATIONS",
     "DIRECTIONS",
     "EVENT_KINDS",
@@ -122,6 +128,7 @@ __all__ = [
     "SENDER_KINDS",
     "SURVEYS",
     "SURVEYS_SCHEMA",
+    "SURVEY_ANSWERS",
     "SURVEY_KINDS",
     "TIMESTAMP",
     "Outcome",

@@ -22,6 +22,11 @@ agent_id           string      the agent who answered; null if unanswered
 transferred        bool        the agent transferred the contact
 ring_no_answer     int32       offers to agents that rang out unanswered (all members; per
                                member in ``ring_outs``)
+disposition        string      the wrap-up code the agent (or the system) gave the contact;
+                               null where none was given
+resolved           bool        the source's own first-contact resolution flag (the agent or
+                               the system marked the contact resolved); null where the source
+                               gives none
 source_tz          string      declared IANA zone of a naive-local source; null for UTC ones
 source_file        string      file (base name) of the line that opened the contact
 source_line        int64       1-based line number of that line
@@ -74,6 +79,8 @@ CONTACTS_SCHEMA = pa.schema(
         pa.field("agent_id", pa.string()),
         pa.field("transferred", pa.bool_(), nullable=False),
         pa.field("ring_no_answer", pa.int32(), nullable=False),
+        pa.field("disposition", pa.string()),
+        pa.field("resolved", pa.bool_()),
         pa.field("source_tz", pa.string()),
         pa.field("source_file", pa.string()),
         pa.field("source_line", pa.int64()),
@@ -92,6 +99,7 @@ CONTACTS = register(
             "channel": "channel",
             "agent": "agent_id",
             "customer": "customer_id",
+            "disposition": "disposition",
         },
         defaults={"talking": False, "transferred": False, "ring_no_answer": 0},
         order="offered_at",

@@ -30,7 +30,16 @@ from contactcenter.errors import InputError, StoreError
 
 WriteMode = Literal["upsert", "append"]
 
-GROUP_COLUMNS = ("queue", "channel", "agent", "customer", "reason", "evaluator", "item")
+GROUP_COLUMNS = (
+    "queue",
+    "channel",
+    "agent",
+    "customer",
+    "reason",
+    "evaluator",
+    "item",
+    "disposition",
+)
 """Group keys a fact may map to one of its columns (time keys come from ``time``)."""
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")

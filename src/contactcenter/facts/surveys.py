@@ -6,7 +6,9 @@ column             type        meaning
 survey_id          string      the survey response, unique within ``source`` (one response
                                may hold one answer of each kind)
 source             string      the system or format the answer came from
-kind               string      csat | nps | ces | agent_rating | custom
+kind               string      csat | nps | ces | agent_rating | resolved | custom
+                               (resolved: was the matter resolved? yes is the top of the
+                               scale, e.g. 1 on 0-1)
 contact_id         string      the contact surveyed (null when it was a conversation or is
                                not known)
 conversation_id    string      the conversation surveyed (messaging channels), or null
@@ -25,6 +27,12 @@ source_line        int64       1-based line number of that line
 
 Key (source, survey_id, kind), written by upsert: a later load of the same response
 replaces the answer when it changed (a corrected score, a comment added).
+
+``survey_answers`` (derived at report time, not stored; the survey metrics read it): the
+answers with the ``queue`` and ``channel`` of the contact or conversation they are about
+(looked up by ``contact_id`` in contacts, else by ``conversation_id`` in conversations,
+whatever their source; when an id is stored under several sources, the first queue and
+channel in name order), null when the answer names neither or it is not in the store.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import pyarrow as pa
 
 from contactcenter.facts.registry import TIMESTAMP, TableSpec, register
 
-SURVEY_KINDS: tuple[str, ...] = ("csat", "nps", "ces", "agent_rating", "custom")
+SURVEY_KINDS: tuple[str, ...] = ("csat", "nps", "ces", "agent_rating", "resolved", "custom")
 """What a survey question measures."""
 
 SURVEYS_SCHEMA = pa.schema(
@@ -66,5 +74,29 @@ SURVEYS = register(
         keys={"agent": "agent_id", "customer": "customer_id"},
         order="answered_at",
         description="one row per answer a customer gave to a survey question",
+    )
+)
+
+SURVEY_ANSWERS = register(
+    TableSpec(
+        name="survey_answers",
+        schema=pa.schema(
+            [
+                *SURVEYS_SCHEMA,
+                pa.field("queue", pa.string()),
+                pa.field("channel", pa.string()),
+            ]
+        ),
+        key=("source", "survey_id", "kind"),
+        write="upsert",
+        time="answered_at",
+        keys={
+            "agent": "agent_id",
+            "customer": "customer_id",
+            "queue": "queue",
+            "channel": "channel",
+        },
+        description="survey answers with the queue and channel of their contact",
+        derived_from=("surveys",),
     )
 )

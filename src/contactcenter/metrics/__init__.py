@@ -8,6 +8,7 @@ measures      per fact: flags, row conditions, values, notes
 voice         the queue metrics over ``contacts`` and ``ring_outs``
 surveys       the survey metrics over ``surveys`` (csat, nps, ces, ...)
 fcr           first-contact resolution over the derived fact ``contact_repeats``
+dispositions  dispositions (wrap-up codes) and complaints over ``contacts``
 indexes       ``csi``, a weighted index of the outcome metrics
 qa            quality evaluations: qa_score, pass rate per item, calibration
 options       the outcome metrics' report options (repeat window, top box, weights)
@@ -26,6 +27,7 @@ Importing this package registers the built-in metrics.
 from contactcenter.metrics import adherence as _adherence  # noqa: F401  (adherence metrics)
 from contactcenter.metrics import agents as _agents  # noqa: F401  (registers the agent metrics)
 from contactcenter.metrics import conversations as _conversations  # noqa: F401  (and these)
+from contactcenter.metrics import dispositions as _dispositions  # noqa: F401  (complaints)
 from contactcenter.metrics import indexes as _indexes  # noqa: F401  (outcomes, csi)
 from contactcenter.metrics import qa as _qa  # noqa: F401  (quality evaluations)
 from contactcenter.metrics import voice as _voice  # noqa: F401  (registers the voice metrics)

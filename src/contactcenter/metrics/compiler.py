@@ -156,6 +156,7 @@ def _context(spec: ReportSpec) -> Context:
         by_queue="queue" in spec.by or bool(spec.queues),
         tolerance_s=spec.tolerance_s,
         outcomes=spec.outcomes,
+        engine=spec.engine,
     )
 
 

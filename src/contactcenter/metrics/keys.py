@@ -24,6 +24,7 @@ agent         the fact's agent column                                      agent
 reason        the fact's reason column (agent_states: the pause reason)    reason
 evaluator     the fact's evaluator column (QA evaluations)                 evaluator
 item          the fact's item column (QA answers)                          item
+disposition   the fact's disposition column (contacts: the wrap-up code)    disposition
 ============  ==========================================================  ===============
 
 A row belongs to the period of its fact's time column (a contact to that of its
@@ -56,13 +57,22 @@ KEYS: dict[str, str] = {
     "reason": "reason",
     "evaluator": "evaluator",
     "item": "item",
+    "disposition": "disposition",
 }
 """Accepted ``by`` keys and the output column each becomes."""
 
 TIME_KEYS: tuple[str, ...] = ("interval", "hour", "day", "week", "month", "quarter", "year")
 PERIOD_KEYS: tuple[str, ...] = ("interval", "day", "week", "month", "quarter", "year")
 """Time keys that are consecutive periods (``hour`` is an hour of the day, not a period)."""
-STRING_KEYS: tuple[str, ...] = ("queue", "channel", "agent", "reason", "evaluator", "item")
+STRING_KEYS: tuple[str, ...] = (
+    "queue",
+    "channel",
+    "agent",
+    "reason",
+    "evaluator",
+    "item",
+    "disposition",
+)
 """Keys whose values are the fact's own strings (may be null)."""
 
 NULL_KEY = "\u2205"

@@ -52,6 +52,9 @@ class Context:
     tolerance_s: float = 60.0
     """deviations from the schedule this long or shorter are ignored (adherence)"""
     outcomes: OutcomeOptions = field(default_factory=OutcomeOptions)
+    engine: str = ""
+    """the engine the report runs on (``duckdb``, ``spark``), for engine-specific fast
+    paths that give the same rows; empty: the portable form"""
 
 
 Condition = Callable[[ir.Table, Context], ir.BooleanValue]

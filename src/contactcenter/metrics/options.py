@@ -4,14 +4,18 @@ weights of the CSI index (docs/metrics.md, "Outcome options").
 They are report options, like the thresholds: the same store answers "FCR within 7 days"
 and "FCR within 3 days, same channel" without loading anything again. The CLI gives them
 as ``report`` flags (``--fcr-window``, ``--fcr-same-channel``, ``--fcr-min-gap``,
-``--csat-top-box``, ``--csi-weights``), the Python API as keywords of the same names.
+``--csat-top-box``, ``--csi-weights``, ``--complaints``), the Python API as keywords of
+the same names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
+
+import yaml
 
 from contactcenter.errors import InputError
 from contactcenter.units import DAY_S
@@ -47,6 +51,7 @@ class OutcomeOptions:
         of the same contact, not a repeat (default 0).
     top_box: scale size -> top points counted as satisfied (``csat``).
     csi_weights: metric -> weight of the ``csi`` index (of :data:`CSI_PARTS`).
+    complaint_codes: the disposition codes that are complaints (``complaints``).
     """
 
     repeat_window_s: float = DEFAULT_REPEAT_WINDOW_S
@@ -54,6 +59,7 @@ class OutcomeOptions:
     min_gap_s: float = 0.0
     top_box: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_TOP_BOX))
     csi_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_CSI_WEIGHTS))
+    complaint_codes: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not 0 < self.repeat_window_s <= MAX_REPEAT_WINDOW_S:
@@ -124,3 +130,26 @@ def parse_pairs(text: str, field: str) -> dict[str, str]:
             raise InputError(f"{{field}}: {key.strip()!r} is given twice", field=field)
         out[key.strip()] = value.strip()
     return out
+
+
+def read_complaint_codes(path: str | Path, field: str = "complaints") -> frozenset[str]:
+    """The complaint codes of a YAML file: a list of disposition codes, or a mapping
+    whose ``complaints`` key holds that list (a report's ``--config`` file may have it
+    beside the thresholds). A file without the key gives no codes."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{{field}}: cannot read {p}: {reason}", field=field) from None
+    if isinstance(data, dict):
+        data = data.get("complaints", [])
+    if data is None:
+        data = []
+    if not isinstance(data, list) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip() for v in data
+    ):
+        raise InputError(
+            f"{{field}}: {p}: complaints must be a list of disposition codes", field=field
+        )
+    return frozenset(str(v).strip() for v in data)

@@ -1,5 +1,7 @@
 """The survey metrics of ../shared/METRICS.md ("Outcome and quality"): the measures of
-``surveys`` and their metrics.
+``survey_answers`` (the stored ``surveys`` with the queue and channel of the contact or
+conversation each answer is about, so that every survey metric groups by queue and
+channel too) and their metrics.
 
 =========================  =====================================================================
 metric                     formula
@@ -42,9 +44,17 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
+from contactcenter.facts.surveys import SURVEY_ANSWERS
 from contactcenter.metrics import voice as _voice  # noqa: F401  (survey_response_rate reads answered)
 from contactcenter.metrics.catalog import Metric, register_metric
-from contactcenter.metrics.measures import Context, Flag, Hidden, Measures, register_measures
+from contactcenter.metrics.measures import (
+    Context,
+    Flag,
+    Hidden,
+    Measures,
+    Source,
+    register_measures,
+)
 
 
 def _size(t: ir.Table) -> ir.IntegerValue:
@@ -115,14 +125,38 @@ def survey_notes(hidden: Mapping[str, int], metrics: frozenset[str], ctx: Contex
     return notes
 
 
+def survey_answers(source: Source, ctx: Context) -> ir.Table:
+    """The rows of ``survey_answers``: each answer with the queue and channel of its
+    contact (by contact_id), else of its conversation (by conversation_id)."""
+    s = source("surveys")
+
+    def lookup(fact: str, column: str) -> ir.Table:
+        t = source(fact)
+        t = t.filter(t[column].isin(s[column]))
+        return t.group_by(_id=t[column]).aggregate(_q=t.queue.min(), _c=t.channel.min())
+
+    contacts = lookup("contacts", "contact_id")
+    conversations = lookup("conversations", "conversation_id")
+    j = s.left_join(contacts, s.contact_id == contacts._id)
+    j = j.select(*s.columns, _q1=j._q, _c1=j._c)
+    k = j.left_join(conversations, j.conversation_id == conversations._id)
+    known = k._c1.notnull()
+    return k.select(
+        *s.columns,
+        queue=ibis.ifelse(known, k._q1, k._q),
+        channel=ibis.coalesce(k._c1, k._c),
+    )
+
+
 SURVEY_MEASURES = register_measures(
     Measures(
-        fact="surveys",
+        fact=SURVEY_ANSWERS.name,
         flags=FLAGS,
         conditions=CONDITIONS,
         hidden={name: Hidden(name) for name in ("csat", "csat_rated", "nps", "nps_rated")}
         | {name: Hidden(name) for name in ("ces", "ces_rated")},
         context_notes=survey_notes,
+        derive=survey_answers,
     )
 )
 
@@ -136,7 +170,7 @@ SURVEY_METRICS: tuple[Metric, ...] = (
             "Customer satisfaction: share of csat answers in the top box of their scale "
             "(top 1 of 2-3 points, top 2 of 4-7, top 3 of 10-11; csat_top_box sets others)."
         ),
-        fact="surveys",
+        fact=SURVEY_ANSWERS.name,
         numerator="csat_top_box",
         denominator="csat_rated",
         default=False,
@@ -147,7 +181,7 @@ SURVEY_METRICS: tuple[Metric, ...] = (
         unit="score",
         formula="mean(score) over csat answers",
         description="Mean csat score, in points of the answers' scale (one scale at a time).",
-        fact="surveys",
+        fact=SURVEY_ANSWERS.name,
         where="csat",
         of="score",
         default=False,
@@ -158,7 +192,7 @@ SURVEY_METRICS: tuple[Metric, ...] = (
         unit="count",
         formula="distinct survey_id over survey answers",
         description="Survey responses answered in the period (a response may hold several kinds).",
-        fact="surveys",
+        fact=SURVEY_ANSWERS.name,
         of="survey_id",
         default=False,
     ),
@@ -171,7 +205,7 @@ SURVEY_METRICS: tuple[Metric, ...] = (
             "Net promoter score: % promoters (9-10) − % detractors (0-6) of the answers on "
             "the 0-10 scale; a fraction in [-1, 1], shown as points (-100 to +100)."
         ),
-        fact="surveys",
+        fact=SURVEY_ANSWERS.name,
         numerator="nps_promoter - nps_detractor",
         denominator="nps_rated",
         default=False,
@@ -182,7 +216,7 @@ SURVEY_METRICS: tuple[Metric, ...] = (
         unit="fraction",
         formula="ces_agree / ces_rated",
         description="Customer effort: share of ces answers of 5 or more on the 1-7 scale.",
-        fact="surveys",
+        fact=SURVEY_ANSWERS.name,
         numerator="ces_agree",
         denominator="ces_rated",
         default=False,
@@ -193,7 +227,7 @@ SURVEY_METRICS: tuple[Metric, ...] = (
         unit="score",
         formula="mean(score) over ces_rated",
         description="Mean customer-effort score on the 1-7 scale.",
-        fact="surveys",
+        fact=SURVEY_ANSWERS.name,
         where="ces_rated",
         of="score",
         default=False,
@@ -204,7 +238,7 @@ SURVEY_METRICS: tuple[Metric, ...] = (
         unit="score",
         formula="mean(score) over agent_rating answers",
         description="Mean rating of the agent by the customer (group by agent).",
-        fact="surveys",
+        fact=SURVEY_ANSWERS.name,
         where="agent_rating",
         of="score",
         default=False,

@@ -145,10 +145,10 @@ class Thresholds:
             raise ConfigError(f"{p}: cannot read thresholds file: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"{p}: expected a mapping with 'channels' and/or 'queues'")
-        unknown = set(data) - {"channels", "queues", *SLA_KEYS}
+        unknown = set(data) - {"channels", "queues", "complaints", *SLA_KEYS}
         if unknown:
             raise ConfigError(
-                f"{p}: unknown keys {sorted(unknown)}; allowed: channels, queues, "
+                f"{p}: unknown keys {sorted(unknown)}; allowed: channels, queues, complaints, "
                 + ", ".join(SLA_KEYS)
             )
         base = cls()

@@ -17,7 +17,7 @@ answered_at/ended_at not a timestamp   ``answered_at is not a timestamp``
 a timestamp outside 1900..2199 UTC     ``offered_at is outside 1900-01-01 .. 2199-12-31 UTC``
 a text value over 1,024 characters     ``customer_id is longer than 1,024 characters``
 wait_s..acw_s not a number >= 0        ``wait_s is not a number >= 0``
-transferred not a boolean              ``transferred is not true/false``
+transferred, resolved not a boolean    ``transferred is not true/false``
 ring_no_answer not a whole number >= 0 ``ring_no_answer is not a whole number >= 0``
 answered_at or ended_at before offer   ``answered_at is before offered_at``
 =====================================  ==================================================
@@ -53,7 +53,16 @@ I_DUPLICATE = "duplicate row"
 R_REPEATED = "contact_id repeated with different values"
 
 _TIMESTAMPS = ("offered_at", "answered_at", "ended_at")
-_TEXTS = ("contact_id", "source", "queue", "customer_id", "agent_id", "source_tz", "source_file")
+_TEXTS = (
+    "contact_id",
+    "source",
+    "queue",
+    "customer_id",
+    "agent_id",
+    "disposition",
+    "source_tz",
+    "source_file",
+)
 MAX_TEXT = 1024
 """Longest text value (characters) of a contact's identifying columns."""
 _DURATIONS = ("wait_s", "talk_s", "hold_s", "acw_s")
@@ -68,6 +77,7 @@ _SQL_TYPES = {
     "talking": "BOOLEAN",
     "transferred": "BOOLEAN",
     "ring_no_answer": "INTEGER",
+    "resolved": "BOOLEAN",
     "source_line": "BIGINT",
 }
 
@@ -377,6 +387,7 @@ class ContactsStage:
             "WHEN transferred IS NOT NULL AND _t_transferred IS NULL "
             "THEN 'transferred is not true/false'",
             "WHEN talking IS NOT NULL AND _t_talking IS NULL THEN 'talking is not true/false'",
+            "WHEN resolved IS NOT NULL AND _t_resolved IS NULL THEN 'resolved is not true/false'",
             "WHEN coalesce(_t_talking, false) AND outcome <> 'answered' "
             "THEN 'talking is true for a contact that is not answered'",
             "WHEN ring_no_answer IS NOT NULL AND NOT coalesce(_t_ring_no_answer >= 0, false) "
@@ -408,6 +419,7 @@ class ContactsStage:
             "transferred": "coalesce(_t_transferred, false)",
             "ring_no_answer": "coalesce(_t_ring_no_answer, 0)",
             "agent_id": "agent_id",
+            "disposition": "NULLIF(trim(disposition), '')",
             "source_tz": "source_tz",
             "source_file": "coalesce(source_file, _file)",
             "source_line": f"coalesce({cast('source_line')}, _line)",

@@ -44,6 +44,7 @@ Contact rules (documented for users in docs/ingestion.md)
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.feather as feather
 
-from contactcenter.errors import FormatError
+from contactcenter.errors import FormatError, InputError
 from contactcenter.facts import AGENT_EVENTS_SCHEMA, CONTACTS_SCHEMA
 from contactcenter.sources._agent_sessions import (
     AGENT_SQL,
@@ -97,6 +98,21 @@ AGENT_EVENT_KIND: dict[str, str] = {
 """queue_log verbs that make agent events, and the canonical kind of each."""
 
 USED_EVENTS = CALL_EVENTS + tuple(AGENT_EVENT_KIND)
+
+
+def check_disposition_event(name: str | None) -> str | None:
+    """The queue_log verb a PBX writes a contact's disposition with (its code in data1),
+    checked: a verb (A-Z, 0-9, _) that is not one of the verbs the format reads itself."""
+    if name is None:
+        return None
+    if not re.fullmatch(_EVENT_NAME, name) or name in USED_EVENTS:
+        raise InputError(
+            f"{{field}}: {name!r} must be a queue_log verb (A-Z, 0-9, _) other than "
+            "the call and agent events (ENTERQUEUE, CONNECT, PAUSE, ...)",
+            field="disposition_event",
+        )
+    return name
+
 
 MAX_FIELD = 1024
 """Longest field of a queue_log line (characters); a line with a longer one is rejected
@@ -291,10 +307,18 @@ def _counts(values: pa.Array | pa.ChunkedArray, fmt: str, into: dict[str, int]) 
 _CHECKS = (R_EVENT_NAME, R_NO_CALLID, R_NO_QUEUE, R_NO_AGENT)
 
 
-def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Classified:
+def classify(
+    batch: pa.Table,
+    *,
+    file_name: str,
+    rank: int,
+    part: Path,
+    disposition_event: str | None = None,
+) -> Classified:
     """Classify the rows of ``batch`` (see BATCH_COLUMNS) -- rejected with a reason,
     ignored with a reason, or kept -- and write the kept rows to the Arrow IPC file ``part``
-    (the rules are in the module docstring)."""
+    (the rules are in the module docstring). Rows of ``disposition_event`` are call
+    events (they give their contact its disposition)."""
     n = batch.num_rows
     if n == 0:
         return Classified(0, 0, {}, [], 0)
@@ -306,7 +330,8 @@ def classify(batch: pa.Table, *, file_name: str, rank: int, part: Path) -> Class
         _counts(pre_ignore.filter(pa.array(pre_ignored)), "{}", ignored)
 
     event = batch.column("event")
-    is_call = _mask(_in(event, CALL_EVENTS))
+    calls = CALL_EVENTS if disposition_event is None else (*CALL_EVENTS, disposition_event)
+    is_call = _mask(_in(event, calls))
     is_agent = _mask(_in(event, tuple(AGENT_EVENT_KIND)))
     # the first failing check gives the reason: code i + 1 for _CHECKS[i], 0 for none
     code = np.zeros(n, dtype=np.int8)
@@ -380,9 +405,13 @@ class QueueLogLoader:
         files: Sequence[Path],
         *,
         pause_reasons: Path | None = None,
+        disposition_event: str | None = None,
     ) -> None:
         self.session = session
         self.source = source
+        self.disposition_event = check_disposition_event(disposition_event)
+        calls = CALL_EVENTS if disposition_event is None else (*CALL_EVENTS, disposition_event)
+        self._calls = _sql_list(calls)
         self._state_agents: set[str] = set()
         """agents (as in the contacts) whose states this load derives again"""
         if pause_reasons is not None:
@@ -431,7 +460,13 @@ class QueueLogLoader:
         """Classify, account for and stage the event rows of ``batch`` (see BATCH_COLUMNS)
         read from file number ``index``, ``path`` (stored as its base name)."""
         part = self.next_part()
-        result = classify(batch, file_name=path.name, rank=self.rank(index), part=part)
+        result = classify(
+            batch,
+            file_name=path.name,
+            rank=self.rank(index),
+            part=part,
+            disposition_event=self.disposition_event,
+        )
         self.add_classified(index, path, result)
 
     def add_classified(self, index: int, path: Path, result: Classified) -> None:
@@ -551,11 +586,11 @@ class QueueLogLoader:
         acc = self.session.account
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ql_calls AS
-                SELECT DISTINCT callid FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}"""
+                SELECT DISTINCT callid FROM _ql_new WHERE event IN {self._calls}"""
         )
-        n_events = self._count(f"_ql_new WHERE event IN {_sql_list(CALL_EVENTS)}")
+        n_events = self._count(f"_ql_new WHERE event IN {self._calls}")
         chunks = max(1, -(-n_events // CHUNK_EVENTS))
-        con.execute(_EVENTS_SQL, [self.source, self._base, chunks])
+        con.execute(_EVENTS_SQL.format(calls=self._calls), [self.source, self._base, chunks])
         con.execute("DROP TABLE _ql_calls")
         cols = ", ".join(f'"{c}"' for c in CONTACTS_SCHEMA.names)
         disagree = repeated = 0
@@ -738,16 +773,19 @@ SELECT callid, queue, event, ts, seq, agent, data1, data2, data3, data4,
 FROM (
     SELECT callid, queue, event, ts, $2 + okey AS seq, agent, data1, data2, data3, data4,
            source_tz, source_file, source_line
-    FROM _ql_new WHERE event IN {_sql_list(CALL_EVENTS)}
+    FROM _ql_new WHERE event IN {{calls}}
     UNION ALL
     SELECT e.callid, e.queue, e.event, e.ts, e.seq, e.agent, e.data1, e.data2, e.data3,
            e.data4, e.source_tz, e.source_file, e.source_line
     FROM {RAW_TABLE} e SEMI JOIN _ql_calls c ON e.callid = c.callid
-    WHERE e.source = $1 AND e.seq < $2 AND e.event IN {_sql_list(CALL_EVENTS)}
+    WHERE e.source = $1 AND e.seq < $2
+      AND e.event NOT IN {_sql_list(tuple(AGENT_EVENT_KIND))}
 )
 """
-"""SQL: the call events of every call id that got new events: this load's (``_ql_new``,
-not yet read back from the raw table) and those earlier loads stored."""
+"""SQL (``{calls}``: this load's call verbs): the call events of every call id that got
+new events: this load's (``_ql_new``, not yet read back from the raw table) and those
+earlier loads stored, disposition events included (the store keeps only the verbs a load
+used: a stored verb that is neither a call nor an agent event was a disposition event)."""
 
 _SEGMENT_AGGREGATES = f"""
            arg_min({{'at': ts, 'd2': data2, 'tz': source_tz, 'file': source_file,
@@ -758,7 +796,8 @@ _SEGMENT_AGGREGATES = f"""
            count(*) FILTER (WHERE event IN {_sql_list(FINALS)}) AS n_finals,
            count(*) FILTER (WHERE event = 'RINGNOANSWER') AS rna,
            count(*) AS n_events,
-           coalesce(bool_or(event IN {_XFER}), false) AS transferred"""
+           coalesce(bool_or(event IN {_XFER}), false) AS transferred,
+           arg_max(data1, rk) FILTER (WHERE event NOT IN {_sql_list(CALL_EVENTS)}) AS disp"""
 
 _PAIRS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _ql_pairs AS
@@ -795,7 +834,7 @@ general AS (
 g AS (
     SELECT * FROM general
     UNION ALL BY NAME
-    SELECT callid, queue, 1 AS seg, e, c, f, n_finals, rna, n_events, transferred,
+    SELECT callid, queue, 1 AS seg, e, c, f, n_finals, rna, n_events, transferred, disp,
            CAST(NULL AS MAP(VARCHAR, UBIGINT)) AS rna_by,
            NULL AS orphans
     FROM _ql_pairs WHERE clean
@@ -864,6 +903,8 @@ SELECT
          ELSE NULLIF(NULLIF(coalesce(c.agent, f.row.agent), ''), 'NONE') END AS agent_id,
     transferred,
     CAST(rna AS INTEGER) AS ring_no_answer,
+    NULLIF(trim(disp), '') AS disposition,
+    CAST(NULL AS BOOLEAN) AS resolved,
     e.tz AS source_tz,
     e.file AS source_file,
     e.line AS source_line

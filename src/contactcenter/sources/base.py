@@ -34,6 +34,8 @@ class IngestOptions:
     pause_reasons: CSV of pause reason codes and their names (columns ``code`` and
         ``name``, e.g. PBXware's pause_reasons.csv) for the queue_log formats: agent
         states show a pause whose reason is a known code by its name.
+    disposition_event: the queue_log verb a PBX writes a contact's disposition (wrap-up
+        code, in data1) with, for the queue_log formats.
     """
 
     source_tz: str | None = None
@@ -43,6 +45,7 @@ class IngestOptions:
     progress: Callable[[str, int, int], None] | None = None
     form: Path | None = None
     pause_reasons: Path | None = None
+    disposition_event: str | None = None
 
 
 class LoadFn(Protocol):

@@ -161,7 +161,14 @@ def _mask(arr: pa.Array) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
 _Worked = tuple[Classified, list[int], int]
 
 
-def _work(block: Block, file_name: str, rank: int, part: Path, hold: bool) -> _Worked:
+def _work(
+    block: Block,
+    file_name: str,
+    rank: int,
+    part: Path,
+    hold: bool,
+    disposition_event: str | None = None,
+) -> _Worked:
     """Classify one block; also return the first line numbers and the count of its lines
     that had bytes that are not UTF-8. With ``hold``, a last line without LF (a log still
     being written) is held back: counted as read and ignored (:data:`I_HELD`), not used."""
@@ -174,11 +181,24 @@ def _work(block: Block, file_name: str, rank: int, part: Path, hold: bool) -> _W
         where = np.flatnonzero(lines.bad_utf8)
         n_bad = int(where.size)
         bad = [block.first_line + int(i) for i in where[:MAX_PLACES]]
-    return classify(parse_batch(lines), file_name=file_name, rank=rank, part=part), bad, n_bad
+    classified = classify(
+        parse_batch(lines),
+        file_name=file_name,
+        rank=rank,
+        part=part,
+        disposition_event=disposition_event,
+    )
+    return classified, bad, n_bad
 
 
 READING = "queue_log"
-"""How the raw format reads a file (the key of its fingerprints: :mod:`._known_prefix`)."""
+"""How the raw format reads a file (the key of its fingerprints: :mod:`._known_prefix`);
+with a disposition event, ``queue_log+disposition=VERB`` (its lines are used then)."""
+
+
+def reading(disposition_event: str | None) -> str:
+    """The fingerprint key of a load that reads ``disposition_event`` lines or none."""
+    return READING if disposition_event is None else f"{READING}+disposition={disposition_event}"
 
 
 def stream(
@@ -214,7 +234,12 @@ def stream(
             complete = 0 if gz else known_prefix.complete_bytes(path)
             fingerprint = known_prefix.Account()
             known = (
-                known_prefix.find(con, source=loader.source, reading=READING, path=path)
+                known_prefix.find(
+                    con,
+                    source=loader.source,
+                    reading=reading(loader.disposition_event),
+                    path=path,
+                )
                 if skip_known and complete
                 else None
             )
@@ -254,7 +279,9 @@ def stream(
             )
             for block in blocks:
                 part = loader.next_part()
-                work = pool.submit(_work, block, path.name, rank, part, not gz)
+                work = pool.submit(
+                    _work, block, path.name, rank, part, not gz, loader.disposition_event
+                )
                 pending.append((work, block.open_end))
                 while len(pending) > WORKERS:
                     account(pending.popleft())
@@ -267,7 +294,7 @@ def stream(
         known_prefix.record(
             con,
             source=loader.source,
-            reading=READING,
+            reading=reading(loader.disposition_event),
             load_id=loader.load_id,
             path=path,
             n_bytes=complete,
@@ -285,7 +312,11 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
         )
     not_utf8 = LinePlaces()
     with QueueLogLoader(
-        session, options.source or SOURCE, files, pause_reasons=options.pause_reasons
+        session,
+        options.source or SOURCE,
+        files,
+        pause_reasons=options.pause_reasons,
+        disposition_event=options.disposition_event,
     ) as loader:
         stream(loader, files, options.progress, not_utf8)
         note = not_utf8_note(not_utf8)

@@ -322,7 +322,11 @@ def load(session: LoadSession, files: Sequence[Path], options: IngestOptions) ->
     given = separator_option(options.delimiter)
     not_utf8 = LinePlaces()
     with QueueLogLoader(
-        session, options.source or SOURCE, files, pause_reasons=options.pause_reasons
+        session,
+        options.source or SOURCE,
+        files,
+        pause_reasons=options.pause_reasons,
+        disposition_event=options.disposition_event,
     ) as loader:
         for index, path in enumerate(files):
             sep = separator(path, given)
