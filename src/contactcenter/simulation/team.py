@@ -160,7 +160,10 @@ def plan_team(
                     continue
                 t = a
                 while b.pause_rate_per_h > 0:
-                    start = t + _seconds(rng, 3600.0 / b.pause_rate_per_h)
+                    gap = float(rng.exponential(3600.0 / b.pause_rate_per_h))
+                    if not gap < e - t:  # also a gap of inf (a rate of nearly 0)
+                        break
+                    start = t + max(1, round(gap))
                     if start >= e:
                         break
                     end = min(e, start + _seconds(rng, b.pause_mean_s))
