@@ -258,6 +258,38 @@ def test_plan_roster_simulate_ingest_report_gives_back_each_agents_figures(
     assert [r for r in other["rows"] if r["agent"]] == [r for r in doc["rows"] if r["agent"]]
 
 
+def test_the_last_agents_stay_until_the_queue_is_empty(tmp_path: Path) -> None:
+    # 5 Erlangs on 4 agents for an hour, nobody abandons: calls still wait at the end of
+    # the schedule; the last shift's agents answer them and leave after their last call,
+    # and the store measures the overtime as the simulator does
+    log = tmp_path / "queue_log"
+    sched = tmp_path / "schedule.csv"
+    summary = json.loads(
+        run_cli(
+            ["simulate", "--calls", "30", "--period", "30m", "--aht", "300", "--agents", "4",
+             "--periods", "2", "--seed", "2", "--queue-log", str(log), "--schedule-output",
+             str(sched), "--format", "json"]
+        )
+    )  # fmt: skip
+    assert summary["abandoned"] == 0
+    assert summary["answered"] == summary["offered"]
+    own = {r["agent"]: r for r in summary["agents"]}
+    assert max(r["logged_in_s"] for r in own.values()) > 3600  # someone stayed
+    db = str(tmp_path / "cc.duckdb")
+    run_cli(["ingest", "--db", db, "--format", "queue_log", str(log)])
+    run_cli(["ingest", "--db", db, "--format", "schedule_csv", str(sched)])
+    doc = json.loads(
+        run_cli(["report", "--db", db, "--by", "agent", "--format", "json", "--metrics",
+                 AGENT_METRICS])
+    )  # fmt: skip
+    for row in doc["rows"]:
+        if row["agent"] is None:
+            continue
+        mine = own[row["agent"]]
+        for key in ("logged_in_s", "handling_s", "available_s", "out_of_adherence_s"):
+            assert row[key] == mine[key], (row["agent"], key)
+
+
 # --------------------------------------------------------------------------- batch means
 def _within_ci(samples: np.ndarray, expected: float, z: float = 4.0) -> None:
     """Batch-means check: |mean - expected| <= z standard errors, and the interval is
@@ -410,7 +442,7 @@ def test_bad_team_inputs_are_refused(tmp_path: Path) -> None:
             interval_s=1800.0,
             agents_per_interval=0,
             aht_s=60.0,
-            team=Team(("a",), (((0, 600, "work"),),)),
+            team=Team(("a",), (((0, 600, "work"), (600, 900, "break")),)),
         )
 
 

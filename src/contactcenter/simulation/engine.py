@@ -42,7 +42,14 @@ import numpy as np
 import numpy.typing as npt
 
 from contactcenter.errors import InputError
-from contactcenter.simulation.team import Behaviour, Team, actual_changes, plan_team, run_team
+from contactcenter.simulation.team import (
+    Behaviour,
+    Team,
+    actual_changes,
+    plan_team,
+    run_team,
+    stay_until_empty,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -225,7 +232,7 @@ def simulate(
         svc = np.maximum(1.0, np.round(base * scale[0]))
         patience = np.round(patience)
         plans = plan_team(team, behaviour or Behaviour(), np.random.default_rng([seed, 1]))
-        windows = [[(a, b) for a, b, mode in plan if mode == ""] for plan in plans]
+        windows, stayers = stay_until_empty(plans)
         wait, service_time, agent = run_team(
             arrival=arrival, service=svc, patience=patience, windows=windows
         )
@@ -234,6 +241,10 @@ def simulate(
         starts = arrival + wait
         for k in np.flatnonzero(answered).tolist():
             handled[int(agent[k])].append((int(starts[k]), int(starts[k] + service_time[k])))
+        for j in stayers:  # they leave when done, at the end of their plan at the earliest
+            if handled[j]:
+                a, b, mode = plans[j][-1]
+                plans[j][-1] = (a, max(b, handled[j][-1][1]), mode)
         changes = tuple(
             tuple(actual_changes(plan, mine)) for plan, mine in zip(plans, handled, strict=True)
         )

@@ -19,7 +19,9 @@ the end of the available time). The agent leaves the queue at the shift's end.
 **Contacts** (:func:`run_team`). FIFO as in :mod:`contactcenter.simulation.engine`: a
 contact goes to the agent that has been available longest (the lowest index on a tie),
 when one is available, or waits for the first to become available; an agent takes a new
-contact only while available in its plan.
+contact only while available in its plan. The queue does not close: the agents whose
+plan ends last, available, stay until it is empty (as the last interval's agents of the
+anonymous simulator), and leave after their last contact (:func:`stay_until_empty`).
 
 **What the agents do** (:func:`actual_changes`). A change of the plan that falls inside a
 contact the agent is handling (a pause, the end of the shift) happens when the contact
@@ -182,12 +184,33 @@ def plan_team(
     return plans
 
 
+def stay_until_empty(
+    plans: Sequence[Sequence[tuple[int, int, str]]],
+) -> tuple[list[list[tuple[int, float]]], list[int]]:
+    """The agents' available windows, and the agents who stay until the queue is empty:
+    those whose plan ends last, available (their last window is open-ended, as the last
+    interval's agents of the anonymous simulator; they leave at the end of their plan or
+    of their last contact, whichever is later)."""
+    windows: list[list[tuple[int, float]]] = [
+        [(a, b) for a, b, mode in plan if mode == AVAILABLE] for plan in plans
+    ]
+    last = max((plan[-1][1] for plan in plans if plan), default=None)
+    stayers = [
+        j
+        for j, plan in enumerate(plans)
+        if plan and plan[-1][1] == last and plan[-1][2] == AVAILABLE
+    ]
+    for j in stayers:
+        windows[j][-1] = (windows[j][-1][0], math.inf)
+    return windows, stayers
+
+
 def run_team(
     *,
     arrival: FloatArray,
     service: FloatArray,
     patience: FloatArray,
-    windows: Sequence[Sequence[tuple[int, int]]],
+    windows: Sequence[Sequence[tuple[int, float]]],
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     """The FIFO queue served by agents available in ``windows`` (per agent, sorted
     [start, end) spans in seconds). Returns wait, service time (NaN when abandoned) and
@@ -243,7 +266,8 @@ def run_team(
         if start == inf:
             raise InputError(
                 f"no agent of the team is available to answer the contact arriving at {a:.0f} s "
-                "and nobody abandons: give a patience, or a schedule that covers the run"
+                "and nobody abandons (the team's last shift ends paused): give a patience, or "
+                "a schedule that covers the run"
             )
         _, ag = heap[0]
         s = svc_list[i]
