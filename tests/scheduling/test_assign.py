@@ -231,6 +231,7 @@ def test_contracted_hours_availability_and_rest_are_respected(seed: int) -> None
         ("agent,contracted_hours\nAna,40\n,20\n", ":3: agent is empty"),
         ("agent,contracted_hours\nAna,40\nAna,20\n", ":3: agent 'Ana' is already on line 2"),
         ("agent,contracted_hours\nAna,forty\n", ":2: contracted_hours 'forty'"),
+        ("agent,contracted_hours\n-Ana,40\n", ":2: agent '-Ana': a name starting with"),
         ("agent,contracted_hours\nAna,-1\n", ":2: contracted_hours '-1'"),
         ("agent,days,contracted_hours\nAna,mon-fry,40\n", ":2: days 'mon-fry'"),
         ("agent,available_from,available_to,contracted_hours\nAna,07:00,,40\n", ":2: give both"),

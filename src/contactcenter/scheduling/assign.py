@@ -44,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 from contactcenter.errors import FormatError
+from contactcenter.reports.writers import neutralise_cell
 from contactcenter.scheduling.config import WEEKDAYS, ShiftConfig
 from contactcenter.scheduling.result import PlacedShift
 from contactcenter.units import DAY_S
@@ -173,6 +174,14 @@ def parse_agents(text: str, *, source: str = "<agents>") -> list[AgentAvailabili
         name = cells["agent"]
         if not name:
             raise _fail(source, line_no, "agent is empty")
+        if neutralise_cell(name) != name:
+            raise _fail(
+                source,
+                line_no,
+                f"agent {name!r}: a name starting with =, +, -, @ or a quote before one of "
+                "them would be written with a leading ' in the roster (CSV injection), and "
+                "then differ from the agent states; rename the agent",
+            )
         if name in seen:
             raise _fail(source, line_no, f"agent {name!r} is already on line {seen[name]}")
         seen[name] = line_no
