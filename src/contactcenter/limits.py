@@ -44,6 +44,13 @@ MAX_SIM_SLOTS = 1_000_000
 """Agents x concurrency on duty in a simulation."""
 MAX_PERIODS = 1_000_000
 """Periods of one simulated run (``--periods``) or rows of a simulated plan."""
+MAX_TEAM_AGENTS = 20_000
+"""Named agents of a simulated team (``simulate --schedule`` or ``--queue-log``)."""
+MAX_TEAM_CELLS = 20_000_000
+"""Agents x periods of a team made from a staffing plan (``simulate --queue-log`` without
+``--schedule``)."""
+MAX_PAUSE_RATE_PER_H = 60.0
+"""Unscheduled pauses per hour available (``simulate --pause-rate``)."""
 MAX_SERVICE_CV = 100.0
 """Coefficient of variation of lognormal handle times (``--service-cv``)."""
 MAX_SEED = 2**63 - 1

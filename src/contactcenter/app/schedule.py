@@ -7,13 +7,15 @@ templates a YAML file, the same structure as a dict, or a parsed
 :class:`~contactcenter.scheduling.ShiftConfig`. A requirement the templates cannot meet
 is not an error: the roster's status is ``partial`` and its coverage shows the gap.
 Every bad value is an :class:`~contactcenter.errors.InputError` whose ``field`` is the
-keyword. The model: docs/scheduling.md.
+keyword. With ``agents`` (an agents file, see :mod:`contactcenter.scheduling.assign`)
+the shifts go to named agents, and the roster's csv is what ``ingest --format
+schedule_csv`` loads (agent, activity, start, end). The model: docs/scheduling.md.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,15 @@ from contactcenter.scheduling import (
     parse_shifts,
     requirement_from_plan,
     solve,
+)
+from contactcenter.scheduling.assign import (
+    DEFAULT_MIN_REST_S,
+    AgentAvailability,
+    Assignment,
+    assign,
+    duties_of,
+    read_agents,
+    roster_rows,
 )
 from contactcenter.scheduling.plan import REQUIREMENT_COLUMNS
 from contactcenter.staffing.plan_file import PlanFile, read_plan
@@ -60,6 +71,10 @@ class Roster:
     before optimality was proved) or ``partial`` (some requirement is not covered).
     paid_hours, cost, uncovered_agent_intervals, over_agent_intervals, optimality_gap,
     shift_count: the solution's figures. result: the scheduler's own result.
+    assignment: with named agents, who works which shift (else None); then ``roster``
+    (agent, activity, start, end: the ``schedule_csv`` rows), ``agent_hours`` (agent,
+    week, contracted_hours, scheduled_hours) and ``unassigned`` (template, start, end,
+    reason) are tables.
     """
 
     table: pa.Table
@@ -72,6 +87,69 @@ class Roster:
     optimality_gap: float
     shift_count: int
     result: ScheduleResult = field(repr=False, compare=False)
+    assignment: Assignment | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def roster(self) -> pa.Table:
+        """The named roster: agent, activity, start, end (empty without agents)."""
+        rows = roster_rows(self.assignment) if self.assignment is not None else []
+        names = ("agent", "activity", "start", "end")
+        return pa.table(
+            {n: pa.array([r[k] for r in rows], pa.string()) for k, n in enumerate(names)}
+        )
+
+    @property
+    def unassigned(self) -> pa.Table:
+        """Shifts no agent could take: template, start, end, reason."""
+        out: dict[str, list[str]] = {"template": [], "start": [], "end": [], "reason": []}
+        a = self.assignment
+        if a is not None:
+            base = a.first_day
+            for duty, who, why in zip(a.duties, a.agent_of, a.reasons, strict=True):
+                if who is None:
+                    out["template"].append(duty.template)
+                    out["start"].append((base + pd.Timedelta(seconds=duty.start)).isoformat())
+                    out["end"].append((base + pd.Timedelta(seconds=duty.end)).isoformat())
+                    out["reason"].append(why or "")
+        return pa.table({k: pa.array(v, pa.string()) for k, v in out.items()})
+
+    @property
+    def agent_hours(self) -> pa.Table:
+        """Per agent and week (its Monday): contracted and scheduled paid hours."""
+        out: dict[str, list[Any]] = {
+            "agent": [], "week": [], "contracted_hours": [], "scheduled_hours": []
+        }  # fmt: skip
+        a = self.assignment
+        if a is not None:
+            by_week = a.paid_s_by_week()
+            monday = a.first_day - pd.Timedelta(days=a.first_day.weekday())
+            weeks = sorted({w for hours in by_week.values() for w in hours}) or [0]
+            for agent in a.agents:
+                for w in weeks:
+                    out["agent"].append(agent.name)
+                    out["week"].append((monday + pd.Timedelta(weeks=w)).date().isoformat())
+                    out["contracted_hours"].append(round(agent.contracted_s / 3600.0, 4))
+                    out["scheduled_hours"].append(round(by_week[agent.name].get(w, 0) / 3600.0, 4))
+        return pa.table(
+            {
+                "agent": pa.array(out["agent"], pa.string()),
+                "week": pa.array(out["week"], pa.string()),
+                "contracted_hours": pa.array(out["contracted_hours"], pa.float64()),
+                "scheduled_hours": pa.array(out["scheduled_hours"], pa.float64()),
+            }
+        )
+
+    def assignment_summary(self) -> dict[str, Any]:
+        """With named agents: assignment_status, assigned_shifts, unassigned_shifts."""
+        a = self.assignment
+        if a is None:
+            return {}
+        unassigned = sum(1 for who in a.agent_of if who is None)
+        return {
+            "assignment_status": a.status,
+            "assigned_shifts": len(a.duties) - unassigned,
+            "unassigned_shifts": unassigned,
+        }
 
     @property
     def unsolved_groups(self) -> int:
@@ -79,19 +157,33 @@ class Roster:
         return self.result.unsolved_groups
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON of ``contactcenter schedule --format json``."""
-        return self.result.to_dict()
+        """The JSON of ``contactcenter schedule --format json`` (with agents, also
+        assignment_status, assigned_shifts, unassigned_shifts, roster, agent_hours and
+        unassigned)."""
+        out = self.result.to_dict()
+        if self.assignment is not None:
+            out.update(self.assignment_summary())
+            out["roster"] = self.roster.to_pylist()
+            out["agent_hours"] = self.agent_hours.to_pylist()
+            out["unassigned"] = self.unassigned.to_pylist()
+        return out
 
     def summary(self) -> dict[str, Any]:
         """The scalar figures and the under/over-staffing by day."""
-        return self.result.summary()
+        out = self.result.summary()
+        by_day = out.pop("by_day")
+        out.update(self.assignment_summary())
+        out["by_day"] = by_day
+        return out
 
     def to_text(self, format: str = "table") -> str:
         """The roster as a ``table`` for people (summary, shifts, by day, short intervals),
-        ``csv`` (the shifts) or ``json``."""
+        ``csv`` (the shifts; with named agents, the roster ``ingest --format
+        schedule_csv`` loads) or ``json``."""
         fmt = opt.choice(format, "format", ("csv", "json", "table"))
         if fmt == "csv":
-            return writers.csv_text(self.table, dialect="python")
+            table = self.roster if self.assignment is not None else self.table
+            return writers.csv_text(table, dialect="python")
         if fmt == "json":
             return writers.json_text(self.as_dict())
         summary = self.summary()
@@ -104,14 +196,29 @@ class Roster:
         if not short.empty:
             text += "\nintervals short of the requirement:\n"
             text += short.to_string(index=False) + "\n"
+        if self.assignment is not None:
+            text += "\nhours per agent and week:\n"
+            text += self.agent_hours.to_pandas().to_string(index=False) + "\n"
+            unassigned = self.unassigned.to_pandas()
+            if not unassigned.empty:
+                text += "\nshifts no agent could take:\n"
+                text += unassigned.to_string(index=False) + "\n"
         return text
 
     def sheets(self) -> dict[str, pa.Table]:
-        """The xlsx sheets: summary (metric, value), shifts, coverage, by_day."""
+        """The xlsx sheets: summary (metric, value), shifts, coverage, by_day; with named
+        agents also roster, agent_hours, unassigned."""
         summary = self.summary()
         by_day = pa.Table.from_pylist(summary.pop("by_day"))
         facts = pa.table({"metric": list(summary), "value": [str(v) for v in summary.values()]})
-        return {"summary": facts, "shifts": self.table, "coverage": self.coverage, "by_day": by_day}
+        sheets = {
+            "summary": facts, "shifts": self.table, "coverage": self.coverage, "by_day": by_day
+        }  # fmt: skip
+        if self.assignment is not None:
+            sheets.update(
+                roster=self.roster, agent_hours=self.agent_hours, unassigned=self.unassigned
+            )
+        return sheets
 
     def file_data(self, path: str | Path, *, format: str | None = None) -> str | bytes:
         """What :meth:`write` puts in ``path``: the roster as ``format`` (default: from
@@ -151,6 +258,8 @@ def schedule(
     time_limit: Duration = "60s",
     workers: Number | None = None,
     started: float | None = None,
+    agents: str | Path | Sequence[AgentAvailability] | None = None,
+    min_rest: Duration | None = None,
 ) -> Roster:
     """Shifts and breaks that cover the plan's ``use`` column (agents, or gross_agents)
     at the least cost, pooling the plan's queues (or only ``queue``).
@@ -160,6 +269,11 @@ def schedule(
     ``workers`` sets the solver's threads (default: the CPUs, at most 8). ``started``
     (a :func:`time.monotonic` reading) counts the time limit from an earlier instant,
     such as the start of the command.
+
+    ``agents`` (an agents file or its parsed lines) assigns named agents to the shifts
+    within the same time limit (:mod:`contactcenter.scheduling.assign`), at least
+    ``min_rest`` (default 11h) apart; shifts nobody can take are listed in
+    ``unassigned``.
     """
     begun = time.monotonic() if started is None else started
     opt.choice(use, "use", REQUIREMENT_COLUMNS)
@@ -167,6 +281,14 @@ def schedule(
     n_workers = (
         opt.whole(workers, "workers", 1, limits.MAX_WORKERS) if workers is not None else None
     )
+    rest_s = (
+        DEFAULT_MIN_REST_S
+        if min_rest is None
+        else round(opt.duration(min_rest, "min_rest", maximum=7 * 86_400.0))
+    )
+    people: list[AgentAvailability] | None = None
+    if agents is not None:
+        people = read_agents(agents) if isinstance(agents, str | Path) else list(agents)
     config = _config(shifts)
     plan_file = read_plan(opt.tabular(plan), field="plan")
     requirement = requirement_from_plan(
@@ -175,6 +297,18 @@ def schedule(
     left_s = max(1e-3, limit_s - (time.monotonic() - begun))
     with opt.renamed(time_limit_s="time_limit"):
         result = solve(requirement, config, time_limit_s=left_s, workers=n_workers)
+    assignment = None
+    if people is not None:
+        duties = duties_of(result.shifts, config, requirement.first_day)
+        left_s = max(1e-3, limit_s - (time.monotonic() - begun))
+        assignment = assign(
+            duties,
+            people,
+            requirement.first_day,
+            min_rest_s=rest_s,
+            time_limit_s=left_s,
+            workers=n_workers,
+        )
     return Roster(
         table=pa.Table.from_pandas(result.shifts_frame(), preserve_index=False),
         coverage=pa.Table.from_pandas(_coverage_frame(result), preserve_index=False),
@@ -186,4 +320,5 @@ def schedule(
         optimality_gap=float(result.optimality_gap),
         shift_count=int(sum(s.count for s in result.shifts)),
         result=result,
+        assignment=assignment,
     )

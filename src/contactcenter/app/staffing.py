@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from contactcenter.app.forecast import Forecast
     from contactcenter.simulation import SimulationResult
+    from contactcenter.simulation.team import Behaviour, Team
     from contactcenter.staffing.plan_file import PlanFile
 
 PLAN_FORMATS = ("csv", "json", "table", "xlsx")
@@ -621,14 +622,27 @@ class Simulation:
     output: str | None = None
     summary: dict[str, Any] = field(default_factory=dict, repr=False)
     run: SimulationResult | None = field(default=None, repr=False, compare=False)
+    agents: list[dict[str, Any]] | None = field(default=None, repr=False)
+    """With a simulated team: each agent's own figures (agent, logged_in_s, available_s,
+    handling_s, not_ready_s, contacts_handled, occupancy, scheduled_s, late_login_s,
+    out_of_adherence_s, adherence; docs/staffing.md, "A simulated team")."""
+    queue_log: str | None = None
+    schedule_output: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON of ``contactcenter simulate --format json`` (same keys, same order)."""
+        """The JSON of ``contactcenter simulate --format json`` (same keys, same order;
+        with a team also ``agents``, ``queue_log``, ``schedule_output``)."""
         out = {key: _clean(value) for key, value in self.summary.items()}
         out["seed"] = self.seed
         out["start"] = self.start.isoformat()
         if self.output is not None:
             out["output"] = self.output
+        if self.queue_log is not None:
+            out["queue_log"] = self.queue_log
+        if self.schedule_output is not None:
+            out["schedule_output"] = self.schedule_output
+        if self.agents is not None:
+            out["agents"] = [{k: _clean(v) for k, v in row.items()} for row in self.agents]
         return out
 
     @functools.cached_property
@@ -644,7 +658,14 @@ class Simulation:
         """The KPIs as ``json`` or as a ``table`` for people."""
         if opt.choice(format, "format", ("json", "table")) == "json":
             return writers.json_text(self.as_dict())
-        return writers.text_pairs(self.as_dict(), title="simulation")
+        pairs = self.as_dict()
+        pairs.pop("agents", None)
+        text = writers.text_pairs(pairs, title="simulation")
+        if self.agents:
+            import pandas as pd
+
+            text += "\n" + pd.DataFrame(self.agents).to_string(index=False) + "\n"
+        return text
 
 
 SIMULATION_METRICS: dict[str, str] = {
@@ -700,6 +721,16 @@ def simulate(
     start: str | dt.datetime | None = None,
     queue: str | None = None,
     output: str | Path | None = None,
+    schedule: str | Path | None = None,
+    queue_log: str | Path | None = None,
+    schedule_output: str | Path | None = None,
+    late_login_share: Number = 0,
+    late_login_mean: Duration = "5m",
+    overrun_share: Number = 0,
+    overrun_mean: Duration = "3m",
+    pause_rate: Number = 0,
+    pause_mean: Duration = "3m",
+    tolerance: Duration = "60s",
 ) -> Simulation:
     """Simulate a queue (seeded: same inputs, same run) and summarize it.
 
@@ -713,12 +744,39 @@ def simulate(
     ``concurrency`` > 1 simulates chat. ``start`` is the first instant (default
     2025-01-06T08:00Z, or the plan's first interval; naive times are UTC). ``output``
     writes the canonical contacts there as Parquet (whole or not at all).
+
+    A **simulated team** (docs/staffing.md, "A simulated team") answers the calls when
+    ``schedule`` (a ``schedule_csv`` file naming the agents; then not ``agents``),
+    ``queue_log`` or ``schedule_output`` is given: without a schedule, agent i works
+    every period with more than i agents. Agents log in late (``late_login_share`` of the
+    shifts, by an exponential time of mean ``late_login_mean``), overrun breaks and
+    lunches (``overrun_share``, ``overrun_mean``) and pause unscheduled
+    (``pause_rate`` per hour available, of mean ``pause_mean``). ``queue_log`` writes the
+    run as an Asterisk queue_log (agent and call events), ``schedule_output`` the team's
+    schedule as ``schedule_csv``; ``agents`` of the answer holds each agent's own
+    figures (adherence with runs of ``tolerance`` or shorter ignored).
     """
     from contactcenter.simulation import DEFAULT_START, summarize, to_contacts
     from contactcenter.simulation import simulate as run_queue
+    from contactcenter.simulation.output import team_rows, to_queue_log, to_schedule_csv
 
-    if output is not None:
-        writers.check_target(output, "output")
+    for name, target in (
+        ("output", output), ("queue_log", queue_log), ("schedule_output", schedule_output)
+    ):  # fmt: skip
+        if target is not None:
+            writers.check_target(target, name)
+    team_mode = schedule is not None or queue_log is not None or schedule_output is not None
+    behaviour = _behaviour(
+        team_mode,
+        late_login_share=late_login_share,
+        late_login_mean=late_login_mean,
+        overrun_share=overrun_share,
+        overrun_mean=overrun_mean,
+        pause_rate=pause_rate,
+        pause_mean=pause_mean,
+    )
+    tolerance_s = opt.duration(tolerance, "tolerance", maximum=limits.MAX_DURATION_S)
+    schedule_rows = _schedule_rows(schedule) if schedule is not None else None
     k = opt.whole(concurrency, "concurrency", 1, limits.MAX_CONCURRENCY)
     patience_s = opt.optional_duration(
         patience, "patience", maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
@@ -741,6 +799,18 @@ def simulate(
         "service_cv": cv,
         "seed": seed_value,
     }
+    if team_mode and k != 1:
+        raise InputError(
+            "{field}: a simulated team answers calls (voice); leave concurrency at 1",
+            field="concurrency",
+        )
+    if schedule_rows is not None and agents is not None:
+        raise InputError(
+            "{field} comes from the schedule, which names the agents; leave it out",
+            field="agents",
+        )
+    if schedule_rows is not None and first is None and plan is None:
+        first = min((row[2] for row in schedule_rows), default=None)
     if plan is not None:
         from contactcenter.staffing.plan_file import queue_series, read_plan
 
@@ -765,17 +835,24 @@ def simulate(
         _check_plan_run(plan_rows, series)
         first = first or series.start
         _check_span(first, series.calls.size * interval_s)
+        team = _team(
+            team_mode, schedule_rows, series.agents, interval_s, first, schedule, "interval"
+        )
         run = run_queue(
             calls_per_interval=series.calls,
             interval_s=interval_s,
-            agents_per_interval=series.agents,
+            agents_per_interval=series.agents if team is None else 0,
             aht_s=float(np.mean(series.aht_s)),
             interval_aht_s=series.aht_s,
+            team=team,
+            behaviour=behaviour,
             **common,
         )
         queue_name = series.queue
     else:
         described = {"calls": calls, "period": period, "aht": aht, "agents": agents}
+        if schedule_rows is not None:
+            described.pop("agents")
         missing = [name for name, value in described.items() if value is None]
         if missing:
             raise InputError(
@@ -786,7 +863,6 @@ def simulate(
         assert calls is not None
         assert period is not None
         assert aht is not None
-        assert agents is not None
         n_calls = opt.non_negative(calls, "calls")
         period_s = opt.positive_duration(
             period, "period", maximum=limits.MAX_PERIOD_S, minimum=limits.MIN_DURATION_S
@@ -794,7 +870,9 @@ def simulate(
         levels = opt.aht_levels(
             aht, "aht", k, maximum=limits.MAX_DURATION_S, minimum=limits.MIN_DURATION_S
         )
-        n_agents = opt.whole(agents, "agents", 1, limits.MAX_SIM_SLOTS // k)
+        n_agents = (
+            0 if agents is None else opt.whole(agents, "agents", 1, limits.MAX_SIM_SLOTS // k)
+        )
         n_periods = opt.whole(periods, "periods", 1, limits.MAX_PERIODS)
         expected = n_calls * n_periods
         if expected > limits.MAX_SIM_CONTACTS:
@@ -805,12 +883,23 @@ def simulate(
             )
         first = first or DEFAULT_START
         _check_span(first, n_periods * period_s)
+        team = _team(
+            team_mode,
+            schedule_rows,
+            np.full(n_periods, n_agents),
+            period_s,
+            first,
+            schedule,
+            "period",
+        )
         run = run_queue(
             calls_per_interval=np.full(n_periods, n_calls),
             interval_s=period_s,
             agents_per_interval=n_agents,
             aht_s=levels,
             concurrency=k,
+            team=team,
+            behaviour=behaviour,
             **common,
         )
         queue_name = queue or "simulated"
@@ -851,11 +940,134 @@ def simulate(
         output=None if output is None else str(output),
         summary=summary,
         run=run,
+        agents=team_rows(run, tolerance_s=tolerance_s) if run.team is not None else None,
+        queue_log=None if queue_log is None else str(queue_log),
+        schedule_output=None if schedule_output is None else str(schedule_output),
     )
+    files: list[tuple[str | Path, str | bytes, str]] = []
     if output is not None:
         import pyarrow.parquet as pq
 
         buffer = io.BytesIO()
         pq.write_table(contacts, buffer)
-        writers.write_file(output, buffer.getvalue(), field="output")
+        files.append((output, buffer.getvalue(), "output"))
+    if queue_log is not None:
+        with opt.renamed(start="start"):
+            files.append((queue_log, to_queue_log(run, start=first, queue=queue_name), "queue_log"))
+    if schedule_output is not None:
+        files.append((schedule_output, to_schedule_csv(run, start=first), "schedule_output"))
+    if files:
+        writers.write_files(files)  # all of them or none
     return result
+
+
+def _behaviour(
+    team_mode: bool,
+    *,
+    late_login_share: Number,
+    late_login_mean: Duration,
+    overrun_share: Number,
+    overrun_mean: Duration,
+    pause_rate: Number,
+    pause_mean: Duration,
+) -> Behaviour:
+    """The team's departures from the schedule; refused without a team."""
+    from contactcenter.simulation.team import Behaviour
+
+    def probability(value: Number, name: str) -> float:
+        p = opt.number(value, name, allowed="a probability in [0, 1]")
+        if not 0 <= p <= 1:
+            raise InputError(f"{{field}} must be in [0, 1], got {value}", field=name)
+        return p
+
+    def mean(value: Duration, name: str) -> float:
+        return opt.positive_duration(value, name, maximum=limits.MAX_DURATION_S, minimum=1.0)
+
+    rate = opt.non_negative(pause_rate, "pause_rate")
+    if rate > limits.MAX_PAUSE_RATE_PER_H:
+        raise InputError(
+            f"{{field}} must be at most {limits.MAX_PAUSE_RATE_PER_H:g} per hour, got {pause_rate}",
+            field="pause_rate",
+        )
+    result = Behaviour(
+        late_login_share=probability(late_login_share, "late_login_share"),
+        late_login_mean_s=mean(late_login_mean, "late_login_mean"),
+        overrun_share=probability(overrun_share, "overrun_share"),
+        overrun_mean_s=mean(overrun_mean, "overrun_mean"),
+        pause_rate_per_h=rate,
+        pause_mean_s=mean(pause_mean, "pause_mean"),
+    )
+    if not team_mode:
+        for name, value in (
+            ("late_login_share", result.late_login_share),
+            ("overrun_share", result.overrun_share),
+            ("pause_rate", result.pause_rate_per_h),
+        ):
+            if value:
+                raise InputError(
+                    "{field} applies to a simulated team: give a schedule, a queue_log or a "
+                    "schedule_output",
+                    field=name,
+                )
+    return result
+
+
+def _schedule_rows(schedule: str | Path) -> list[tuple[str, str, dt.datetime, dt.datetime]]:
+    """The rows of a schedule_csv file (errors name the file and line)."""
+    from contactcenter.simulation.team import read_schedule
+
+    path = Path(schedule)
+    if not path.is_file():
+        raise InputError(f"{{field}}: no such file {str(path)!r}", field="schedule")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(str(path), None, f"not UTF-8 text (byte offset {exc.start})",
+                          field="schedule") from None  # fmt: skip
+    return read_schedule(text, source=str(path))
+
+
+def _team(
+    team_mode: bool,
+    rows: list[tuple[str, str, dt.datetime, dt.datetime]] | None,
+    agents_per_interval: Any,
+    interval_s: float,
+    first: dt.datetime,
+    source: str | Path | None,
+    interval_field: str,
+) -> Team | None:
+    """The simulated team: the schedule's agents, or the staffing's (agent i works the
+    periods with more than i agents); None without a team."""
+    from contactcenter.simulation.team import team_from_rows, team_from_staffing
+
+    if not team_mode:
+        return None
+    if first.timestamp() != int(first.timestamp()):
+        raise InputError(
+            f"{{field}} {first.isoformat()} must be a whole second for a simulated team",
+            field="start",
+        )
+    if rows is not None:
+        team = team_from_rows(rows, first, source=str(source))
+    else:
+        counts = np.asarray(agents_per_interval, dtype=np.int64)
+        if interval_s != int(interval_s):
+            raise InputError(
+                f"{{field}} must be whole seconds for a simulated team, got {interval_s:g}",
+                field=interval_field,
+            )
+        cells = int(counts.max(initial=0)) * counts.size
+        if cells > limits.MAX_TEAM_CELLS:
+            raise InputError(
+                f"{{field}}: {int(counts.max(initial=0)):,} agents over {counts.size:,} periods "
+                f"is more than {limits.MAX_TEAM_CELLS:,} agent-periods for a simulated team",
+                field="agents",
+            )
+        team = team_from_staffing(counts.tolist(), int(interval_s))
+    if len(team.names) > limits.MAX_TEAM_AGENTS:
+        raise InputError(
+            f"{{field}}: {len(team.names):,} agents; a simulated team has at most "
+            f"{limits.MAX_TEAM_AGENTS:,}",
+            field="schedule" if rows is not None else "agents",
+        )
+    return team

@@ -65,6 +65,18 @@ def register(app: typer.Typer) -> None:
         html: Annotated[
             Path | None, typer.Option("--html", help="Also write the coverage chart report here.")
         ] = None,
+        agents: Annotated[
+            Path | None,
+            typer.Option(
+                "--agents",
+                help="Assign named agents (CSV: agent,days,available_from,available_to,"
+                "contracted_hours); --format csv is then the roster schedule_csv loads.",
+            ),
+        ] = None,
+        min_rest: Annotated[
+            str | None,
+            typer.Option("--min-rest", help="Least rest between two shifts of an agent (11h)."),
+        ] = None,
     ) -> None:
         """Shifts and breaks that cover the plan at least paid cost (best partial if short)."""
         fmt = cli_format(output_format, output, FORMATS, "table")
@@ -83,6 +95,8 @@ def register(app: typer.Typer) -> None:
             time_limit=time_limit,
             workers=workers,
             started=started(),
+            agents=agents,
+            min_rest=min_rest,
         )
         files: list[tuple[Path, str | bytes, str]] = []
         if output is not None:
@@ -103,6 +117,13 @@ def register(app: typer.Typer) -> None:
                 f"note: the solver found no roster in the time limit for "
                 f"{result.unsolved_groups} group(s) of days; they have the greedy roster "
                 "(see optimality_gap)",
+                file=sys.stderr,
+            )
+        unassigned = result.assignment_summary().get("unassigned_shifts", 0)
+        if unassigned:
+            print(
+                f"unassigned: {unassigned} shifts have no agent (see unassigned: the shift "
+                "and the reason); they are not in the roster",
                 file=sys.stderr,
             )
         if result.status == "partial" and result.optimality_gap == 0:

@@ -217,8 +217,56 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--output", help="Write the canonical contacts to this Parquet file."),
         ] = None,
+        schedule: Annotated[
+            Path | None,
+            typer.Option(
+                "--schedule",
+                help="A team of named agents answers: their schedule (schedule_csv: "
+                "agent,activity,start,end), instead of --agents.",
+            ),
+        ] = None,
+        queue_log: Annotated[
+            Path | None,
+            typer.Option(
+                "--queue-log",
+                help="Write the run as an Asterisk queue_log (agent and call events); "
+                "simulates a team (without --schedule, agent i works the periods with "
+                "more than i agents).",
+            ),
+        ] = None,
+        schedule_output: Annotated[
+            Path | None,
+            typer.Option(
+                "--schedule-output", help="Write the team's schedule here (schedule_csv)."
+            ),
+        ] = None,
+        late_login_share: Annotated[
+            str, typer.Option("--late-login-share", help="Share of shifts started late (0-1).")
+        ] = "0",
+        late_login_mean: Annotated[
+            str, typer.Option("--late-login-mean", help="Mean lateness (exponential).")
+        ] = "5m",
+        overrun_share: Annotated[
+            str,
+            typer.Option("--overrun-share", help="Share of breaks and lunches overrun (0-1)."),
+        ] = "0",
+        overrun_mean: Annotated[
+            str, typer.Option("--overrun-mean", help="Mean overrun (exponential).")
+        ] = "3m",
+        pause_rate: Annotated[
+            str,
+            typer.Option("--pause-rate", help="Unscheduled pauses per hour available."),
+        ] = "0",
+        pause_mean: Annotated[
+            str, typer.Option("--pause-mean", help="Mean unscheduled pause (exponential).")
+        ] = "3m",
+        tolerance: Annotated[
+            str,
+            typer.Option("--tolerance", help="Adherence tolerance of the agents' figures."),
+        ] = "60s",
     ) -> None:
-        """Simulate the queue and print its KPIs (optionally write canonical contacts)."""
+        """Simulate the queue and print its KPIs (optionally write canonical contacts, or
+        a team's queue_log and schedule)."""
         choice(output_format, "format", FORMATS_STAFF)
         result = api.simulate(
             calls=calls,
@@ -237,6 +285,16 @@ def register(app: typer.Typer) -> None:
             start=start,
             queue=queue,
             output=output,
+            schedule=schedule,
+            queue_log=queue_log,
+            schedule_output=schedule_output,
+            late_login_share=late_login_share,
+            late_login_mean=late_login_mean,
+            overrun_share=overrun_share,
+            overrun_mean=overrun_mean,
+            pause_rate=pause_rate,
+            pause_mean=pause_mean,
+            tolerance=tolerance,
         )
         if output_format == "json":
             sys.stdout.write(result.to_text("json"))

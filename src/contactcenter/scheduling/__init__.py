@@ -8,9 +8,9 @@ Public API::
     lp_bound(requirement, config) -> float               (linear-relaxation lower bound)
     coverage_of(shifts, requirement) -> agents working per slot
 
-The model is shift counts per template and start (demand level). Weekly rosters for named
-agents (days off, the same shift through the week, contract hours) are meant to build on
-:func:`build_columns` with agent-indexed variables; see docs/scheduling.md.
+The model is shift counts per template and start (demand level);
+:mod:`contactcenter.scheduling.assign` then hands the shifts to named agents (their
+days, hours of availability and contracted weekly hours), see docs/scheduling.md.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ The file (every duration is plain seconds or 20s/30m/4h/8h30m; times of day are 
         length: 8h30m             # from start to end; unpaid breaks lie inside it
         breaks:                   # in the order they are taken; may be []
           - {length: 30m, paid: false, earliest: 3h, latest: 5h}  # offsets of the break start
+          # optional per break: activity: break | lunch | meeting | training, the activity
+          # a named roster (``schedule --agents``) gives it; default lunch when unpaid,
+          # else break
         days: [mon, tue, wed, thu, fri]   # optional, default every day
         min_count: 0              # optional, shifts of this template per day
         max_count: 40             # optional, default unlimited
@@ -43,18 +46,22 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 TOP_KEYS = ("interval", "templates", "uncovered_penalty")
 TEMPLATE_KEYS = ("name", "start", "length", "breaks", "days", "min_count", "max_count", "cost")
 START_KEYS = ("earliest", "latest", "step")
-BREAK_KEYS = ("length", "paid", "earliest", "latest")
+BREAK_KEYS = ("length", "paid", "earliest", "latest", "activity")
+BREAK_ACTIVITIES = ("break", "lunch", "meeting", "training")
+"""What a break may be in a named roster (the ``schedules`` activities away from work)."""
 
 
 @dataclass(frozen=True)
 class BreakRule:
     """A break taken ``length_s`` long, starting between ``earliest_s`` and ``latest_s``
-    seconds after the shift start (both inclusive, on the grid)."""
+    seconds after the shift start (both inclusive, on the grid); ``activity`` is what a
+    named roster calls it (break, lunch, meeting, training)."""
 
     length_s: int
     paid: bool
     earliest_s: int
     latest_s: int
+    activity: str = "break"
 
 
 @dataclass(frozen=True)
@@ -272,7 +279,15 @@ def _template(raw: Any, i: int, interval_s: int, where: _Where) -> ShiftTemplate
                 "this break cannot start after the previous one ends (breaks are taken in the "
                 "order listed); move its window later",
             )
-        breaks.append(BreakRule(blen, paid, bearly, blate))
+        activity = "break" if paid else "lunch"
+        if "activity" in bdata:
+            activity = str(bdata["activity"]).strip().lower()
+            if activity not in BREAK_ACTIVITIES:
+                raise where.error(
+                    f"{bpath}.activity",
+                    f"{bdata['activity']!r} is not one of {', '.join(BREAK_ACTIVITIES)}",
+                )
+        breaks.append(BreakRule(blen, paid, bearly, blate, activity))
     unpaid = sum(b.length_s for b in breaks if not b.paid)
     if unpaid >= length:
         raise where.error(path, "unpaid breaks take the whole shift")

@@ -18,6 +18,11 @@ Staffing changes at interval boundaries: new agents start at the boundary; leavi
 agents (the highest-numbered) take no new contact after it and finish the one they
 hold. After the last interval the last interval's agents stay until the queue is empty.
 
+A named team (``team``: agents with schedules, :mod:`contactcenter.simulation.team`)
+replaces the agents per interval: each agent takes contacts while its plan has it
+available (voice only), and every time is in whole seconds (arrivals floored, handle
+times and patience rounded, handle times at least 1 s), the resolution of a queue_log.
+
 Chat: an agent's ``concurrency`` slots are pooled with everyone else's. With
 ``aht_s`` given per concurrency level, a conversation's handle time is drawn with the
 mean of the level the agent reaches when it starts (a simplification of the analytic
@@ -37,6 +42,14 @@ import numpy as np
 import numpy.typing as npt
 
 from contactcenter.errors import InputError
+from contactcenter.simulation.team import (
+    Behaviour,
+    Team,
+    actual_changes,
+    plan_team,
+    run_team,
+    stay_until_empty,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -62,6 +75,12 @@ class SimulationResult:
     agents_per_interval: IntArray
     concurrency: int
     seed: int
+    agent_names: tuple[str, ...] | None = None
+    """With a team: the agents' names (``agent`` indexes them)."""
+    changes: tuple[tuple[tuple[int, str | None], ...], ...] | None = None
+    """With a team: per agent, its changes of mode (instant in seconds, mode; see
+    :func:`contactcenter.simulation.team.actual_changes`)."""
+    team: Team | None = None
 
     @property
     def horizon_s(self) -> float:
@@ -108,6 +127,8 @@ def simulate(
     concurrency: int = 1,
     interval_aht_s: npt.ArrayLike | None = None,
     seed: int = 0,
+    team: Team | None = None,
+    behaviour: Behaviour | None = None,
 ) -> SimulationResult:
     """Simulate the queue over ``len(calls_per_interval)`` intervals of ``interval_s``.
 
@@ -118,7 +139,9 @@ def simulate(
     mean of exponential patience; ``patience_samples_s`` resamples observed patience
     instead; neither means nobody abandons. ``interval_aht_s`` (voice only) gives a mean
     handle time per interval instead, applied by the interval a contact arrives in (as a
-    forecast or staffing plan has it). Same inputs and seed give the same run.
+    forecast or staffing plan has it). ``team`` (with ``behaviour``) simulates named
+    agents instead of ``agents_per_interval`` (which then only sizes the run's occupancy;
+    see the module docstring). Same inputs and seed give the same run.
 
     >>> r = simulate(calls_per_interval=[100], interval_s=1800, agents_per_interval=14,
     ...              aht_s=180, seed=1)
@@ -202,6 +225,43 @@ def simulate(
         which = np.minimum((arrival // interval_s).astype(np.int64), calls.size - 1)
         base = base * per_interval[which]
         scale = np.ones(1)
+    if team is not None:
+        if concurrency != 1:
+            raise InputError("{field}: a simulated team answers calls (voice)", field="concurrency")
+        arrival = np.floor(arrival)
+        svc = np.maximum(1.0, np.round(base * scale[0]))
+        patience = np.round(patience)
+        plans = plan_team(team, behaviour or Behaviour(), np.random.default_rng([seed, 1]))
+        windows, stayers = stay_until_empty(plans)
+        wait, service_time, agent = run_team(
+            arrival=arrival, service=svc, patience=patience, windows=windows
+        )
+        answered = agent >= 0
+        handled: list[list[tuple[int, int]]] = [[] for _ in plans]
+        starts = arrival + wait
+        for k in np.flatnonzero(answered).tolist():
+            handled[int(agent[k])].append((int(starts[k]), int(starts[k] + service_time[k])))
+        for j in stayers:  # they leave when done, at the end of their plan at the earliest
+            if handled[j]:
+                a, b, mode = plans[j][-1]
+                plans[j][-1] = (a, max(b, handled[j][-1][1]), mode)
+        changes = tuple(
+            tuple(actual_changes(plan, mine)) for plan, mine in zip(plans, handled, strict=True)
+        )
+        return SimulationResult(
+            arrival_s=arrival,
+            wait_s=wait,
+            service_s=service_time,
+            answered=answered,
+            agent=agent,
+            interval_s=float(interval_s),
+            agents_per_interval=agents_i,
+            concurrency=1,
+            seed=seed,
+            agent_names=team.names,
+            changes=changes,
+            team=team,
+        )
     wait, service_time, agent = _run(
         arrival=arrival,
         base=base,
