@@ -102,6 +102,16 @@ def report(
         0, "--min-contacts", help="Volume guard: agents with fewer contacts are not ranked."
     ),
     top: int | None = typer.Option(None, "--top", help="Keep the first N ranks."),
+    slow: bool = typer.Option(
+        False, "--slow", help="Slower than usual: AHT and first response against a baseline."
+    ),
+    baseline_weeks: int = typer.Option(
+        8, "--baseline-weeks", help="--slow: the weeks before each period it is compared with."
+    ),
+    z: str = typer.Option("2.0", "--z", help="--slow: flag a z-score above this."),
+    impact: bool = typer.Option(
+        False, "--impact", help="Add the service-level points lost per agent (impact)."
+    ),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
     spark_master: str | None = typer.Option(
         None, "--spark-master", help="Spark master URL (default local[*])."
@@ -152,6 +162,10 @@ def report(
         desc=desc,
         min_contacts=min_contacts,
         top=top,
+        slow=slow,
+        baseline_weeks=baseline_weeks,
+        z=z,
+        impact=impact,
     )
     keys = [k.strip() for k in by.split(",") if k.strip()]
     chosen = metrics if metrics or fmt != "table" else ",".join(TABLE_METRICS)
@@ -185,7 +199,7 @@ def report(
         return
     by_interval = None
     if fmt == "html" and "interval_start" not in result.keys:
-        by_interval = run(by="interval", metrics=chosen)
+        by_interval = run(by="interval", metrics=chosen, slow=False, impact=False)
     written = write_report(
         result,
         fmt,

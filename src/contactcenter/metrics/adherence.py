@@ -133,7 +133,7 @@ ADHERENCE_METRICS: tuple[Metric, ...] = (
         "out), in runs longer than the tolerance",
         "Scheduled work time the agent was not available for contacts (late, absent, "
         "paused, a break run over): the time the impact model gives back (docs/metrics.md, "
-        "\"Impact\").",
+        '"Impact").',
     ),
     Metric(
         name="adherence",
