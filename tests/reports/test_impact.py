@@ -278,3 +278,33 @@ def test_the_scorecard_shows_the_same_columns(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["report", "--db", str(db), "--by", "queue", "--impact"])
     assert bad.exit_code == 2
     assert "--impact needs agent" in bad.stderr
+
+
+def test_an_absent_agent_and_the_pool_of_a_queue(tmp_path: Path) -> None:
+    """cyd is scheduled for the half hour and never logs in: the whole 1,800 s is given
+    back (1.5 -> 2.5 agents). With --queue q1 the pool is q1's members (ann and bob, who
+    are members of q1 in the states file): cyd is not in it."""
+    states = STATES.replace("agent,state,start,end,reason", "agent,state,start,end,reason,queue")
+    states = "\n".join(
+        line + (",q1" if i else "") for i, line in enumerate(states.strip().splitlines())
+    )
+    schedule = SCHEDULE + "cyd,work,2024-03-04T09:00:00Z,2024-03-04T09:30:00Z\n"
+    path = tmp_path / "absent.duckdb"
+    with Store(path) as store:
+        with store.load(fmt="test", files=["calls"]) as session:
+            session.account.read = session.account.used = 10
+            session.write("contacts", contacts_table(_calls()))
+        load(store, "agent_states", write(tmp_path / "states.csv", states + "\n"))
+        load(store, "schedule_csv", write(tmp_path / "schedule.csv", schedule))
+    got = _by_agent(path)
+    sl2 = 1 - math.exp(-20 / 180) / 3
+    base = 0.5 * sl2
+    # 2.5 agents: half of SL(2) and SL(3) with 1 Erlang
+    sl3 = _erlang_c_sl(3, 1.0, 180)
+    assert got["cyd"]["unscheduled_away_s"] == 1800.0
+    assert got["cyd"]["sl_lost_adherence"] == pytest.approx(0.5 * sl2 + 0.5 * sl3 - base)
+    assert got["cyd"]["aht_s"] is None
+    assert got["cyd"]["sl_lost_aht"] == 0.0
+    pool = _by_agent(path, queues="q1")
+    assert set(pool) == {"ann", "bob"}
+    assert pool["bob"]["sl_lost_adherence"] == pytest.approx(got["bob"]["sl_lost_adherence"])

@@ -231,9 +231,16 @@ def compute_impact(engine: Engine, req: ImpactRequest) -> ReportResult:
         k = index.get(r["interval_start"])
         if k is not None and r["agent"] is not None:
             at(r["agent"], k)
+    # with queues, only the agents of the pool: members of those queues, or who answered
+    # their calls (a schedule is the agent's, whatever queue)
+    members = {r["agent"] for r in states.rows()} | {r["agent"] for r in handled.rows()}
+
+    def in_pool(agent: Any) -> bool:
+        return agent is not None and (not req.queues or agent in members)
+
     for r in away.rows():
         k = index.get(r["interval_start"])
-        if k is not None and r["agent"] is not None and r["unscheduled_away_s"]:
+        if k is not None and in_pool(r["agent"]) and r["unscheduled_away_s"]:
             at(r["agent"], k)["away_s"] = float(r["unscheduled_away_s"])
     for r in handled.rows():
         k = index.get(r["interval_start"])
@@ -256,7 +263,7 @@ def compute_impact(engine: Engine, req: ImpactRequest) -> ReportResult:
             team.setdefault(p, []).append(float(r["aht_s"]))
     median = {p: statistics.median(v) for p, v in team.items()}
     for r in schedule.rows():
-        if r["agent"] is None:
+        if not in_pool(r["agent"]):
             continue
         p = r[pcol] if pcol else None
         keyed.setdefault((r["agent"], p), {}).update(
