@@ -180,6 +180,14 @@ def test_the_command_and_its_formats(tmp_path: Path) -> None:
     table = runner.invoke(app, ["impact", "--db", str(db), "--period", "all"])
     assert table.exit_code == 0, table.output
     assert "sl_lost_adherence" in table.stdout
+    assert "100.0%" in table.stdout  # queue_sl_observed, a fraction, as a percentage
+    every = json.loads(
+        runner.invoke(
+            app, ["impact", "--db", str(db), "--period", "all", "--format", "json"]
+        ).stdout
+    )
+    assert every["parameters"]["period"] == "all"
+    assert [sorted(r)[:2] for r in every["rows"]] == [["agent", "aht_excess_s"]] * 2
     bad = runner.invoke(app, ["impact", "--db", str(db), "--by", "queue"])
     assert bad.exit_code == 2
     assert "--by must be agent" in bad.stderr

@@ -25,8 +25,9 @@ from contactcenter.reports.render import (
     FORMATS,
     TABLE_METRICS,
     check_output,
+    column_units,
     conversation_table_metrics,
-    human,
+    human_unit,
     render_csv,
     render_json,
     write_report,
@@ -40,14 +41,12 @@ from contactcenter.store import check_store_path, store_files
 def print_table(result: ReportResult, console: Console, *, title: str = "KPI report") -> None:
     """Print ``result`` as a rich table followed by its notes (control characters in
     names are shown as escapes, never sent to the terminal)."""
-    metrics = {m.name: m for m in result.metrics}
+    units = column_units(result)
     table = RichTable(title=title, title_justify="left", header_style="bold")
     for name in result.table.column_names:
         table.add_column(name, justify="left" if name in result.keys else "right", no_wrap=True)
     for row in result.rows():
-        table.add_row(
-            *(printable(human(row[c], metrics.get(c))) for c in result.table.column_names)
-        )
+        table.add_row(*(printable(human_unit(row[c], units[c])) for c in result.table.column_names))
     console.print(table, markup=False)
     console.print(f"time zone: {result.tz}", style="dim", markup=False)
     for note in result.notes:

@@ -390,7 +390,7 @@ def compute_impact(engine: Engine, req: ImpactRequest) -> ReportResult:
     )
     parameters = {
         "by": ["agent"],
-        "period": req.period,
+        "period": req.period or "all",
         "interval_s": req.interval_s,
         "tz": tz,
         "from": req.start,
