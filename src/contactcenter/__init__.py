@@ -22,6 +22,7 @@ _API: dict[str, str] = {
     "ingest": "contactcenter.app.ingest",
     "report": "contactcenter.app.report",
     "catalog": "contactcenter.app.report",
+    "impact": "contactcenter.app.impact",
     "staff": "contactcenter.app.staffing",
     "plan": "contactcenter.app.staffing",
     "simulate": "contactcenter.app.staffing",

@@ -43,7 +43,8 @@ DAY = [
 
 METRICS = (
     "scheduled_s,scheduled_work_s,scheduled_paid_s,out_of_adherence_s,late_login_s,"
-    "early_logout_s,break_overrun_s,adherence,conformance,shrinkage_observed,logged_in_s"
+    "early_logout_s,break_overrun_s,adherence,conformance,shrinkage_observed,logged_in_s,"
+    "unscheduled_away_s"
 )
 
 
@@ -71,6 +72,9 @@ def test_a_hand_computed_day(store: Store, tmp_path: Path) -> None:
     assert row["break_overrun_s"] == 600
     assert row["early_logout_s"] == 0
     assert row["out_of_adherence_s"] == 300 + 600 + 600 + 1_200
+    # away when scheduled to work: late, the lunch overrun, the unscheduled pause (the
+    # login outside the schedule is work, not away; the 30 s pause is under tolerance)
+    assert row["unscheduled_away_s"] == 300 + 600 + 600
     assert row["adherence"] == pytest.approx(1 - 2_700 / 21_600)
     # logged in 09:05-15:00 and 16:00-16:20; paused 2,400 + 600 + 30 s
     assert row["logged_in_s"] == 21_300 + 1_200

@@ -11,6 +11,7 @@ module             functions (one module per CLI module ``cli/*_cmd.py``)
 =================  ===========================================================
 ``app.ingest``     ``ingest``
 ``app.report``     ``report``, ``catalog`` (the ``metrics`` command)
+``app.impact``     ``impact``
 ``app.staffing``   ``staff``, ``plan``, ``simulate``
 ``app.forecast``   ``forecast``, ``backtest``
 ``app.schedule``   ``schedule``

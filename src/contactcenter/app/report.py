@@ -26,8 +26,16 @@ from contactcenter.metrics.options import (
     read_complaint_codes,
 )
 from contactcenter.metrics.sla import SlaConfig
+from contactcenter.reports.impact import (
+    ImpactRequest,
+    compute_impact,
+    scorecard_period,
+    with_impact,
+)
 from contactcenter.reports.query import ReportRequest, ReportResult, run_report
 from contactcenter.reports.ranking import VOLUME, Ranking, rank_agents
+from contactcenter.reports.slower import Baseline, check_keys, slow_metrics, slower_than_usual
+from contactcenter.standards import DEFAULT_THRESHOLD_S
 
 __all__ = ["catalog", "report", "report_result"]
 
@@ -213,6 +221,10 @@ def report_result(
     top: int | None = None,
     channels: str | Sequence[str] | None = None,
     complaints: Complaints = None,
+    slow: bool = False,
+    baseline_weeks: int = 8,
+    z: opt.Number = 2.0,
+    impact: bool = False,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
     zone, the notes, the parameters and the metric definitions.
@@ -221,6 +233,14 @@ def report_result(
     needs ``agent`` among ``by``; adds the metric and ``contacts_handled`` when not asked
     for), ascending or with ``desc`` descending; ``min_contacts``: the volume guard
     (agents under it are listed apart with no rank); ``top``: keep the first ``top`` ranks.
+
+    slow: add the "slower than usual" columns (:mod:`contactcenter.reports.slower`; needs
+    ``agent`` and at most one of day, week, month, quarter, year among ``by``; adds
+    ``aht_s``, and ``first_response_s`` when the store has conversations), against the
+    previous ``baseline_weeks`` weeks, flagged above ``z``. impact: add the service-level
+    points lost per agent (:mod:`contactcenter.reports.impact`, the columns of
+    ``contactcenter impact``; needs ``agent`` and at most one period key among ``by``),
+    with the report's interval, threshold, tolerance and selection.
     """
     request = request_of(
         by=by,
@@ -258,12 +278,53 @@ def report_result(
         raise InputError(
             "{field} is needed by --desc, --min-contacts and --top (a ranking)", field="sort"
         )
+    baseline = None
+    if slow:
+        baseline = Baseline(
+            weeks=opt.whole(baseline_weeks, "baseline_weeks", 1, 520),
+            z=opt.positive(z, "z"),
+        )
+        check_keys(request.by, request.start)
+    elif baseline_weeks != 8 or opt.number(z, "z") != 2.0:
+        raise InputError("{field} is needed by --baseline-weeks and --z", field="slow")
+    period = scorecard_period(request.by) if impact else None
+    if impact and request.interval_s % 900:
+        raise InputError(
+            "{field} must be a multiple of 15 minutes for --impact (agent states are cut "
+            "every 15 minutes)",
+            field="interval",
+        )
     eng = open_engine(engine, db=db, spark_master=spark_master)
     try:
+        if baseline is not None:
+            have = {m.name for m in request.metrics}
+            extra = [BY_NAME[n] for n in slow_metrics(eng) if n not in have]
+            request = dataclasses.replace(request, metrics=(*request.metrics, *extra))
         result = run_report(eng, request)
+        if ranking is not None:
+            result = rank_agents(result, ranking)
+        if baseline is not None:
+            result = slower_than_usual(eng, result, request, baseline)
+        if impact:
+            lost = compute_impact(
+                eng,
+                ImpactRequest(
+                    period=period,
+                    interval_s=request.interval_s,
+                    threshold_s=DEFAULT_THRESHOLD_S["voice"]
+                    if threshold is None
+                    else opt.duration(threshold, "threshold"),
+                    tolerance_s=request.tolerance_s,
+                    start=request.start,
+                    end=request.end,
+                    queues=request.queues,
+                    tz=result.tz,
+                ),
+            )
+            result = with_impact(result, lost)
     finally:
         eng.close()
-    return result if ranking is None else rank_agents(result, ranking)
+    return result
 
 
 def report(
@@ -294,6 +355,10 @@ def report(
     top: int | None = None,
     channels: str | Sequence[str] | None = None,
     complaints: Complaints = None,
+    slow: bool = False,
+    baseline_weeks: int = 8,
+    z: opt.Number = 2.0,
+    impact: bool = False,
 ) -> pa.Table:
     """KPIs from the store ``db``: one row per group of ``by``, one column per metric.
 
@@ -322,9 +387,11 @@ def report(
     csi_weights: weights of the ``csi`` index (``"csat=0.5,nps=0.25,ces=0.25"``).
     complaints: the disposition codes that are complaints (``complaints``,
     ``complaint_rate``): a YAML file listing them, or the codes; default the
-    ``complaints`` list of the config file. metrics: the default set when not given,
-    ``all`` for every metric (the agent, adherence and outcome metrics are shown only
-    when named or with ``all``).
+    ``complaints`` list of the config file.
+    slow, baseline_weeks, z: the "slower than usual" columns; impact: the service-level
+    points lost per agent (:func:`report_result`).
+    metrics: the default set when not given, ``all`` for every metric (the agent,
+    adherence and outcome metrics are shown only when named or with ``all``).
     """
     return report_result(
         db,
@@ -353,6 +420,10 @@ def report(
         top=top,
         channels=channels,
         complaints=complaints,
+        slow=slow,
+        baseline_weeks=baseline_weeks,
+        z=z,
+        impact=impact,
     ).to_table()
 
 

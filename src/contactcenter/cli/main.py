@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Compute KPIs from the store, grouped and filtered.",
     ),
     "metrics": ("contactcenter.cli.metrics_cmd", "List every metric with its formula."),
+    "impact": (
+        "contactcenter.cli.impact_cmd",
+        "Service-level points lost per agent: away time, slow handling, transfers.",
+    ),
     "staff": (
         "contactcenter.cli.staffing_cmd",
         "Agents needed for one interval (Erlang C/A, chat).",

@@ -25,8 +25,9 @@ from contactcenter.reports.render import (
     FORMATS,
     TABLE_METRICS,
     check_output,
+    column_units,
     conversation_table_metrics,
-    human,
+    human_unit,
     render_csv,
     render_json,
     write_report,
@@ -40,14 +41,12 @@ from contactcenter.store import check_store_path, store_files
 def print_table(result: ReportResult, console: Console, *, title: str = "KPI report") -> None:
     """Print ``result`` as a rich table followed by its notes (control characters in
     names are shown as escapes, never sent to the terminal)."""
-    metrics = {m.name: m for m in result.metrics}
+    units = column_units(result)
     table = RichTable(title=title, title_justify="left", header_style="bold")
     for name in result.table.column_names:
         table.add_column(name, justify="left" if name in result.keys else "right", no_wrap=True)
     for row in result.rows():
-        table.add_row(
-            *(printable(human(row[c], metrics.get(c))) for c in result.table.column_names)
-        )
+        table.add_row(*(printable(human_unit(row[c], units[c])) for c in result.table.column_names))
     console.print(table, markup=False)
     console.print(f"time zone: {result.tz}", style="dim", markup=False)
     for note in result.notes:
@@ -102,6 +101,16 @@ def report(
         0, "--min-contacts", help="Volume guard: agents with fewer contacts are not ranked."
     ),
     top: int | None = typer.Option(None, "--top", help="Keep the first N ranks."),
+    slow: bool = typer.Option(
+        False, "--slow", help="Slower than usual: AHT and first response against a baseline."
+    ),
+    baseline_weeks: int = typer.Option(
+        8, "--baseline-weeks", help="--slow: the weeks before each period it is compared with."
+    ),
+    z: str = typer.Option("2.0", "--z", help="--slow: flag a z-score above this."),
+    impact: bool = typer.Option(
+        False, "--impact", help="Add the service-level points lost per agent (impact)."
+    ),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
     spark_master: str | None = typer.Option(
         None, "--spark-master", help="Spark master URL (default local[*])."
@@ -156,6 +165,10 @@ def report(
         desc=desc,
         min_contacts=min_contacts,
         top=top,
+        slow=slow,
+        baseline_weeks=baseline_weeks,
+        z=z,
+        impact=impact,
     )
     keys = [k.strip() for k in by.split(",") if k.strip()]
     chosen = metrics if metrics or fmt != "table" else ",".join(TABLE_METRICS)
@@ -189,7 +202,7 @@ def report(
         return
     by_interval = None
     if fmt == "html" and "interval_start" not in result.keys:
-        by_interval = run(by="interval", metrics=chosen)
+        by_interval = run(by="interval", metrics=chosen, slow=False, impact=False)
     written = write_report(
         result,
         fmt,

@@ -14,6 +14,8 @@ flag                   the piece of a scheduled agent's time is ...
 ``late_login``         the start of a shift before the agent's first login in it
 ``early_logout``       the end of a shift after the agent's last logout in it
 ``break_overrun``      after a break or lunch, until the agent works again
+``unscheduled_away``   scheduled work while the agent is away (paused or logged out), in a
+                       run of out-of-adherence time longer than the tolerance
 =====================  ===================================================================
 
 The tolerance is the report's (``--tolerance``, default 60 s): a run of out-of-adherence
@@ -49,6 +51,7 @@ register_measures(
             "late_login": Flag(None, ("late_login", "beyond_tolerance")),
             "early_logout": Flag(None, ("early_logout", "beyond_tolerance")),
             "break_overrun": Flag(None, ("break_overrun", "beyond_tolerance")),
+            "unscheduled_away": Flag(("work",), ("away", "beyond_tolerance")),
         },
         conditions={
             "out": lambda t, ctx: t.expected != t.actual,
@@ -56,6 +59,7 @@ register_measures(
             "late_login": lambda t, ctx: t.deviation == "late_login",
             "early_logout": lambda t, ctx: t.deviation == "early_logout",
             "break_overrun": lambda t, ctx: t.deviation == "break_overrun",
+            "away": lambda t, ctx: t.actual == "away",
         },
     )
 )
@@ -121,6 +125,15 @@ ADHERENCE_METRICS: tuple[Metric, ...] = (
         "break_overrun",
         "sum of duration_s from the end of a break or lunch to the agent's return to work",
         "Time breaks and lunches ran over into scheduled work.",
+    ),
+    _time(
+        "unscheduled_away_s",
+        "unscheduled_away",
+        "sum of duration_s of scheduled work while the agent is away (paused or logged "
+        "out), in runs longer than the tolerance",
+        "Scheduled work time the agent was not available for contacts (late, absent, "
+        "paused, a break run over): the time the impact model gives back (docs/metrics.md, "
+        '"Impact").',
     ),
     Metric(
         name="adherence",

@@ -96,19 +96,59 @@ def conversation_table_metrics(by: Sequence[str], sla: bool) -> tuple[str, ...]:
 
 def human(value: Any, metric: Metric | None) -> str:
     """A cell for people: percentages for fractions, one decimal for seconds."""
+    return human_unit(value, None if metric is None else metric.unit)
+
+
+def human_unit(value: Any, unit: str | None) -> str:
+    """:func:`human` by the unit's name (None: the value as it is)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if metric is None:
+    if unit is None or isinstance(value, bool):
         return str(value)
-    if metric.unit == "fraction":
+    if unit == "fraction":
         return f"{value * 100:.1f}%"
-    if metric.unit == "balance":
+    if unit == "balance":
         return f"{value * 100:+.1f}"
-    if metric.unit == "score":
+    if unit == "score":
         return f"{value:.2f}"
-    if metric.unit == "seconds":
-        return f"{value:.1f}"
+    if unit in ("seconds", "z"):
+        return f"{value:.1f}" if unit == "seconds" else f"{value:.2f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+EXTRA_UNITS: dict[str, str] = {
+    "queue_sl_observed": "fraction",
+    "queue_sl_model": "fraction",
+    "sl_lost_adherence": "fraction",
+    "sl_lost_aht": "fraction",
+    "sl_lost_transfers": "fraction",
+    "unscheduled_away_s": "seconds",
+    "aht_s": "seconds",
+    "aht_team_median_s": "seconds",
+    "aht_excess_s": "seconds",
+}
+"""Units of the columns a scorecard or ``impact`` adds beside the catalog's metrics."""
+
+
+def column_units(result: ReportResult) -> dict[str, str | None]:
+    """Per column of ``result``, the unit its cells are shown in by the ``table`` format:
+    a metric's own, a ranking's ``_team_median`` that of its metric and ``_percentile`` a
+    fraction, the "slower than usual" ``_baseline`` that of its metric and ``_z`` a
+    z-score, and the impact columns' (:data:`EXTRA_UNITS`)."""
+    metrics = _metric_of(result)
+    units: dict[str, str | None] = {}
+    for name in result.table.column_names:
+        unit: str | None = metrics[name].unit if name in metrics else EXTRA_UNITS.get(name)
+        for suffix in ("_team_median", "_baseline"):
+            base = name.removesuffix(suffix)
+            if unit is None and base != name and base in metrics:
+                unit = metrics[base].unit
+        if unit is None and name.endswith("_percentile"):
+            unit = "fraction"
+        if unit is None and name.endswith("_z"):
+            unit = "z"
+        units[name] = unit
+    return units
 
 
 def _metric_of(result: ReportResult) -> dict[str, Metric]:
