@@ -34,12 +34,12 @@ Rules (documented for users in docs/data-model.md, "Agent states")
 from __future__ import annotations
 
 import csv
-import heapq
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -62,8 +62,8 @@ ODD_TEXT = {
     "added_twice": "an ADDMEMBER of a queue the agent was a member of already",
     "removed_alone": "a REMOVEMEMBER of a queue the agent was not a member of",
     "unpause_alone": "an UNPAUSE with no pause open",
-    "contact_logged_out": "a contact answered while the agent was logged out "
-    "(counted as handling and as logged in)",
+    "contact_logged_out": "a contact answered (or a chat taken) while the agent was logged "
+    "out (counted as handling and as logged in)",
 }
 """The odd sequences the notes name, and how each is read."""
 
@@ -99,153 +99,312 @@ class Derived:
     odd: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass
-class _Agent:
-    login: bool = False
-    members: dict[str, None] = field(default_factory=dict)
-    paused_all: str | None = None
-    all_on: bool = False
-    paused: dict[str, str | None] = field(default_factory=dict)
-    """queue -> reason of the pause open in that queue (insertion order: latest last)"""
-    on: int = 0
-    acw_until: int = 0
+_FLOOR = "(({x}) - ((({x}) % {g}) + {g}) % {g}) // {g}"
+"""SQL: ``{x}`` // ``{g}`` rounded down (DuckDB's ``//`` truncates toward zero)."""
 
-    def logged(self, t: int) -> bool:
-        return self.login or bool(self.members) or self.on > 0
 
-    def busy(self, t: int) -> str | None:
-        if self.on > 0:
-            return "handling"
-        if self.acw_until > t:
-            return "acw"
-        return None
+def _floor(x: str, g: int = GRAIN_US) -> str:
+    return _FLOOR.format(x=x, g=g)
 
-    def agent_state(self, t: int) -> tuple[str, str | None] | None:
-        if not self.logged(t):
-            return None
-        busy = self.busy(t)
-        if busy:
-            return busy, None
-        if self.all_on:
-            return "not_ready", self.paused_all
-        if self.paused:
-            return "not_ready", next(reversed(self.paused.values()))
-        return "available", None
 
-    def queue_state(self, q: str, t: int) -> tuple[str, str | None]:
-        busy = self.busy(t)
-        if busy:
-            return busy, None
-        if self.all_on:
-            return "not_ready", self.paused_all
-        if q in self.paused:
-            return "not_ready", self.paused[q]
-        return "available", None
+_WINDOW = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+_ADD, _REMOVE = "'added_to_queue'", "'removed_from_queue'"
+
+DERIVE_SQL: tuple[str, ...] = (
+    # 1. the agent's own flags after each event (i: the events' order per agent)
+    f"""
+CREATE OR REPLACE TEMP TABLE _as_ea AS
+SELECT agent, i, t, kind, queue,
+       coalesce(last_value(CASE kind WHEN 'login' THEN true WHEN 'logout' THEN false END
+                           IGNORE NULLS) OVER w, false) AS l,
+       last_value(CASE WHEN kind = 'pause' AND queue IS NULL
+                           THEN {{'on': true, 'r': reason}}
+                       WHEN (kind = 'unpause' AND queue IS NULL) OR kind = 'logout'
+                           THEN {{'on': false, 'r': NULL::VARCHAR}} END
+                  IGNORE NULLS) OVER w AS ap
+FROM _as_ev
+WINDOW w AS (PARTITION BY agent ORDER BY i {_WINDOW})
+""",
+    # 2. per agent and queue: membership and the queue's own pause after each event that
+    #    touches it (its own events, and every logout and UNPAUSEALL of the agent)
+    f"""
+CREATE OR REPLACE TEMP TABLE _as_pe AS
+WITH own AS (
+    SELECT agent, i, t, kind, reason,
+           CASE WHEN kind IN ({_ADD}, {_REMOVE}) THEN coalesce(queue, '') ELSE queue END AS q,
+           true AS own_q
+    FROM _as_ev
+    WHERE kind IN ({_ADD}, {_REMOVE}) OR (kind IN ('pause', 'unpause') AND queue IS NOT NULL)
+),
+pairs AS (SELECT DISTINCT agent, q FROM own),
+shared AS (
+    SELECT e.agent, e.i, e.t, e.kind, e.reason, p.q, false AS own_q
+    FROM _as_ev e JOIN pairs p USING (agent)
+    WHERE e.kind = 'logout' OR (e.kind = 'unpause' AND e.queue IS NULL)
+),
+m AS (
+    SELECT *,
+           coalesce(last_value(CASE WHEN kind = {_ADD} THEN true
+                                    WHEN kind IN ({_REMOVE}, 'logout') THEN false END
+                               IGNORE NULLS) OVER w, false) AS mem,
+           last_value(CASE WHEN kind = 'pause'
+                               THEN {{'on': true, 'r': reason, 's': i}}
+                           WHEN kind = {_ADD} AND upper(coalesce(reason, '')) = 'PAUSED'
+                               THEN {{'on': true, 'r': NULL::VARCHAR, 's': i}}
+                           WHEN kind IN ('unpause', 'logout', {_REMOVE})
+                               THEN {{'on': false, 'r': NULL::VARCHAR, 's': NULL::BIGINT}} END
+                      IGNORE NULLS) OVER w AS qp
+    FROM (SELECT * FROM own UNION ALL SELECT * FROM shared)
+    WINDOW w AS (PARTITION BY agent, q ORDER BY i {_WINDOW})
+)
+SELECT *, coalesce(qp.on, false) AS qon,
+       coalesce(lag(mem) OVER w, false) AS mem0,
+       coalesce(lag(qp.on) OVER w, false) AS qon0
+FROM m
+WINDOW w AS (PARTITION BY agent, q ORDER BY i)
+""",
+    # 3. per event: members (a running count), and the flags just before it
+    f"""
+CREATE OR REPLACE TEMP TABLE _as_ei AS
+WITH pd AS (
+    SELECT agent, i, sum(mem::INTEGER - mem0::INTEGER) AS dm,
+           bool_or(qon0) FILTER (WHERE NOT own_q AND kind = 'unpause') AS qon0
+    FROM _as_pe GROUP BY agent, i
+)
+SELECT a.agent, a.i, a.t, a.kind, a.queue, a.l, coalesce(a.ap.on, false) AS a, a.ap.r AS ar,
+       coalesce(sum(pd.dm) OVER w, 0) AS m, coalesce(pd.dm, 0) AS dm,
+       coalesce(pd.qon0, false) AS qon0,
+       coalesce(lag(a.l) OVER w0, false) AS l0,
+       coalesce(lag(coalesce(a.ap.on, false)) OVER w0, false) AS a0
+FROM _as_ea a LEFT JOIN pd USING (agent, i)
+WINDOW w AS (PARTITION BY a.agent ORDER BY a.i {_WINDOW}),
+       w0 AS (PARTITION BY a.agent ORDER BY a.i)
+""",
+    # 4. the state after the last event of each instant (all events of an instant first)
+    """
+CREATE OR REPLACE TEMP TABLE _as_et AS
+SELECT agent, t, arg_max({'l': l, 'm': m, 'a': a, 'ar': ar}, i) AS s
+FROM _as_ei GROUP BY agent, t
+""",
+    """
+CREATE OR REPLACE TEMP TABLE _as_pt AS
+SELECT agent, q, t, arg_max({'mem': mem, 'on': qon, 'r': qp.r, 's': qp.s}, i) AS s
+FROM _as_pe GROUP BY agent, q, t
+""",
+    # 5. every instant where something changes: events, contacts' starts and ends, the
+    #    ends of after-contact work; contacts on (a running count) and ACW's end so far
+    f"""
+CREATE OR REPLACE TEMP TABLE _as_tl AS
+WITH c AS (SELECT * FROM _as_ct SEMI JOIN (SELECT DISTINCT agent FROM _as_ev) x USING (agent)),
+pts AS (
+    SELECT agent, t, 0 AS d, 0 AS starts, NULL::BIGINT AS au FROM _as_et
+    UNION ALL SELECT agent, a, 1, 1, NULL FROM c
+    UNION ALL SELECT agent, e, -1, 0, CASE WHEN acw > 0 THEN e + acw END FROM c
+              WHERE e IS NOT NULL
+    UNION ALL SELECT agent, e + acw, 0, 0, NULL FROM c WHERE e IS NOT NULL AND acw > 0
+),
+g AS (SELECT agent, t, sum(d) AS d, sum(starts) AS starts, max(au) AS au
+      FROM pts GROUP BY agent, t),
+r AS (SELECT g.agent, g.t, g.starts, sum(g.d) OVER w AS n_on, max(g.au) OVER w AS acw_until,
+             last_value(et.s IGNORE NULLS) OVER w AS s
+      FROM g LEFT JOIN _as_et et USING (agent, t)
+      WINDOW w AS (PARTITION BY g.agent ORDER BY g.t {_WINDOW}))
+SELECT agent, t, starts, n_on, acw_until, coalesce(s.l, false) AS l, coalesce(s.m, 0) AS m,
+       coalesce(s.a, false) AS a, s.ar AS ar
+FROM r
+""",
+    # 6. the agent's own time line: paused in a queue = any queue's pause open; its
+    #    reason is that of the pause opened last among those still open
+    """
+CREATE OR REPLACE TEMP TABLE _as_st AS
+WITH pq AS (SELECT agent, q, min(t) AS t0 FROM _as_pe WHERE qon GROUP BY agent, q),
+x AS (SELECT tl.agent, tl.t, pq.q FROM _as_tl tl JOIN pq USING (agent) WHERE tl.t >= pq.t0),
+y AS (SELECT x.agent, x.t, last_value(pt.s IGNORE NULLS) OVER w AS s
+      FROM x LEFT JOIN _as_pt pt USING (agent, q, t)
+      WINDOW w AS (PARTITION BY x.agent, x.q ORDER BY x.t ROWS BETWEEN UNBOUNDED PRECEDING
+                   AND CURRENT ROW)),
+qa AS (
+    SELECT agent, t, count(*) FILTER (WHERE s.on) AS p,
+           arg_max({'r': s.r}, s.s) FILTER (WHERE s.on) AS pr
+    FROM y GROUP BY agent, t
+),
+s AS (
+    SELECT tl.agent, tl.t,
+           CASE WHEN NOT (tl.l OR tl.m > 0 OR tl.n_on > 0) THEN NULL
+                WHEN tl.n_on > 0 THEN 'handling'
+                WHEN tl.acw_until > tl.t THEN 'acw'
+                WHEN tl.a OR coalesce(qa.p, 0) > 0 THEN 'not_ready'
+                ELSE 'available' END AS state,
+           CASE WHEN tl.a THEN tl.ar ELSE qa.pr.r END AS paused_why
+    FROM _as_tl tl LEFT JOIN qa USING (agent, t)
+)
+SELECT agent, 'agent' AS scope, NULL::VARCHAR AS queue, t, state,
+       CASE WHEN state = 'not_ready' THEN paused_why END AS reason
+FROM s
+""",
+    # 7. each queue's time line, while the agent is a member of it
+    """
+INSERT INTO _as_st
+WITH mq AS (SELECT agent, q, min(t) AS t0 FROM _as_pe WHERE mem GROUP BY agent, q),
+x AS (SELECT tl.*, mq.q FROM _as_tl tl JOIN mq USING (agent) WHERE tl.t >= mq.t0),
+y AS (SELECT x.*, last_value(pt.s IGNORE NULLS) OVER w AS ps
+      FROM x LEFT JOIN _as_pt pt USING (agent, q, t)
+      WINDOW w AS (PARTITION BY x.agent, x.q ORDER BY x.t ROWS BETWEEN UNBOUNDED PRECEDING
+                   AND CURRENT ROW)),
+s AS (
+    SELECT agent, q, t,
+           CASE WHEN NOT ps.mem THEN NULL
+                WHEN n_on > 0 THEN 'handling'
+                WHEN acw_until > t THEN 'acw'
+                WHEN a OR ps.on THEN 'not_ready'
+                ELSE 'available' END AS state,
+           CASE WHEN a THEN ar ELSE ps.r END AS paused_why
+    FROM y
+)
+SELECT agent, 'queue', q, t, state, CASE WHEN state = 'not_ready' THEN paused_why END
+FROM s
+""",
+    # 8. runs of one state (and reason) per time line: start, and the next change
+    """
+CREATE OR REPLACE TEMP TABLE _as_runs AS
+WITH x AS (
+    SELECT *, {'s': state, 'r': reason} IS DISTINCT FROM
+              lag({'s': state, 'r': reason}) OVER (PARTITION BY agent, scope, queue ORDER BY t)
+              AS changes
+    FROM _as_st
+),
+b AS (
+    SELECT *, lead(t) OVER (PARTITION BY agent, scope, queue ORDER BY t) AS t1
+    FROM x WHERE changes
+)
+SELECT agent, scope, queue, state, reason, t AS s, t1 AS e FROM b WHERE state IS NOT NULL
+""",
+    # 9. the odd sequences
+    f"""
+CREATE OR REPLACE TEMP TABLE _as_odd AS
+SELECT odd, agent, CAST(sum(n) AS BIGINT) AS n FROM (
+    SELECT agent,
+           CASE WHEN kind = 'login' AND l0 THEN 'login_twice'
+                WHEN kind = 'logout' AND NOT l0 AND m - dm = 0 THEN 'logout_alone'
+                WHEN kind = 'unpause' AND queue IS NULL AND NOT a0 AND NOT qon0
+                    THEN 'unpause_alone' END AS odd,
+           1 AS n
+    FROM _as_ei
+    UNION ALL
+    SELECT p.agent,
+           CASE WHEN p.kind = {_ADD} AND p.mem0 THEN 'added_twice'
+                WHEN p.kind = {_REMOVE} AND NOT p.mem0 THEN 'removed_alone'
+                WHEN p.kind = 'unpause' AND NOT p.qon0 AND NOT e.a0 THEN 'unpause_alone' END,
+           1
+    FROM _as_pe p JOIN _as_ei e USING (agent, i) WHERE p.own_q
+    UNION ALL
+    -- the contacts answered while logged out, one at a time (a contact ending at the
+    -- same instant is over before the others start)
+    SELECT agent, 'contact_logged_out', least(starts, greatest(0, 1 - (n_on - starts)))
+    FROM _as_tl WHERE starts > 0 AND NOT (l OR m > 0)
+) WHERE odd IS NOT NULL AND n > 0
+GROUP BY odd, agent
+""",
+)
+"""SQL: the states of the agents of ``_as_ev`` (agent, t µs, kind, queue, reason, i: the
+order of the agent's events) and their answered contacts ``_as_ct`` (agent, a: answered
+µs, e: ended µs, at or after a, or null while talking; acw: µs of after-contact work or
+null) into ``_as_runs`` (agent, scope, queue, state, reason, s, e: µs, e null while open)
+and the odd sequences into ``_as_odd`` (odd, agent, n), following the module's rules.
+
+Set-based: each flag of the state machine is the last value of the events that set it
+(a window per agent, or per agent and queue for membership and a queue's pauses); the
+instants where anything changes form a time line per agent, the event flags are joined to
+it (the last event at or before each instant), the contacts on and the end of after-contact work
+are a running sum and a running maximum over it, and a state's row is a run of equal
+states on it."""
+
+_TEMP = ("_as_ea", "_as_pe", "_as_ei", "_as_et", "_as_pt", "_as_tl", "_as_st")
+
+PIECES_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _as_rows AS
+SELECT $1 AS source, agent AS agent_id, scope, queue, state, reason,
+       make_timestamptz(ps) AS start_at, make_timestamptz(pe) AS end_at,
+       (pe - ps) / 1e6 AS duration_s
+FROM (
+    SELECT agent, scope, queue, state, reason, s AS ps, e AS pe
+    FROM _as_runs WHERE e IS NULL OR {_floor("s")} = {_floor("e - 1")}
+    UNION ALL
+    SELECT agent, scope, queue, state, reason, greatest(s, cell * {GRAIN_US}) AS ps,
+           least(e, (cell + 1) * {GRAIN_US}) AS pe
+    FROM (SELECT *, unnest(range({_floor("s")}, {_floor("e - 1")} + 1)) AS cell
+          FROM _as_runs WHERE e IS NOT NULL AND {_floor("s")} <> {_floor("e - 1")})
+)
+"""
+"""SQL: ``_as_runs`` as rows of ``agent_states`` (source $1), closed states cut at every
+multiple of the grain (a state over k cells gives k rows; an open state one row)."""
+
+
+def run_derivation(con: duckdb.DuckDBPyConnection) -> None:
+    """Run :data:`DERIVE_SQL` on ``con`` (inputs ``_as_ev`` and ``_as_ct``; outputs
+    ``_as_runs`` and ``_as_odd``), dropping its intermediate tables."""
+    try:
+        for sql in DERIVE_SQL:
+            con.execute(sql)
+    finally:
+        for name in _TEMP:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def derive(events: Sequence[Event], contacts: Iterable[Contact]) -> Derived:
     """The states of one agent from its events (in the order they happened) and its
-    answered contacts (any order), following the module's rules."""
-    out = Derived()
-    # change points: (instant, order, sequence, action, payload); at one instant the
-    # events first (in their own order), then contacts' ends, then contacts' starts
-    changes: list[tuple[int, int, int, str, object]] = []
-    for i, e in enumerate(events):
-        changes.append((e.at, 0, i, "event", e))
-    for i, c in enumerate(contacts):
-        changes.append((c.answered, 2, i, "start", c))
-        if c.ended is not None:
-            changes.append((max(c.ended, c.answered), 1, i, "end", c))
-    heapq.heapify(changes)
-    a = _Agent()
-    open_rows: dict[tuple[str, str | None], tuple[str, str | None, int]] = {}
-    """(scope, queue) -> (state, reason, since) of the state now running"""
-
-    def settle(t: int) -> None:
-        """Close the states that differ from the agent's state at ``t``; open new ones."""
-        now: dict[tuple[str, str | None], tuple[str, str | None]] = {}
-        own = a.agent_state(t)
-        if own is not None:
-            now[("agent", None)] = own
-        for q in a.members:
-            now[("queue", q)] = a.queue_state(q, t)
-        for key in list(open_rows):
-            state, reason, since = open_rows[key]
-            if now.get(key) != (state, reason):
-                if t > since:
-                    out.rows.append((key[0], key[1], state, reason, since, t))
-                del open_rows[key]
-        for key, (state, reason) in now.items():
-            if key not in open_rows:
-                open_rows[key] = (state, reason, t)
-
-    while changes:
-        t = changes[0][0]
-        while changes and changes[0][0] == t:
-            _, _, _, action, payload = heapq.heappop(changes)
-            if action == "start":
-                if not a.logged(t):
-                    out.odd["contact_logged_out"] += 1
-                a.on += 1
-            elif action == "end":
-                assert isinstance(payload, Contact)
-                a.on -= 1
-                if payload.acw_s:
-                    until = t + round(payload.acw_s * US)
-                    if until > a.acw_until:
-                        a.acw_until = until
-                        heapq.heappush(changes, (until, 3, 0, "acw_end", None))
-            elif action == "event":
-                assert isinstance(payload, Event)
-                _apply(a, payload, out.odd)
-        settle(t)
-    for (scope, queue), (state, reason, since) in open_rows.items():
-        out.rows.append((scope, queue, state, reason, since, None))
-    return out
+    answered contacts (any order), following the module's rules: :data:`DERIVE_SQL` on
+    an in-memory database (the loads run the same SQL on the store's tables)."""
+    ev = pa.table(
+        {
+            "agent": pa.array(["a"] * len(events), pa.string()),
+            "t": pa.array([e.at for e in events], pa.int64()),
+            "kind": pa.array([e.kind for e in events], pa.string()),
+            "queue": pa.array([e.queue for e in events], pa.string()),
+            "reason": pa.array([e.reason for e in events], pa.string()),
+            "i": pa.array(range(len(events)), pa.int64()),
+        }
+    )
+    cs = list(contacts)
+    ct = pa.table(
+        {
+            "agent": pa.array(["a"] * len(cs), pa.string()),
+            "a": pa.array([c.answered for c in cs], pa.int64()),
+            "e": pa.array(
+                [None if c.ended is None else max(c.ended, c.answered) for c in cs], pa.int64()
+            ),
+            "acw": pa.array([_acw_us(c.acw_s) for c in cs], pa.int64()),
+        }
+    )
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE _as_ev AS SELECT * FROM ev")
+        con.execute("CREATE TEMP TABLE _as_ct AS SELECT * FROM ct")
+        run_derivation(con)
+        out = Derived()
+        out.rows = [
+            (r[0], r[1], r[2], r[3], int(r[4]), None if r[5] is None else int(r[5]))
+            for r in con.execute(
+                "SELECT scope, queue, state, reason, s, e FROM _as_runs ORDER BY scope, queue, s"
+            ).fetchall()
+        ]
+        for odd, n in con.execute("SELECT odd, n FROM _as_odd").fetchall():
+            out.odd[str(odd)] += int(n)
+        return out
+    finally:
+        con.close()
 
 
-def _apply(a: _Agent, e: Event, odd: Counter[str]) -> None:
-    if e.kind == "login":
-        if a.login:
-            odd["login_twice"] += 1
-        a.login = True
-    elif e.kind == "logout":
-        if not a.login and not a.members:
-            odd["logout_alone"] += 1
-        a.login = False
-        a.members.clear()
-        a.paused.clear()
-        a.paused_all, a.all_on = None, False
-    elif e.kind == "added_to_queue":
-        q = e.queue or ""
-        if q in a.members:
-            odd["added_twice"] += 1
-        a.members[q] = None
-        if (e.reason or "").upper() == "PAUSED":
-            a.paused.pop(q, None)
-            a.paused[q] = None
-    elif e.kind == "removed_from_queue":
-        q = e.queue or ""
-        if q not in a.members:
-            odd["removed_alone"] += 1
-        a.members.pop(q, None)
-        a.paused.pop(q, None)
-    elif e.kind == "pause":
-        if e.queue is None:
-            a.paused_all, a.all_on = e.reason, True
-        else:
-            a.paused.pop(e.queue, None)
-            a.paused[e.queue] = e.reason
-    elif e.kind == "unpause":
-        if e.queue is None:
-            if not a.all_on and not a.paused:
-                odd["unpause_alone"] += 1
-            a.paused_all, a.all_on = None, False
-            a.paused.clear()
-        else:
-            if e.queue not in a.paused and not a.all_on:
-                odd["unpause_alone"] += 1
-            a.paused.pop(e.queue, None)
+def _acw_us(acw_s: float | None) -> int | None:
+    """After-contact work in µs (rounded half to even), or None when not recorded or 0."""
+    if not acw_s or acw_s <= 0:
+        return None
+    return round(acw_s * US)
+
+
+ACW_US_SQL = "CASE WHEN {col} > 0 THEN CAST(round_even({col} * 1e6, 0) AS BIGINT) END"
+"""SQL: a contact's ``acw_s`` column ``{col}`` as after-contact work in µs (as
+:func:`_acw_us`)."""
 
 
 def cut(start: int, end: int, grain_us: int = GRAIN_US) -> list[tuple[int, int]]:
@@ -377,10 +536,60 @@ def store_pause_reasons(session: LoadSession, source: str, path: Path) -> set[st
     return {r[0] for r in rows}
 
 
+CHAT_CHANNELS: tuple[str, ...] = ("chat",)
+"""Channels of the conversations whose open time is handling time of the agent."""
+
+CHAT_SPANS_SQL = f"""
+SELECT a.agent_id AS agent, epoch_us(a.started_at) AS a,
+       greatest(epoch_us(least(a.ended_at, coalesce(min(x."at"), a.ended_at))),
+                epoch_us(a.started_at)) AS e,
+       NULL::BIGINT AS acw, true AS chat
+FROM agent_conversations a
+LEFT JOIN conversation_events x
+    ON x.source = a.source AND x.conversation_id = a.conversation_id AND x.kind = 'assigned'
+   AND x.agent_id IS DISTINCT FROM a.agent_id AND x."at" > a.started_at
+WHERE a.channel IN ({", ".join(f"'{c}'" for c in CHAT_CHANNELS)})
+  AND a.agent_id IN (SELECT agent FROM _as_wanted)
+GROUP BY a.source, a.conversation_id, a.agent_id, a.started_at, a.ended_at
+"""
+"""SQL: the chat conversations of the agents of ``_as_wanted`` (any source) as contacts
+(agent, a, e, acw, chat) of :data:`DERIVE_SQL`: open for the agent from its first assignment or
+reply (``agent_conversations.started_at``) to the conversation's next resolution (or its
+last row: ``ended_at``), or to an earlier assignment of the conversation to someone else
+(a transfer), whichever is first."""
+
+
+def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    row = con.execute(
+        "SELECT count(DISTINCT table_name) FROM information_schema.tables "
+        "WHERE table_name IN (SELECT unnest($1::VARCHAR[]))",
+        [list(names)],
+    ).fetchone()
+    return bool(row and row[0] == len(names))
+
+
+def refresh_chat_agents(session: LoadSession, agents: Iterable[str]) -> None:
+    """Derive again the states of ``agents`` whose chat conversations changed, in every
+    source of agent events that names them (a load of conversations calls it)."""
+    wanted = sorted({a for a in agents if a})
+    con = session.con
+    if not wanted or not _has_tables(con, "agent_events"):
+        return
+    agent = AGENT_SQL.format(col="agent_id")
+    rows = con.execute(
+        f"""SELECT source, list(DISTINCT {agent}) FROM agent_events
+            WHERE {agent} IN (SELECT unnest($1::VARCHAR[])) GROUP BY source ORDER BY source""",
+        [wanted],
+    ).fetchall()
+    for source, names in rows:
+        refresh_agent_states(session, str(source), names)
+
+
 def refresh_agent_states(session: LoadSession, source: str, agents: Iterable[str]) -> None:
     """Derive again the states of ``agents`` (agent names as in the contacts) of
-    ``source`` from all their stored events and contacts, replace their stored states,
-    and add the load's notes."""
+    ``source`` from all their stored events and contacts of ``source`` and their chat
+    conversations of any source (:data:`DERIVE_SQL`, :data:`CHAT_SPANS_SQL`), replace
+    their stored states, and add the load's notes."""
     wanted = sorted({a for a in agents if a})
     if not wanted:
         return
@@ -389,85 +598,84 @@ def refresh_agent_states(session: LoadSession, source: str, agents: Iterable[str
     try:
         con.execute(_PAUSE_REASONS_DDL)
         agent = AGENT_SQL.format(col="e.agent_id")
-        ev = con.execute(
-            f"""SELECT {agent} AS agent, epoch_us(e."at") AS t, e.kind, e.queue,
-                       coalesce(r.name, e.reason) AS reason
-                FROM agent_events e
-                LEFT JOIN {PAUSE_REASONS_TABLE} r ON r.source = e.source AND r.code = e.reason
-                WHERE e.source = $1 AND {agent} IN (SELECT agent FROM _as_wanted)
-                ORDER BY agent, e."at", e.source_file, e.source_line""",
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _as_ev AS
+                SELECT agent, t, kind, queue, reason,
+                       row_number() OVER (PARTITION BY agent ORDER BY t, f, l) AS i
+                FROM (SELECT {agent} AS agent, epoch_us(e."at") AS t, e.kind, e.queue,
+                             coalesce(r.name, e.reason) AS reason, e.source_file AS f,
+                             e.source_line AS l
+                      FROM agent_events e
+                      LEFT JOIN {PAUSE_REASONS_TABLE} r
+                          ON r.source = e.source AND r.code = e.reason
+                      WHERE e.source = $1 AND {agent} IN (SELECT agent FROM _as_wanted))""",
             [source],
-        ).fetch_arrow_table()
-        ct = con.execute(
-            """SELECT agent_id AS agent, epoch_us(answered_at) AS a, epoch_us(ended_at) AS e,
-                      acw_s
-               FROM contacts
-               WHERE source = $1 AND answered_at IS NOT NULL
-                 AND agent_id IN (SELECT agent FROM _as_wanted)""",
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _as_ct AS
+                SELECT agent_id AS agent, epoch_us(answered_at) AS a,
+                       CASE WHEN ended_at IS NOT NULL
+                            THEN greatest(epoch_us(ended_at), epoch_us(answered_at)) END AS e,
+                       {ACW_US_SQL.format(col="acw_s")} AS acw, false AS chat
+                FROM contacts
+                WHERE source = $1 AND answered_at IS NOT NULL
+                  AND agent_id IN (SELECT agent FROM _as_wanted)""",
             [source],
-        ).fetch_arrow_table()
+        )
+        if _has_tables(con, "agent_conversations", "conversation_events"):
+            con.execute(f"INSERT INTO _as_ct {CHAT_SPANS_SQL}")
     finally:
         con.unregister("_as_wanted")
-    events: dict[str, list[Event]] = {}
-    for name, t, kind, queue, reason in zip(
-        *(ev.column(c).to_pylist() for c in ("agent", "t", "kind", "queue", "reason")),
-        strict=True,
-    ):
-        events.setdefault(name, []).append(Event(t, kind, queue, reason))
-    contacts: dict[str, list[Contact]] = {}
-    for name, ans, end, acw in zip(
-        *(ct.column(c).to_pylist() for c in ("agent", "a", "e", "acw_s")), strict=True
-    ):
-        contacts.setdefault(name, []).append(Contact(ans, end, acw))
-    per_agent = {name: derive(evs, contacts.get(name, ())) for name, evs in events.items()}
-    if not per_agent:
-        _notes(session, per_agent, contacts)
-        return
-    table = rows_table(source, per_agent)
-    scope = pa.table(
-        {
-            "source": pa.array([source] * len(per_agent), pa.string()),
-            "agent_id": pa.array(list(per_agent), pa.string()),
-        }
-    )
-    session.write("agent_states", table, replace=scope)
-    _notes(session, per_agent, contacts)
-    from contactcenter.sources._adherence import refresh_adherence
-
-    refresh_adherence(session)
+    try:
+        _derive_and_write(session, source)
+    finally:
+        for name in ("_as_ev", "_as_ct", "_as_runs", "_as_odd", "_as_rows"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _notes(
-    session: LoadSession,
-    per_agent: dict[str, Derived],
-    contacts: dict[str, list[Contact]],
-) -> None:
+def _derive_and_write(session: LoadSession, source: str) -> None:
+    con = session.con
+    derived = [r[0] for r in con.execute("SELECT DISTINCT agent FROM _as_ev ORDER BY 1").fetchall()]
+    if derived:
+        run_derivation(con)
+        con.execute(PIECES_SQL, [source])
+        scope = pa.table(
+            {
+                "source": pa.array([source] * len(derived), pa.string()),
+                "agent_id": pa.array(derived, pa.string()),
+            }
+        )
+        session.write("agent_states", "_as_rows", replace=scope)
     notes = session.account.notes
-    if per_agent:
-        notes.append(f"agent states derived again for {len(per_agent)} agents")
-    odd: Counter[str] = Counter()
-    who: dict[str, list[str]] = {}
-    for name, derived in per_agent.items():
-        odd.update(derived.odd)
-        for kind in derived.odd:
-            who.setdefault(kind, []).append(name)
-    for kind, n in sorted(odd.items()):
-        names = who[kind]
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        notes.append(f"agent states: {n} times {ODD_TEXT[kind]}: {shown}")
-    still = sum(
-        1 for d in per_agent.values() if any(r[5] is None and r[0] == "agent" for r in d.rows)
-    )
-    if still:
+    if derived:
+        notes.append(f"agent states derived again for {len(derived)} agents")
+        for kind, n, names in con.execute(
+            "SELECT odd, sum(n), list(agent ORDER BY agent) FROM _as_odd GROUP BY odd ORDER BY odd"
+        ).fetchall():
+            shown = ", ".join(names[:5]) + (
+                f" and {len(names) - 5} more" if len(names) > 5 else ""
+            )
+            notes.append(f"agent states: {int(n)} times {ODD_TEXT[kind]}: {shown}")
+        row = con.execute(
+            "SELECT count(DISTINCT agent) FROM _as_runs WHERE scope = 'agent' AND e IS NULL"
+        ).fetchone()
+        still = int(row[0]) if row else 0
+        if still:
+            notes.append(
+                f"agent states: {still} agents have a state still open at the end of the "
+                "data (no time counted for it until a later load brings its end)"
+            )
+    row = con.execute(
+        """SELECT count(*), count(DISTINCT agent) FROM _as_ct
+           ANTI JOIN (SELECT DISTINCT agent FROM _as_ev) x USING (agent) WHERE NOT chat"""
+    ).fetchone()
+    if row and row[0]:
         notes.append(
-            f"agent states: {still} agents have a state still open at the end of the data "
-            "(no time counted for it until a later load brings its end)"
+            f"agent states: {int(row[0])} answered contacts of {int(row[1])} agents with no "
+            "agent event in the store (no login, pause or queue membership): no states "
+            "derived for them"
         )
-    without = sorted(set(contacts) - set(per_agent))
-    if without:
-        n = sum(len(contacts[a]) for a in without)
-        notes.append(
-            f"agent states: {n} answered contacts of {len(without)} agents with no agent "
-            "event in the store (no login, pause or queue membership): no states derived "
-            "for them"
-        )
+    if derived:
+        from contactcenter.sources._adherence import refresh_adherence
+
+        refresh_adherence(session)
