@@ -176,10 +176,12 @@ each table's write."""
 def phases(log: Path, db: Path) -> dict[str, float]:
     """Seconds of the parts of one ingest (see :data:`PHASES`)."""
     out = subprocess.run(
-        [sys.executable, "-c", PHASES, str(log), str(db)], check=True, capture_output=True,
+        [sys.executable, "-c", PHASES, str(log), str(db)],
+        check=True,
+        capture_output=True,
         text=True,
     ).stdout
-    spent: dict[str, float] = eval(out.strip().splitlines()[-1])  # noqa: S307 (our own repr)
+    spent: dict[str, float] = eval(out.strip().splitlines()[-1])  # our own repr
     return spent
 
 

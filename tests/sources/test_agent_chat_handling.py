@@ -60,9 +60,7 @@ CHATS = [
 
 
 def _chats(tmp_path: Path) -> tuple[Path, Path]:
-    text = "chat,what,at,agent\n" + "".join(
-        f"{c},{w},{_iso(t)},{a}\n" for c, w, t, a in CHATS
-    )
+    text = "chat,what,at,agent\n" + "".join(f"{c},{w},{_iso(t)},{a}\n" for c, w, t, a in CHATS)
     return write(tmp_path / "chats.csv", text), write(tmp_path / "chats.yaml", MAPPING)
 
 
@@ -108,7 +106,7 @@ def test_two_overlapping_chats_and_a_call_count_once(
 
 
 def test_a_chat_while_logged_out_is_named(store: Store, tmp_path: Path) -> None:
-    chats, mapping = _chats(tmp_path)
+    _, mapping = _chats(tmp_path)
     load(store, "queue_log", _write_day(tmp_path, VOICE[:1] + VOICE[-1:]))
     late = write(
         tmp_path / "late.csv",

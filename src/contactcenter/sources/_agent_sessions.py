@@ -378,8 +378,10 @@ def derive(events: Sequence[Event], contacts: Iterable[Contact]) -> Derived:
     )
     con = duckdb.connect()
     try:
-        con.execute("CREATE TEMP TABLE _as_ev AS SELECT * FROM ev")
-        con.execute("CREATE TEMP TABLE _as_ct AS SELECT * FROM ct")
+        con.register("_as_ev_in", ev)
+        con.register("_as_ct_in", ct)
+        con.execute("CREATE TEMP TABLE _as_ev AS SELECT * FROM _as_ev_in")
+        con.execute("CREATE TEMP TABLE _as_ct AS SELECT * FROM _as_ct_in")
         run_derivation(con)
         out = Derived()
         out.rows = [
@@ -652,9 +654,7 @@ def _derive_and_write(session: LoadSession, source: str) -> None:
         for kind, n, names in con.execute(
             "SELECT odd, sum(n), list(agent ORDER BY agent) FROM _as_odd GROUP BY odd ORDER BY odd"
         ).fetchall():
-            shown = ", ".join(names[:5]) + (
-                f" and {len(names) - 5} more" if len(names) > 5 else ""
-            )
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             notes.append(f"agent states: {int(n)} times {ODD_TEXT[kind]}: {shown}")
         row = con.execute(
             "SELECT count(DISTINCT agent) FROM _as_runs WHERE scope = 'agent' AND e IS NULL"
