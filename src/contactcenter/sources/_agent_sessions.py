@@ -45,6 +45,7 @@ import pyarrow as pa
 
 from contactcenter.errors import ConfigError
 from contactcenter.facts import AGENT_STATES_SCHEMA, GRAIN_S
+from contactcenter.sources._agent_timeline import STATE_NAMES, Runs, derive_runs, pieces_table
 from contactcenter.store import LoadSession
 
 CALLBACK_MEMBER = r"^Local/(.+)@callback-agent$"
@@ -99,18 +100,10 @@ class Derived:
     odd: Counter[str] = field(default_factory=Counter)
 
 
-_FLOOR = "(({x}) - ((({x}) % {g}) + {g}) % {g}) // {g}"
-"""SQL: ``{x}`` // ``{g}`` rounded down (DuckDB's ``//`` truncates toward zero)."""
-
-
-def _floor(x: str, g: int = GRAIN_US) -> str:
-    return _FLOOR.format(x=x, g=g)
-
-
 _WINDOW = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 _ADD, _REMOVE = "'added_to_queue'", "'removed_from_queue'"
 
-DERIVE_SQL: tuple[str, ...] = (
+EVENT_SQL: tuple[str, ...] = (
     # 1. the agent's own flags after each event (i: the events' order per agent)
     f"""
 CREATE OR REPLACE TEMP TABLE _as_ea AS
@@ -191,95 +184,7 @@ CREATE OR REPLACE TEMP TABLE _as_pt AS
 SELECT agent, q, t, arg_max({'mem': mem, 'on': qon, 'r': qp.r, 's': qp.s}, i) AS s
 FROM _as_pe GROUP BY agent, q, t
 """,
-    # 5. every instant where something changes: events, contacts' starts and ends, the
-    #    ends of after-contact work; contacts on (a running count) and ACW's end so far
-    f"""
-CREATE OR REPLACE TEMP TABLE _as_tl AS
-WITH c AS (SELECT * FROM _as_ct SEMI JOIN (SELECT DISTINCT agent FROM _as_ev) x USING (agent)),
-pts AS (
-    SELECT agent, t, 0 AS d, 0 AS starts, NULL::BIGINT AS au FROM _as_et
-    UNION ALL SELECT agent, a, 1, 1, NULL FROM c
-    UNION ALL SELECT agent, e, -1, 0, CASE WHEN acw > 0 THEN e + acw END FROM c
-              WHERE e IS NOT NULL
-    UNION ALL SELECT agent, e + acw, 0, 0, NULL FROM c WHERE e IS NOT NULL AND acw > 0
-),
-g AS (SELECT agent, t, sum(d) AS d, sum(starts) AS starts, max(au) AS au
-      FROM pts GROUP BY agent, t),
-r AS (SELECT g.agent, g.t, g.starts, sum(g.d) OVER w AS n_on, max(g.au) OVER w AS acw_until,
-             last_value(et.s IGNORE NULLS) OVER w AS s
-      FROM g LEFT JOIN _as_et et USING (agent, t)
-      WINDOW w AS (PARTITION BY g.agent ORDER BY g.t {_WINDOW}))
-SELECT agent, t, starts, n_on, acw_until, coalesce(s.l, false) AS l, coalesce(s.m, 0) AS m,
-       coalesce(s.a, false) AS a, s.ar AS ar
-FROM r
-""",
-    # 6. the agent's own time line: paused in a queue = any queue's pause open; its
-    #    reason is that of the pause opened last among those still open
-    """
-CREATE OR REPLACE TEMP TABLE _as_st AS
-WITH pq AS (SELECT agent, q, min(t) AS t0 FROM _as_pe WHERE qon GROUP BY agent, q),
-x AS (SELECT tl.agent, tl.t, pq.q FROM _as_tl tl JOIN pq USING (agent) WHERE tl.t >= pq.t0),
-y AS (SELECT x.agent, x.t, last_value(pt.s IGNORE NULLS) OVER w AS s
-      FROM x LEFT JOIN _as_pt pt USING (agent, q, t)
-      WINDOW w AS (PARTITION BY x.agent, x.q ORDER BY x.t ROWS BETWEEN UNBOUNDED PRECEDING
-                   AND CURRENT ROW)),
-qa AS (
-    SELECT agent, t, count(*) FILTER (WHERE s.on) AS p,
-           arg_max({'r': s.r}, s.s) FILTER (WHERE s.on) AS pr
-    FROM y GROUP BY agent, t
-),
-s AS (
-    SELECT tl.agent, tl.t,
-           CASE WHEN NOT (tl.l OR tl.m > 0 OR tl.n_on > 0) THEN NULL
-                WHEN tl.n_on > 0 THEN 'handling'
-                WHEN tl.acw_until > tl.t THEN 'acw'
-                WHEN tl.a OR coalesce(qa.p, 0) > 0 THEN 'not_ready'
-                ELSE 'available' END AS state,
-           CASE WHEN tl.a THEN tl.ar ELSE qa.pr.r END AS paused_why
-    FROM _as_tl tl LEFT JOIN qa USING (agent, t)
-)
-SELECT agent, 'agent' AS scope, NULL::VARCHAR AS queue, t, state,
-       CASE WHEN state = 'not_ready' THEN paused_why END AS reason
-FROM s
-""",
-    # 7. each queue's time line, while the agent is a member of it
-    """
-INSERT INTO _as_st
-WITH mq AS (SELECT agent, q, min(t) AS t0 FROM _as_pe WHERE mem GROUP BY agent, q),
-x AS (SELECT tl.*, mq.q FROM _as_tl tl JOIN mq USING (agent) WHERE tl.t >= mq.t0),
-y AS (SELECT x.*, last_value(pt.s IGNORE NULLS) OVER w AS ps
-      FROM x LEFT JOIN _as_pt pt USING (agent, q, t)
-      WINDOW w AS (PARTITION BY x.agent, x.q ORDER BY x.t ROWS BETWEEN UNBOUNDED PRECEDING
-                   AND CURRENT ROW)),
-s AS (
-    SELECT agent, q, t,
-           CASE WHEN NOT ps.mem THEN NULL
-                WHEN n_on > 0 THEN 'handling'
-                WHEN acw_until > t THEN 'acw'
-                WHEN a OR ps.on THEN 'not_ready'
-                ELSE 'available' END AS state,
-           CASE WHEN a THEN ar ELSE ps.r END AS paused_why
-    FROM y
-)
-SELECT agent, 'queue', q, t, state, CASE WHEN state = 'not_ready' THEN paused_why END
-FROM s
-""",
-    # 8. runs of one state (and reason) per time line: start, and the next change
-    """
-CREATE OR REPLACE TEMP TABLE _as_runs AS
-WITH x AS (
-    SELECT *, {'s': state, 'r': reason} IS DISTINCT FROM
-              lag({'s': state, 'r': reason}) OVER (PARTITION BY agent, scope, queue ORDER BY t)
-              AS changes
-    FROM _as_st
-),
-b AS (
-    SELECT *, lead(t) OVER (PARTITION BY agent, scope, queue ORDER BY t) AS t1
-    FROM x WHERE changes
-)
-SELECT agent, scope, queue, state, reason, t AS s, t1 AS e FROM b WHERE state IS NOT NULL
-""",
-    # 9. the odd sequences
+    # 5. the odd sequences of events
     f"""
 CREATE OR REPLACE TEMP TABLE _as_odd AS
 SELECT odd, agent, CAST(sum(n) AS BIGINT) AS n FROM (
@@ -297,64 +202,49 @@ SELECT odd, agent, CAST(sum(n) AS BIGINT) AS n FROM (
                 WHEN p.kind = 'unpause' AND NOT p.qon0 AND NOT e.a0 THEN 'unpause_alone' END,
            1
     FROM _as_pe p JOIN _as_ei e USING (agent, i) WHERE p.own_q
-    UNION ALL
-    -- the contacts answered while logged out, one at a time (a contact ending at the
-    -- same instant is over before the others start)
-    SELECT agent, 'contact_logged_out', least(starts, greatest(0, 1 - (n_on - starts)))
-    FROM _as_tl WHERE starts > 0 AND NOT (l OR m > 0)
 ) WHERE odd IS NOT NULL AND n > 0
 GROUP BY odd, agent
 """,
 )
-"""SQL: the states of the agents of ``_as_ev`` (agent, t µs, kind, queue, reason, i: the
-order of the agent's events) and their answered contacts ``_as_ct`` (agent, a: answered
-µs, e: ended µs, at or after a, or null while talking; acw: µs of after-contact work or
-null) into ``_as_runs`` (agent, scope, queue, state, reason, s, e: µs, e null while open)
-and the odd sequences into ``_as_odd`` (odd, agent, n), following the module's rules.
+"""SQL: the flags of the agents of ``_as_ev`` (agent, t µs, kind, queue, reason, i: the
+order of the agent's events) after each instant of their events: ``_as_et`` (agent, t,
+s: login, members, all paused and its reason) and ``_as_pt`` (agent, q, t, s: member of
+q, q paused, its reason, the order of the event that paused it); and the odd sequences of
+events into ``_as_odd`` (odd, agent, n), following the module's rules.
 
-Set-based: each flag of the state machine is the last value of the events that set it
-(a window per agent, or per agent and queue for membership and a queue's pauses); the
-instants where anything changes form a time line per agent, the event flags are joined to
-it (the last event at or before each instant), the contacts on and the end of after-contact work
-are a running sum and a running maximum over it, and a state's row is a run of equal
-states on it."""
+Set-based: each flag is the last value set by the events up to each event (a window per
+agent, or per agent and queue for membership and a queue's pauses). The time lines are
+then built from these flags and the contacts by :mod:`contactcenter.sources._agent_timeline`
+(NumPy)."""
 
-_TEMP = ("_as_ea", "_as_pe", "_as_ei", "_as_et", "_as_pt", "_as_tl", "_as_st")
-
-PIECES_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _as_rows AS
-SELECT $1 AS source, agent AS agent_id, scope, queue, state, reason,
-       make_timestamptz(ps) AS start_at, make_timestamptz(pe) AS end_at,
-       (pe - ps) / 1e6 AS duration_s
-FROM (
-    SELECT agent, scope, queue, state, reason, s AS ps, e AS pe
-    FROM _as_runs WHERE e IS NULL OR {_floor("s")} = {_floor("e - 1")}
-    UNION ALL
-    SELECT agent, scope, queue, state, reason, greatest(s, cell * {GRAIN_US}) AS ps,
-           least(e, (cell + 1) * {GRAIN_US}) AS pe
-    FROM (SELECT *, unnest(range({_floor("s")}, {_floor("e - 1")} + 1)) AS cell
-          FROM _as_runs WHERE e IS NOT NULL AND {_floor("s")} <> {_floor("e - 1")})
-)
-"""
-"""SQL: ``_as_runs`` as rows of ``agent_states`` (source $1), closed states cut at every
-multiple of the grain (a state over k cells gives k rows; an open state one row)."""
+_TEMP = ("_as_ea", "_as_pe", "_as_ei", "_as_et", "_as_pt")
 
 
-def run_derivation(con: duckdb.DuckDBPyConnection) -> None:
-    """Run :data:`DERIVE_SQL` on ``con`` (inputs ``_as_ev`` and ``_as_ct``; outputs
-    ``_as_runs`` and ``_as_odd``), dropping its intermediate tables."""
+def run_derivation(con: duckdb.DuckDBPyConnection) -> tuple[Runs, dict[tuple[str, str], int]]:
+    """The runs of states of the agents of ``_as_ev`` with their contacts ``_as_ct``
+    (agent, a: answered µs, e: ended µs, at or after a, or null while talking; acw: µs of
+    after-contact work or null), and the odd sequences per (kind, agent): :data:`EVENT_SQL`
+    on ``con``, then the time lines (:func:`derive_runs`)."""
     try:
-        for sql in DERIVE_SQL:
+        for sql in EVENT_SQL:
             con.execute(sql)
+        odd = {
+            (str(kind), str(agent)): int(n)
+            for kind, agent, n in con.execute("SELECT odd, agent, n FROM _as_odd").fetchall()
+        }
+        runs = derive_runs(con)
     finally:
-        for name in _TEMP:
+        for name in (*_TEMP, "_as_odd"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+    for k, n in runs.logged_out_contacts.items():
+        odd[("contact_logged_out", runs.agents[k])] = n
+    return runs, odd
 
 
 def derive(events: Sequence[Event], contacts: Iterable[Contact]) -> Derived:
     """The states of one agent from its events (in the order they happened) and its
-    answered contacts (any order), following the module's rules: :data:`DERIVE_SQL` on
-    an in-memory database (the loads run the same SQL on the store's tables)."""
+    answered contacts (any order), following the module's rules: :func:`run_derivation`
+    on an in-memory database (the loads run the same on the store's tables)."""
     ev = pa.table(
         {
             "agent": pa.array(["a"] * len(events), pa.string()),
@@ -382,16 +272,25 @@ def derive(events: Sequence[Event], contacts: Iterable[Contact]) -> Derived:
         con.register("_as_ct_in", ct)
         con.execute("CREATE TEMP TABLE _as_ev AS SELECT * FROM _as_ev_in")
         con.execute("CREATE TEMP TABLE _as_ct AS SELECT * FROM _as_ct_in")
-        run_derivation(con)
+        runs, odd = run_derivation(con)
         out = Derived()
-        out.rows = [
-            (r[0], r[1], r[2], r[3], int(r[4]), None if r[5] is None else int(r[5]))
-            for r in con.execute(
-                "SELECT scope, queue, state, reason, s, e FROM _as_runs ORDER BY scope, queue, s"
-            ).fetchall()
-        ]
-        for odd, n in con.execute("SELECT odd, n FROM _as_odd").fetchall():
-            out.odd[str(odd)] += int(n)
+        r = runs.arrays()
+        for q, state, reason, start, end, closed in zip(
+            *(r[c].tolist() for c in ("queue", "state", "reason", "start", "end", "closed")),
+            strict=True,
+        ):
+            out.rows.append(
+                (
+                    "agent" if q < 0 else "queue",
+                    None if q < 0 else runs.queues[q],
+                    STATE_NAMES[state],
+                    None if reason < 0 else runs.reasons[reason],
+                    start,
+                    end if closed else None,
+                )
+            )
+        for (kind, _), n in odd.items():
+            out.odd[kind] += n
         return out
     finally:
         con.close()
@@ -555,7 +454,7 @@ WHERE a.channel IN ({", ".join(f"'{c}'" for c in CHAT_CHANNELS)})
 GROUP BY a.source, a.conversation_id, a.agent_id, a.started_at, a.ended_at
 """
 """SQL: the chat conversations of the agents of ``_as_wanted`` (any source) as contacts
-(agent, a, e, acw, chat) of :data:`DERIVE_SQL`: open for the agent from its first assignment or
+(agent, a, e, acw, chat) of :func:`run_derivation`: open for the agent from its first assignment or
 reply (``agent_conversations.started_at``) to the conversation's next resolution (or its
 last row: ``ended_at``), or to an earlier assignment of the conversation to someone else
 (a transfer), whichever is first."""
@@ -590,7 +489,7 @@ def refresh_chat_agents(session: LoadSession, agents: Iterable[str]) -> None:
 def refresh_agent_states(session: LoadSession, source: str, agents: Iterable[str]) -> None:
     """Derive again the states of ``agents`` (agent names as in the contacts) of
     ``source`` from all their stored events and contacts of ``source`` and their chat
-    conversations of any source (:data:`DERIVE_SQL`, :data:`CHAT_SPANS_SQL`), replace
+    conversations of any source (:func:`run_derivation`, :data:`CHAT_SPANS_SQL`), replace
     their stored states, and add the load's notes."""
     wanted = sorted({a for a in agents if a})
     if not wanted:
@@ -631,7 +530,7 @@ def refresh_agent_states(session: LoadSession, source: str, agents: Iterable[str
     try:
         _derive_and_write(session, source)
     finally:
-        for name in ("_as_ev", "_as_ct", "_as_runs", "_as_odd", "_as_rows"):
+        for name in ("_as_ev", "_as_ct"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -639,27 +538,28 @@ def _derive_and_write(session: LoadSession, source: str) -> None:
     con = session.con
     derived = [r[0] for r in con.execute("SELECT DISTINCT agent FROM _as_ev ORDER BY 1").fetchall()]
     if derived:
-        run_derivation(con)
-        con.execute(PIECES_SQL, [source])
+        runs, odd = run_derivation(con)
+        table = pieces_table(source, runs, GRAIN_US)
         scope = pa.table(
             {
                 "source": pa.array([source] * len(derived), pa.string()),
                 "agent_id": pa.array(derived, pa.string()),
             }
         )
-        session.write("agent_states", "_as_rows", replace=scope)
+        session.write("agent_states", table, replace=scope)
+        del table
     notes = session.account.notes
     if derived:
         notes.append(f"agent states derived again for {len(derived)} agents")
-        for kind, n, names in con.execute(
-            "SELECT odd, sum(n), list(agent ORDER BY agent) FROM _as_odd GROUP BY odd ORDER BY odd"
-        ).fetchall():
+        who: dict[str, list[str]] = {}
+        for kind, agent in sorted(odd):
+            who.setdefault(kind, []).append(agent)
+        for kind, names in who.items():
+            n = sum(odd[(kind, a)] for a in names)
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-            notes.append(f"agent states: {int(n)} times {ODD_TEXT[kind]}: {shown}")
-        row = con.execute(
-            "SELECT count(DISTINCT agent) FROM _as_runs WHERE scope = 'agent' AND e IS NULL"
-        ).fetchone()
-        still = int(row[0]) if row else 0
+            notes.append(f"agent states: {n} times {ODD_TEXT[kind]}: {shown}")
+        r = runs.arrays()
+        still = len(set(r["agent"][(r["queue"] < 0) & ~r["closed"]].tolist()))
         if still:
             notes.append(
                 f"agent states: {still} agents have a state still open at the end of the "
