@@ -149,3 +149,23 @@ def test_the_hand_computed_days_give_the_state_machines_pieces(
     assert set(stored) == {"Agent/1", "Agent/3"}
     for agent, rows in expected.items():
         assert _sorted(stored[agent]) == _sorted(rows), agent
+
+
+def test_later_loads_replace_only_from_their_first_instant(tmp_path: Path) -> None:
+    """Loads in time order replace only the pieces from their first new instant (and from
+    a state still open): the store is the store of one load, and the pieces before the
+    window are not rewritten."""
+    with Store(tmp_path / "one.duckdb") as one:
+        load(one, "queue_log", _write_day(tmp_path, DAY_LOG + PAUSES, "all"))
+        expected = sorted(one.con.execute("SELECT * FROM agent_states").fetchall(), key=str)
+    parts = [DAY_LOG[:4] + PAUSES[:3], DAY_LOG[4:12] + PAUSES[3:5], DAY_LOG[12:] + PAUSES[5:]]
+    with Store(tmp_path / "three.duckdb") as three:
+        for k, part in enumerate(parts):
+            report = load(three, "queue_log", _write_day(tmp_path, part, f"part{k}"))
+        got = sorted(three.con.execute("SELECT * FROM agent_states").fetchall(), key=str)
+        assert got == expected
+        # the last part starts at 10:05 (Agent/1) and 13:00 (Agent/3): nothing before the
+        # piece holding it was deleted or written again
+        counts = report.tables["agent_states"]
+        written = counts["inserted"] + counts["updated"] + counts.get("deleted", 0)
+        assert 0 < written < len(expected)

@@ -1,5 +1,9 @@
 """Agent events and contacts to agent states (the ``agent_states`` fact).
 
+Derived set-based: what the events set, in SQL (:data:`EVENT_SQL`); the time lines, per
+agent with NumPy (:mod:`contactcenter.sources._agent_timeline`). The per-event state
+machine this replaced is the tests' oracle (tests/sources/agent_states_oracle.py).
+
 Rules (documented for users in docs/data-model.md, "Agent states")
 
 * **Logged in**: from a login (AGENTLOGIN, AGENTCALLBACKLOGIN) to the next logout
@@ -16,7 +20,9 @@ Rules (documented for users in docs/data-model.md, "Agent states")
   overlap); a contact still talking keeps the agent on a contact until it ends. An agent
   on a contact is logged in even when no login was seen (the load's notes count those
   contacts). **After-contact work**: from ended_at to ended_at + acw_s where the source
-  records acw_s, cut short by the next contact.
+  records acw_s, cut short by the next contact. **Chats**: a chat conversation of the
+  agent (any source) is a contact from the agent's first assignment or reply to the
+  conversation's next resolution or transfer (:data:`CHAT_SPANS_SQL`).
 * **State** of a logged-in agent: handling (on a contact) > acw > not_ready (paused) >
   available. A queue's time line (scope ``queue``) has the same states while the agent is
   a member of it, paused only by pauses of that queue or of all queues.
@@ -35,7 +41,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -486,12 +492,22 @@ def refresh_chat_agents(session: LoadSession, agents: Iterable[str]) -> None:
         refresh_agent_states(session, str(source), names)
 
 
-def refresh_agent_states(session: LoadSession, source: str, agents: Iterable[str]) -> None:
+def refresh_agent_states(
+    session: LoadSession, source: str, agents: Iterable[str] | Mapping[str, int | None]
+) -> None:
     """Derive again the states of ``agents`` (agent names as in the contacts) of
     ``source`` from all their stored events and contacts of ``source`` and their chat
     conversations of any source (:func:`run_derivation`, :data:`CHAT_SPANS_SQL`), replace
-    their stored states, and add the load's notes."""
-    wanted = sorted({a for a in agents if a})
+    their stored states, and add the load's notes.
+
+    ``agents`` may map each agent to the earliest instant (µs) its new rows can change,
+    or None: the states before it cannot change (each instant's state depends only on
+    what happened up to it), so only the stored pieces from the 15-minute piece holding
+    it on (and from the agent's state still open, if any) are replaced and written."""
+    since: Mapping[str, int | None] = (
+        agents if isinstance(agents, Mapping) else dict.fromkeys(agents)
+    )
+    wanted = sorted({a for a in since if a})
     if not wanted:
         return
     con = session.con
@@ -528,22 +544,51 @@ def refresh_agent_states(session: LoadSession, source: str, agents: Iterable[str
     finally:
         con.unregister("_as_wanted")
     try:
-        _derive_and_write(session, source)
+        _derive_and_write(session, source, _window_starts(session, source, since))
     finally:
         for name in ("_as_ev", "_as_ct"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _derive_and_write(session: LoadSession, source: str) -> None:
+_ALL_FROM, _ALL_UNTIL = -(2**62), 2**62
+"""µs bounds of a replacement of all an agent's time."""
+
+
+def _window_starts(
+    session: LoadSession, source: str, since: Mapping[str, int | None]
+) -> dict[str, int]:
+    """Per agent: the first instant (µs) whose stored pieces a derivation replaces: the
+    start of the piece holding ``since`` and no later than the start of the agent's
+    stored state still open (its piece changes when it closes); :data:`_ALL_FROM` for
+    all of it."""
+    out = {a: _ALL_FROM if t is None else (t // GRAIN_US) * GRAIN_US for a, t in since.items() if a}
+    con = session.con
+    if any(v != _ALL_FROM for v in out.values()) and _has_tables(con, "agent_states"):
+        for agent, start in con.execute(
+            """SELECT agent_id, epoch_us(min(start_at)) FROM agent_states
+               WHERE source = $1 AND end_at IS NULL
+                 AND agent_id IN (SELECT unnest($2::VARCHAR[]))
+               GROUP BY agent_id""",
+            [source, [a for a, v in out.items() if v != _ALL_FROM]],
+        ).fetchall():
+            out[agent] = min(out[agent], int(start))
+    return out
+
+
+def _derive_and_write(session: LoadSession, source: str, window: dict[str, int]) -> None:
     con = session.con
     derived = [r[0] for r in con.execute("SELECT DISTINCT agent FROM _as_ev ORDER BY 1").fetchall()]
     if derived:
         runs, odd = run_derivation(con)
-        table = pieces_table(source, runs, GRAIN_US)
+        starts = np.array([window.get(a, _ALL_FROM) for a in runs.agents], dtype=np.int64)
+        table = pieces_table(source, runs, GRAIN_US, from_us=starts)
+        ts = pa.timestamp("us", tz="UTC")
         scope = pa.table(
             {
                 "source": pa.array([source] * len(derived), pa.string()),
                 "agent_id": pa.array(derived, pa.string()),
+                "_from": pa.array([window.get(a, _ALL_FROM) for a in derived], pa.int64()).cast(ts),
+                "_until": pa.array([_ALL_UNTIL] * len(derived), pa.int64()).cast(ts),
             }
         )
         session.write("agent_states", table, replace=scope)

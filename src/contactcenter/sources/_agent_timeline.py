@@ -274,9 +274,10 @@ def _runs_of(keys: I64) -> list[tuple[int, int]]:
     return list(itertools.pairwise(edges))
 
 
-def pieces_table(source: str, runs: Runs, grain_us: int) -> pa.Table:
+def pieces_table(source: str, runs: Runs, grain_us: int, *, from_us: I64 | None = None) -> pa.Table:
     """The runs as rows of ``agent_states`` (columns in schema order, source ``source``),
-    closed runs cut at every multiple of ``grain_us`` (µs of UTC)."""
+    closed runs cut at every multiple of ``grain_us`` (µs of UTC); with ``from_us`` (per
+    agent code), only the pieces that start at or after the agent's instant."""
     r = runs.arrays()
     start, end, closed = r["start"], r["end"], r["closed"]
     first = start // grain_us
@@ -285,6 +286,9 @@ def pieces_table(source: str, runs: Runs, grain_us: int) -> pa.Table:
     j = np.arange(len(idx)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
     cell = first[idx] + j
     p_start = np.maximum(start[idx], cell * grain_us)
+    if from_us is not None:
+        keep = p_start >= from_us[r["agent"][idx]]
+        idx, cell, p_start = idx[keep], cell[keep], p_start[keep]
     p_closed = closed[idx]
     p_end = np.where(p_closed, np.minimum(end[idx], (cell + 1) * grain_us), 0)
 
