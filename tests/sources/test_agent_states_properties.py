@@ -21,6 +21,7 @@ events_st = st.lists(
         st.sampled_from([None, "q1", "q2"]),
         st.sampled_from([None, "Lunch", "Break"]),
     ),
+    min_size=1,  # an agent with no event at all gets no states (its time is unknown)
     max_size=25,
 )
 contacts_st = st.lists(

@@ -38,7 +38,9 @@ its hours once per agent and once per queue.
 
 Key (source, agent_id, scope, queue, start_at), written by replacement per agent: each
 load that brings events of an agent derives that agent's states again from all its
-stored events and contacts, and the agent's stored rows are replaced by the new ones.
+stored events and contacts, and the agent's stored rows are replaced by the new ones
+from the 15-minute piece holding the load's first new event or contact of the agent
+(and from its state still open) on: the earlier pieces cannot change.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ flag            the piece of state is ...
 ==============  ==============================================================
 ``logged_in``   any state (the agent is logged in)
 ``available``   available: logged in, not paused, not on a contact, not in ACW
-``handling``    on a contact or in after-contact work (handling, acw)
+``handling``    on a contact (a call, or a chat conversation open) or in after-contact
+                work (handling, acw)
 ``acw``         after-contact work
 ``not_ready``   paused, not on a contact (by reason: ``--by reason``)
 ``open``        still open at the end of the data (no end yet)
@@ -95,14 +96,15 @@ AGENT_METRICS: tuple[Metric, ...] = (
         "available_s",
         "available",
         "sum of duration_s of state available",
-        "Time logged in, not paused, not on a contact and not in after-contact work.",
+        "Time logged in, not paused, not on a call or chat and not in after-contact work.",
     ),
     _time(
         "handling_s",
         "handling",
         "sum of duration_s of states handling and acw",
-        "Time on contacts (answered to ended, overlapping contacts counted once) plus "
-        "after-contact work where the source records it.",
+        "Time on calls (answered to ended) or with at least one chat conversation open "
+        "(assignment to resolution or transfer), overlaps counted once, plus after-contact "
+        "work where the source records it.",
     ),
     _time(
         "acw_time_s",

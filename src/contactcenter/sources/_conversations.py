@@ -63,6 +63,7 @@ from contactcenter.facts import (
     MESSAGES_SCHEMA,
     table_spec,
 )
+from contactcenter.sources._agent_sessions import CHAT_CHANNELS, refresh_chat_agents
 from contactcenter.sources._text import reject_text
 from contactcenter.store import LoadSession
 
@@ -358,10 +359,20 @@ class ConversationLoader:
                    SEMI JOIN _cv_touched t USING (source, conversation_id))"""
         )
         self._replace("agent_conversations", "_cv_agent_conv", ("source", "conversation_id"))
+        chat_agents = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT agent_id FROM _cv_agents WHERE channel IN "
+                "(SELECT unnest($1::VARCHAR[]))",
+                [list(CHAT_CHANNELS)],
+            ).fetchall()
+        ]
         con.execute(_AGENT_LOAD_SQL)
         self._replace(
             "agent_load", "_cv_agent_load", ("source", "agent_id", "channel", "queue"), "_cv_agents"
         )
+        # chat time is handling time in the agents' states (docs/data-model.md)
+        refresh_chat_agents(self.session, chat_agents)
         statuses = {
             str(s): int(n)
             for s, n in con.execute(

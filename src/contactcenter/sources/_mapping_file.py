@@ -2,7 +2,7 @@
 keys and version, the time zone, the separator, the encoding and the timestamp format.
 
 Each format (``csv``, ``messages_csv``, ``ticket_events``, ``surveys_csv``,
-``qa_evaluations_csv``) checks its own columns; problems are
+``qa_evaluations_csv``, ``agent_states_csv``) checks its own columns; problems are
 :class:`~contactcenter.errors.ConfigError` about ``mapping``, made by the format's ``bad``
 (which names the file).
 """

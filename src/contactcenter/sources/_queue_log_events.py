@@ -412,10 +412,12 @@ class QueueLogLoader:
         self.disposition_event = check_disposition_event(disposition_event)
         calls = CALL_EVENTS if disposition_event is None else (*CALL_EVENTS, disposition_event)
         self._calls = _sql_list(calls)
-        self._state_agents: set[str] = set()
-        """agents (as in the contacts) whose states this load derives again"""
+        self._state_agents: dict[str, int | None] = {}
+        """agents (as in the contacts) whose states this load derives again, with the
+        earliest instant (µs) its new rows can change (None: all their time)"""
         if pause_reasons is not None:
-            self._state_agents |= store_pause_reasons(session, source, pause_reasons)
+            for agent in store_pause_reasons(session, source, pause_reasons):
+                self._since(agent, None)
         con = session.con
         con.execute(_RAW_DDL)
         row = con.execute(
@@ -531,6 +533,13 @@ class QueueLogLoader:
             self._finish_events()
         refresh_agent_states(self.session, self.source, self._state_agents)
 
+    def _since(self, agent: str, at: int | None) -> None:
+        """Note that the states of ``agent`` may change from ``at`` (µs; None: always)."""
+        if agent in self._state_agents:
+            known = self._state_agents[agent]
+            at = None if known is None or at is None else min(known, at)
+        self._state_agents[agent] = at
+
     def _finish_events(self) -> None:
         con = self.session.con
         acc = self.session.account
@@ -643,13 +652,11 @@ class QueueLogLoader:
         outcomes = con.execute(
             "SELECT outcome, count(*) FROM _ql_contacts GROUP BY outcome ORDER BY outcome"
         ).fetchall()
-        self._state_agents.update(
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT agent_id FROM _ql_contacts "
-                "WHERE agent_id IS NOT NULL AND answered_at IS NOT NULL"
-            ).fetchall()
-        )
+        for agent, at in con.execute(
+            "SELECT agent_id, epoch_us(min(answered_at)) FROM _ql_contacts "
+            "WHERE agent_id IS NOT NULL AND answered_at IS NOT NULL GROUP BY agent_id"
+        ).fetchall():
+            self._since(agent, at)
         self.session.write("contacts", "_ql_contacts")
         self.session.write("ring_outs", "_ql_rings")
         kind = "VIEW" if chunks == 1 else "TABLE"
@@ -720,12 +727,11 @@ class QueueLogLoader:
             """,
             [self.source],
         )
-        self._state_agents.update(
-            r[0]
-            for r in con.execute(
-                f"SELECT DISTINCT {AGENT_SQL.format(col='agent_id')} FROM _ql_agent_events"
-            ).fetchall()
-        )
+        for agent, at in con.execute(
+            f"""SELECT {AGENT_SQL.format(col="agent_id")}, epoch_us(min("at"))
+                FROM _ql_agent_events GROUP BY 1"""
+        ).fetchall():
+            self._since(agent, at)
         self.session.write("agent_events", "_ql_agent_events")
         con.execute("DROP TABLE _ql_agent_events")
 

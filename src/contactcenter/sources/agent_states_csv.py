@@ -1,6 +1,7 @@
 """Format ``agent_states_csv``: any ACD export of agent state intervals, read through a
 YAML mapping (``--mapping FILE.yaml``), into the ``agent_states`` fact::
 
+    version: 1                      # optional; 1 is the only version
     source: acd_export              # source name of the rows (default agent_states_csv;
                                     # --source wins)
     time_zone: Europe/Paris         # zone of times without an offset (default UTC;
@@ -33,12 +34,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from contactcenter.errors import ConfigError, InputError
+from contactcenter.errors import FIELD, ConfigError, InputError
 from contactcenter.metrics.timezones import zone
+from contactcenter.sources._mapping_file import check_top, file_options, read_yaml
 from contactcenter.sources.agent_states_file import (
     FIELDS,
     REQUIRED,
@@ -53,6 +52,7 @@ from contactcenter.store import LoadSession
 
 SOURCE = "agent_states_csv"
 _TOP_KEYS = {
+    "version",
     "source",
     "time_zone",
     "delimiter",
@@ -76,60 +76,49 @@ class StatesMapping:
     timestamp_format: str | None = None
 
 
-def _bad(message: str) -> ConfigError:
-    return ConfigError("{field}: " + message, field="mapping")
-
-
 def read_mapping(path: Path) -> StatesMapping:
-    """Parse and check the mapping file ``path``."""
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _bad(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise _bad(f"{path} is not YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(raw, dict):
-        raise _bad(f"{path}: expected a mapping with 'columns' and 'states'")
-    unknown = sorted(set(raw) - _TOP_KEYS)
-    if unknown:
-        raise _bad(f"{path}: unknown keys {unknown}; allowed: {sorted(_TOP_KEYS)}")
+    """Parse and check the mapping file ``path`` (through the shared reader of mapped
+    formats, :mod:`contactcenter.sources._mapping_file`); every problem is a ConfigError
+    about the field ``mapping`` naming the file."""
+
+    def bad(message: str) -> ConfigError:
+        return ConfigError(f"{FIELD} {path}: {message}", field="mapping")
+
+    raw = check_top(
+        read_yaml(path, bad), _TOP_KEYS, bad, shape="a mapping with 'columns' and 'states'"
+    )
     columns, states = raw.get("columns"), raw.get("states")
     if not isinstance(columns, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
     ):
-        raise _bad(f"{path}: 'columns' maps each of {', '.join(FIELDS)} to a column name")
+        raise bad(f"'columns' maps each of {', '.join(FIELDS)} to a column name")
     extra = sorted(set(columns) - set(FIELDS))
     missing = [f for f in REQUIRED if f not in columns]
     if extra or missing:
-        raise _bad(
-            f"{path}: 'columns' "
+        raise bad(
+            "'columns' "
             + (f"has unknown fields {extra}" if extra else "")
             + ("; " if extra and missing else "")
             + (f"lacks {missing}" if missing else "")
             + f" (fields: {', '.join(FIELDS)})"
         )
     if not isinstance(states, dict) or not states:
-        raise _bad(f"{path}: 'states' maps the export's states to {', '.join(STATE_VALUES)}")
+        raise bad(f"'states' maps the export's states to {', '.join(STATE_VALUES)}")
     wrong = {str(k): v for k, v in states.items() if v not in STATE_VALUES}
     if wrong:
-        raise _bad(f"{path}: 'states' values must be one of {', '.join(STATE_VALUES)}: {wrong}")
-    text = {
-        k: raw.get(k) for k in ("source", "time_zone", "delimiter", "encoding", "timestamp_format")
-    }
-    for key, value in text.items():
-        if value is not None and not isinstance(value, str):
-            raise _bad(f"{path}: '{key}' must be text, got {value!r}")
-    delimiter = raw.get("delimiter") or ","
-    if len(delimiter) != 1:
-        raise _bad(f"{path}: 'delimiter' must be one character, got {delimiter!r}")
+        raise bad(f"'states' values must be one of {', '.join(STATE_VALUES)}: {wrong}")
+    source = raw.get("source")
+    if source is not None and not isinstance(source, str):
+        raise bad(f"'source' must be text, got {source!r}")
+    options = file_options(raw, path, bad)
     return StatesMapping(
         columns=dict(columns),
         states={str(k): str(v) for k, v in states.items()},
-        source=raw.get("source") or SOURCE,
-        time_zone=raw.get("time_zone"),
-        delimiter=delimiter,
-        encoding=raw.get("encoding") or "utf-8-sig",
-        timestamp_format=raw.get("timestamp_format"),
+        source=source or SOURCE,
+        time_zone=options.time_zone,
+        delimiter=options.delimiter,
+        encoding=options.encoding,
+        timestamp_format=options.timestamp_format,
     )
 
 
