@@ -115,6 +115,7 @@ def request_of(
     start: str | None = None,
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
+    agents: str | Sequence[str] | None = None,
     tz: str | None = None,
     fcr_window: opt.Duration = "7d",
     fcr_same_channel: bool = False,
@@ -160,6 +161,7 @@ def request_of(
         start=start,
         end=end,
         queues=_names(queues),
+        agents=_names(agents),
         explicit=bool(names) and names != ("all",),
         outcomes=outcomes,
         tolerance_s=opt.duration(tolerance, "tolerance"),
@@ -181,6 +183,7 @@ def report_result(
     start: str | None = None,
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
+    agents: str | Sequence[str] | None = None,
     tz: str | None = None,
     tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
@@ -215,6 +218,7 @@ def report_result(
         start=start,
         end=end,
         queues=queues,
+        agents=agents,
         tz=tz,
         fcr_window=fcr_window,
         fcr_same_channel=fcr_same_channel,
@@ -260,6 +264,7 @@ def report(
     start: str | None = None,
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
+    agents: str | Sequence[str] | None = None,
     tz: str | None = None,
     tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
@@ -291,7 +296,8 @@ def report(
     T, S and the service-level target for every channel and queue; config: a
     YAML file of them per channel and queue, and of business-hours calendars and SLA
     policies (docs/metrics.md). start, end: ``YYYY-MM-DD[ HH:MM]`` in the
-    report's zone, end exclusive. queues: only these queues. channels: only these
+    report's zone, end exclusive. queues: only these queues. agents: only the rows of
+    these agents (their contacts, states, surveys, ...). channels: only these
     channels (voice, chat, email, ticket, social, messaging). tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
     source). tolerance: deviations from the schedule this long or shorter are not out of
@@ -315,6 +321,7 @@ def report(
         start=start,
         end=end,
         queues=queues,
+        agents=agents,
         tz=tz,
         tolerance=tolerance,
         engine=engine,

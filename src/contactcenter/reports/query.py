@@ -62,6 +62,7 @@ class ReportRequest:
     start: str | None = None
     end: str | None = None
     queues: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
     explicit: bool = True
     tolerance_s: float = 60.0
     channels: tuple[str, ...] = ()
@@ -167,6 +168,7 @@ def _data_profile(
     facts: list[str],
     queues: tuple[str, ...],
     channels: tuple[str, ...] = (),
+    agents: tuple[str, ...] = (),
 ) -> Profile:
     """The :class:`Profile` of the facts. Only cheap aggregates: min/max of the instant
     first, then one conversion each (not one per row), and min/max of the zone rather
@@ -184,6 +186,8 @@ def _data_profile(
             c = c.filter(c[spec.keys["queue"]].isin(list(queues)))
         if channels and "channel" in spec.keys:
             c = c.filter(c[spec.keys["channel"]].isin(list(channels)))
+        if agents and "agent" in spec.keys:
+            c = c.filter(c[spec.keys["agent"]].isin(list(agents)))
         time = c[spec.time]
         aggs: dict[str, Any] = {
             "n": c.count(),
@@ -209,7 +213,12 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
 
         def why(m: Metric) -> str | None:
             return unsupported(
-                m, request.by, request.queues, request.channels, request.interval_s
+                m,
+                request.by,
+                request.queues,
+                request.channels,
+                request.interval_s,
+                agents=request.agents,
             ) or unsupported_interval(m, request.by, request.interval_s)
 
         dropped = [m for m in metrics if why(m)]
@@ -217,7 +226,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
             metrics = tuple(m for m in metrics if m not in dropped)
             notes.append("not shown: " + "; ".join(str(why(m)) for m in dropped))
     facts = list(dict.fromkeys(f for m in metrics for f in m.facts))
-    profile = _data_profile(engine, facts, request.queues, request.channels)
+    profile = _data_profile(engine, facts, request.queues, request.channels, request.agents)
     calendar_zones = _calendar_zones(request, facts)
     if request.tz:
         tz = request.tz
@@ -267,6 +276,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         end_epoch=end,
         queues=request.queues,
         channels=request.channels,
+        agents=request.agents,
         engine=engine.name,
         period_range=(_local(first, segments), _local(last, segments)),
         part_ranges=part_ranges,
@@ -302,6 +312,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         "to": request.end,
         "queues": list(request.queues),
         "channels": list(request.channels),
+        "agents": list(request.agents),
         "engine": engine.name,
     }
     return ReportResult(table, keys, metrics, tz, tuple(notes), parameters)
