@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from contactcenter.app import _options as opt
-from contactcenter.engines import open_engine
+from contactcenter.engines import Engine, open_engine
 from contactcenter.errors import InputError
 from contactcenter.facts import CHANNELS, CONVERSATION_CHANNELS
 from contactcenter.metrics import BY_NAME, Metric, Thresholds, select_metrics
@@ -198,6 +198,7 @@ def report_result(
     min_contacts: int = 0,
     top: int | None = None,
     channels: str | Sequence[str] | None = None,
+    opened: Engine | None = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
     zone, the notes, the parameters and the metric definitions.
@@ -206,6 +207,8 @@ def report_result(
     needs ``agent`` among ``by``; adds the metric and ``contacts_handled`` when not asked
     for), ascending or with ``desc`` descending; ``min_contacts``: the volume guard
     (agents under it are listed apart with no rank); ``top``: keep the first ``top`` ranks.
+    opened: an engine already open on ``db`` to run on (a server keeps one per thread);
+    it stays open. Otherwise ``engine`` is opened for this report and closed after it.
     """
     request = request_of(
         by=by,
@@ -243,11 +246,14 @@ def report_result(
         raise InputError(
             "{field} is needed by --desc, --min-contacts and --top (a ranking)", field="sort"
         )
-    eng = open_engine(engine, db=db, spark_master=spark_master)
-    try:
-        result = run_report(eng, request)
-    finally:
-        eng.close()
+    if opened is not None:
+        result = run_report(opened, request)
+    else:
+        eng = open_engine(engine, db=db, spark_master=spark_master)
+        try:
+            result = run_report(eng, request)
+        finally:
+            eng.close()
     return result if ranking is None else rank_agents(result, ranking)
 
 

@@ -52,6 +52,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contactcenter.app import staffing as staffing_app
 from contactcenter.app.report import catalog, report_result
+from contactcenter.engines import Engine
 from contactcenter.errors import (
     ContactCenterError,
     EngineError,
@@ -90,6 +91,7 @@ from contactcenter.web.models import (
     TokenInfo,
     TokenRequest,
 )
+from contactcenter.web.readers import Readers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -215,6 +217,13 @@ class Live:
     def __init__(self) -> None:
         self.store: LiveStore | None = None
         self.follower: Follower | None = None
+        self.readers: Readers | None = None
+
+    def reading(self) -> Engine:
+        """This request thread's report engine on the store (kept between requests)."""
+        if self.readers is None:
+            raise ApiError(503, "the server is starting or stopping", None)
+        return self.readers.engine()
 
     def writer(self) -> LiveStore:
         """The store's writer (the application is running)."""
@@ -249,6 +258,7 @@ def create_app(
         # the store stays open for the server's life: reports take cursors on it, and
         # live lines are loaded through its one writer
         live.store = LiveStore(store_path)
+        live.readers = Readers(store_path)
         if followed:
             live.follower = Follower(live.store, followed, poll_s=poll_s)
             live.follower.start()
@@ -257,6 +267,8 @@ def create_app(
         finally:
             if live.follower is not None:
                 live.follower.stop()
+            readers, live.readers = live.readers, None
+            readers.close()
             store, live.store = live.store, None
             store.close()
 
@@ -296,7 +308,7 @@ def create_app(
         return error_response(422, *validation_message(exc.errors()))
 
     router = APIRouter(prefix=API_PREFIX)
-    report_route(router, store_path, config_path)
+    report_route(router, store_path, config_path, live)
     metrics_route(router)
     staffing_routes(router)
     live_routes(router, live)
@@ -305,7 +317,7 @@ def create_app(
     return app
 
 
-def report_route(router: APIRouter, db: Path, config: Path | None) -> None:
+def report_route(router: APIRouter, db: Path, config: Path | None, live: Live) -> None:
     """``GET /report``: ``contactcenter report`` with the options as query parameters."""
     names = {keyword: param for param, keyword in REPORT_PARAMETERS.items()}
 
@@ -368,6 +380,7 @@ def report_route(router: APIRouter, db: Path, config: Path | None) -> None:
                 queues=queues,
                 agents=agents,
                 tz=tz,
+                opened=live.reading(),
             )
         except ContactCenterError as exc:
             return library_error(exc, names)
