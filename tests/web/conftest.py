@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 import contactcenter
+from contactcenter.app import tokens as contactcenter_tokens
 from contactcenter.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,23 +45,50 @@ QUEUE_LOG = "".join(
 CONFIG = "channels:\n  voice: {threshold: 15s, target: 0.85}\nqueues:\n  sales: {threshold: 30s}\n"
 
 
+TOKENS = {
+    "admin": {"role": "admin"},
+    "supervisor": {"role": "supervisor"},
+    "sales": {"role": "supervisor", "queues": "sales"},
+    "billing": {"role": "supervisor", "queues": "=billing,nothing"},
+    "agent1": {"role": "agent", "agent": "Agent/1"},
+    "agent2_sales": {"role": "agent", "agent": "Agent/2", "queues": "sales"},
+}
+"""The tokens of the served store: name -> options of ``token create``."""
+
+
 @dataclass
 class Served:
     """A running server: its base URL, its store, a copy of the store for the CLI (the
-    server holds its file open, so another process cannot), and its config file."""
+    server holds its file open, so another process cannot), its config file, and its
+    tokens by name (:data:`TOKENS`)."""
 
     url: str
     db: Path
     cli_db: Path
     config: Path
     proc: subprocess.Popen[str]
+    tokens: dict[str, str]
+
+    def call(self, path: str, *, as_: str | None = "admin", **kw: Any) -> Answer:
+        """A request to ``path`` with the token named ``as_`` (None: no token)."""
+        token = None if as_ is None else self.tokens[as_]
+        return call(self.url + path, token=token, **kw)
 
 
-def start(db: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
-    """Start ``contactcenter serve --db db --port 0 ARGS`` and return the process and its
-    base URL, read from the line it prints once it listens."""
+def make_tokens(db: Path) -> dict[str, str]:
+    """Create the tokens of :data:`TOKENS` in the store ``db``: name -> token."""
+    return {
+        name: contactcenter_tokens.create_token(db, **options)[0]
+        for name, options in TOKENS.items()
+    }
+
+
+def start(db: Path, *args: str, auth: bool = False) -> tuple[subprocess.Popen[str], str]:
+    """Start ``contactcenter serve --db db --port 0 ARGS`` (with ``--no-auth`` unless
+    ``auth``: the store then needs a token) and return the process and its base URL,
+    read from the line it prints once it listens."""
     command = [sys.executable, "-m", "contactcenter.cli.main", "serve", "--db", str(db),
-               "--port", "0", *args]  # fmt: skip
+               "--port", "0", *args, *(() if auth else ("--no-auth",))]  # fmt: skip
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert proc.stderr is not None
     selector = selectors.DefaultSelector()
@@ -105,9 +133,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     shutil.copyfile(db, cli_db)
     config = folder / "thresholds.yaml"
     config.write_text(CONFIG)
-    proc, url = start(db, "--config", str(config))
+    tokens = make_tokens(db)
+    proc, url = start(db, "--config", str(config), auth=True)
     try:
-        yield Served(url, db, cli_db, config, proc)
+        yield Served(url, db, cli_db, config, proc, tokens)
     finally:
         stop(proc)
 
@@ -124,12 +153,23 @@ class Answer:
         return json.loads(self.body)
 
 
-def call(url: str, *, method: str = "GET", body: Any = None, raw: bytes | None = None) -> Answer:
-    """One request (a JSON ``body``, or ``raw`` bytes sent as JSON), its answer."""
+def call(
+    url: str,
+    *,
+    method: str = "GET",
+    body: Any = None,
+    raw: bytes | None = None,
+    token: str | None = None,
+    content_type: str = "application/json",
+) -> Answer:
+    """One request (a JSON ``body``, or ``raw`` bytes sent as ``content_type``), with
+    ``Authorization: Bearer token`` when a token is given; its answer."""
     data = raw if raw is not None else None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     if data is not None:
-        request.add_header("Content-Type", "application/json")
+        request.add_header("Content-Type", content_type)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return Answer(response.status, dict(response.headers.items()), response.read())

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.web.conftest import Served, call, cli, cli_error
+from tests.web.conftest import Served, cli, cli_error
 
 CASES = [
     {},
@@ -43,7 +43,7 @@ def query(options: dict[str, str]) -> str:
 @pytest.mark.parametrize("options", CASES, ids=lambda o: query(o) or "defaults")
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_report_is_what_the_cli_prints(served: Served, options: dict[str, str], fmt: str) -> None:
-    answer = call(f"{served.url}/api/v1/report?{query({**options, 'format': fmt})}")
+    answer = served.call(f"/api/v1/report?{query({**options, 'format': fmt})}")
     assert answer.status == 200, answer.body
     expected = cli([*cli_args(served, options), "--format", fmt])
     assert answer.body == expected
@@ -58,7 +58,7 @@ def test_report_is_what_the_cli_prints(served: Served, options: dict[str, str], 
 def test_report_xlsx_is_the_file_the_cli_writes(
     served: Served, options: dict[str, str], tmp_path: Path
 ) -> None:
-    answer = call(f"{served.url}/api/v1/report?{query({**options, 'format': 'xlsx'})}")
+    answer = served.call(f"/api/v1/report?{query({**options, 'format': 'xlsx'})}")
     assert answer.status == 200, answer.body
     out = tmp_path / "r.xlsx"
     cli([*cli_args(served, options), "--format", "xlsx", "--output", str(out)])
@@ -72,7 +72,7 @@ def test_report_xlsx_is_the_file_the_cli_writes(
 
 def test_the_config_of_the_server_applies_to_every_report(served: Served) -> None:
     """sales has T = 30 s from the server's --config: its SL counts answers within 30 s."""
-    answer = call(f"{served.url}/api/v1/report?by=queue&metrics=service_level,offered")
+    answer = served.call("/api/v1/report?by=queue&metrics=service_level,offered")
     rows = {r["queue"]: r for r in answer.json()["rows"]}
     # hand count from QUEUE_LOG: sales calls are i % 3 != 0; i % 5 == 0 abandon after 30 s
     # (past S = 5 s, so offered); the others are answered after 5 + i s.
@@ -104,7 +104,7 @@ BAD_REPORTS = [
 def test_a_bad_report_option_is_json_naming_its_parameter(
     served: Served, options: dict[str, str], status: int, field: str
 ) -> None:
-    answer = call(f"{served.url}/api/v1/report?{query(options)}")
+    answer = served.call(f"/api/v1/report?{query(options)}")
     assert answer.status == status
     error = answer.json()
     assert error["field"] == field
@@ -118,19 +118,19 @@ def test_the_api_says_what_the_cli_says_about_a_bad_value(served: Served, key: s
     value = {"by": "colour", "threshold": "soon", "from": "x", "tz": "Nowhere/X"}.get(
         key, "happiness"
     )
-    answer = call(f"{served.url}/api/v1/report?{query({key: value})}")
+    answer = served.call(f"/api/v1/report?{query({key: value})}")
     line = cli_error([*cli_args(served, {key: value}), "--format", "json"])
     flag = FLAG.get(key, f"--{key}")
     assert line == "error: " + answer.json()["detail"].replace(key, flag, 1)
 
 
 def test_a_parameter_given_twice_is_refused(served: Served) -> None:
-    answer = call(f"{served.url}/api/v1/report?by=day&by=queue")
+    answer = served.call("/api/v1/report?by=day&by=queue")
     assert (answer.status, answer.json()["field"]) == (400, "by")
 
 
 def test_metrics_is_the_catalog_the_cli_lists(served: Served) -> None:
-    answer = call(f"{served.url}/api/v1/metrics")
+    answer = served.call("/api/v1/metrics")
     assert answer.status == 200
     assert answer.body == cli(["metrics", "--format", "json"])
     assert {"service_level", "asa_s", "abandon_rate"} <= {m["name"] for m in answer.json()}
@@ -155,7 +155,7 @@ def staff_flags(options: dict[str, object]) -> list[str]:
 
 @pytest.mark.parametrize("options", STAFF)
 def test_staff_is_what_the_cli_prints(served: Served, options: dict[str, object]) -> None:
-    answer = call(f"{served.url}/api/v1/staff", method="POST", body=options)
+    answer = served.call("/api/v1/staff", method="POST", body=options)
     assert answer.status == 200, answer.body
     assert answer.body == cli([*staff_flags(options), "--format", "json"])
 
@@ -178,21 +178,21 @@ BAD_STAFF = [
 def test_bad_staffing_options_are_json_naming_the_key(
     served: Served, body: dict[str, object], status: int, field: str
 ) -> None:
-    answer = call(f"{served.url}/api/v1/staff", method="POST", body=body)
+    answer = served.call("/api/v1/staff", method="POST", body=body)
     assert answer.status == status, answer.body
     assert answer.json()["field"] == field
 
 
 @pytest.mark.parametrize("raw", [b"", b"{", b"[1, 2]", b'"calls"', b'{"calls": NaN}'])
 def test_a_body_that_is_not_the_documented_object_is_422(served: Served, raw: bytes) -> None:
-    answer = call(f"{served.url}/api/v1/staff", method="POST", raw=raw)
+    answer = served.call("/api/v1/staff", method="POST", raw=raw)
     assert answer.status == 422, answer.body
     assert set(answer.json()) == {"detail", "field"}
 
 
 def test_infinite_numbers_are_refused_as_the_cli_refuses_them(served: Served) -> None:
     raw = b'{"calls": Infinity, "period": "30m", "aht": "3m"}'
-    answer = call(f"{served.url}/api/v1/staff", method="POST", raw=raw)
+    answer = served.call("/api/v1/staff", method="POST", raw=raw)
     assert (answer.status, answer.json()["field"]) == (400, "calls")
 
 
@@ -222,7 +222,7 @@ def test_plan_is_what_the_cli_prints(
     served: Served, tmp_path: Path, fmt: str, options: dict[str, object]
 ) -> None:
     body = {"forecast": FORECAST, "interval": "30m", "format": fmt, **options}
-    answer = call(f"{served.url}/api/v1/plan", method="POST", body=body)
+    answer = served.call("/api/v1/plan", method="POST", body=body)
     assert answer.status == 200, answer.body
     args = ["plan", "--forecast", str(forecast_csv(tmp_path / "f.csv", FORECAST))]
     args += staff_flags(options)[1:]
@@ -233,12 +233,12 @@ def test_plan_is_what_the_cli_prints(
 
 def test_a_bad_forecast_row_names_the_row(served: Served) -> None:
     rows = [{**FORECAST[0], "calls": -5}]
-    answer = call(f"{served.url}/api/v1/plan", method="POST", body={"forecast": rows})
+    answer = served.call("/api/v1/plan", method="POST", body={"forecast": rows})
     assert answer.status == 400
     assert answer.json()["field"] == "forecast"
     assert "row 1" in answer.json()["detail"]
-    missing = call(
-        f"{served.url}/api/v1/plan",
+    missing = served.call(
+        "/api/v1/plan",
         method="POST",
         body={"forecast": [{"queue": "q", "calls": 1, "aht_s": 3}]},
     )
@@ -246,7 +246,7 @@ def test_a_bad_forecast_row_names_the_row(served: Served) -> None:
 
 
 def test_the_schema_is_served_and_names_every_route(served: Served) -> None:
-    schema = call(f"{served.url}/openapi.json").json()
+    schema = served.call("/openapi.json").json()
     assert set(schema["paths"]) == {
         "/api/v1/report",
         "/api/v1/metrics",
@@ -254,11 +254,13 @@ def test_the_schema_is_served_and_names_every_route(served: Served) -> None:
         "/api/v1/plan",
         "/api/v1/events",
         "/api/v1/tail",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{token_id}",
     }
     report = schema["paths"]["/api/v1/report"]["get"]
     assert [p["name"] for p in report["parameters"]] == [
         "by", "interval", "threshold", "short_abandon", "target", "from", "to", "queue",
-        "tz", "metrics", "format",
+        "agent", "tz", "metrics", "format",
     ]  # fmt: skip
     assert json.dumps(schema).count("cdn") == 0
-    assert call(f"{served.url}/docs").status == 404  # no page that loads scripts from a CDN
+    assert served.call("/docs").status == 404  # no page that loads scripts from a CDN

@@ -15,8 +15,10 @@ import contactcenter
 from tests.web.conftest import TECHNION, Served, call, start, stop
 
 
-def serve(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "contactcenter.cli.main", "serve", *args]
+def serve(*args: str, auth: bool = False) -> subprocess.CompletedProcess[str]:
+    """``contactcenter serve ARGS`` (with ``--no-auth`` unless ``auth``), run to its end."""
+    extra = () if auth else ("--no-auth",)
+    command = [sys.executable, "-m", "contactcenter.cli.main", "serve", *args, *extra]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from contactcenter.app import _options as opt
-from contactcenter.engines import open_engine
+from contactcenter.engines import Engine, open_engine
 from contactcenter.errors import InputError
 from contactcenter.facts import CHANNELS, CONVERSATION_CHANNELS
 from contactcenter.metrics import BY_NAME, Metric, Thresholds, select_metrics
@@ -137,6 +137,7 @@ def request_of(
     start: str | None = None,
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
+    agents: str | Sequence[str] | None = None,
     tz: str | None = None,
     fcr_window: opt.Duration = "7d",
     fcr_same_channel: bool = False,
@@ -185,6 +186,7 @@ def request_of(
         start=start,
         end=end,
         queues=_names(queues),
+        agents=_names(agents),
         explicit=bool(names) and names != ("all",),
         outcomes=outcomes,
         tolerance_s=opt.duration(tolerance, "tolerance"),
@@ -206,6 +208,7 @@ def report_result(
     start: str | None = None,
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
+    agents: str | Sequence[str] | None = None,
     tz: str | None = None,
     tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
@@ -225,6 +228,7 @@ def report_result(
     baseline_weeks: int = 8,
     z: opt.Number = 2.0,
     impact: bool = False,
+    opened: Engine | None = None,
 ) -> ReportResult:
     """:func:`report` with everything the reader must know beside the rows: the time
     zone, the notes, the parameters and the metric definitions.
@@ -241,6 +245,8 @@ def report_result(
     points lost per agent (:mod:`contactcenter.reports.impact`, the columns of
     ``contactcenter impact``; needs ``agent`` and at most one period key among ``by``),
     with the report's interval, threshold, tolerance and selection.
+    opened: an engine already open on ``db`` to run on (a server keeps one per thread);
+    it stays open. Otherwise ``engine`` is opened for this report and closed after it.
     """
     request = request_of(
         by=by,
@@ -253,6 +259,7 @@ def report_result(
         start=start,
         end=end,
         queues=queues,
+        agents=agents,
         tz=tz,
         fcr_window=fcr_window,
         fcr_same_channel=fcr_same_channel,
@@ -294,7 +301,7 @@ def report_result(
             "every 15 minutes)",
             field="interval",
         )
-    eng = open_engine(engine, db=db, spark_master=spark_master)
+    eng = opened if opened is not None else open_engine(engine, db=db, spark_master=spark_master)
     try:
         if baseline is not None:
             have = {m.name for m in request.metrics}
@@ -323,7 +330,8 @@ def report_result(
             )
             result = with_impact(result, lost)
     finally:
-        eng.close()
+        if opened is None:
+            eng.close()
     return result
 
 
@@ -340,6 +348,7 @@ def report(
     start: str | None = None,
     end: str | None = None,
     queues: str | Sequence[str] | None = None,
+    agents: str | Sequence[str] | None = None,
     tz: str | None = None,
     tolerance: opt.Duration = "60s",
     engine: str = "duckdb",
@@ -376,7 +385,8 @@ def report(
     T, S and the service-level target for every channel and queue; config: a
     YAML file of them per channel and queue, and of business-hours calendars and SLA
     policies (docs/metrics.md). start, end: ``YYYY-MM-DD[ HH:MM]`` in the
-    report's zone, end exclusive. queues: only these queues. channels: only these
+    report's zone, end exclusive. queues: only these queues. agents: only the rows of
+    these agents (their contacts, states, surveys, ...). channels: only these
     channels (voice, chat, email, ticket, social, messaging). tz: the report's zone
     (default UTC, or the source's own when every selected row comes from one naive-local
     source). tolerance: deviations from the schedule this long or shorter are not out of
@@ -405,6 +415,7 @@ def report(
         start=start,
         end=end,
         queues=queues,
+        agents=agents,
         tz=tz,
         tolerance=tolerance,
         engine=engine,

@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("contactcenter.cli.forecast_cmd", "Compare forecast methods on held-out history."),
     "schedule": ("contactcenter.cli.schedule_cmd", "Turn a staffing plan into shifts with breaks."),
     "serve": ("contactcenter.cli.serve_cmd", "Serve the REST API over a store."),
+    "token": ("contactcenter.cli.token_cmd", "Create, revoke and list the API's access tokens."),
 }
 
 

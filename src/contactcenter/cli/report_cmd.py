@@ -82,6 +82,9 @@ def report(
     channel: str | None = typer.Option(
         None, "--channel", help="Only these channels (comma-separated): voice, chat, ..."
     ),
+    agent: str | None = typer.Option(
+        None, "--agent", help="Only the rows of these agents (comma-separated agent ids)."
+    ),
     tz: str | None = typer.Option(
         None, "--tz", help="Report time zone (default: UTC, or the source's own zone)."
     ),
@@ -150,6 +153,7 @@ def report(
         start=start,
         end=end,
         queues=queue,
+        agents=agent,
         channels=channel,
         tz=tz,
         tolerance=tolerance,

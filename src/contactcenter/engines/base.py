@@ -8,7 +8,7 @@ declared) reads as an empty table of its schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from contactcenter.errors import InputError
 from contactcenter.facts import table_spec
 
 ENGINES = ("duckdb", "spark")
+COMPILED_KEPT = 256
+"""Most compiled queries an engine keeps (:meth:`Engine.run`), the oldest dropped first."""
 
 
 class Engine:
@@ -41,6 +43,7 @@ class Engine:
         self._source = source
         self._release = release
         self._tables: dict[str, ir.Table] = {}
+        self._compiled: dict[Hashable, tuple[ir.Table, str]] = {}
 
     @classmethod
     def over(cls, name: str, backend: Any, release: Callable[[], None] | None = None) -> Engine:
@@ -84,6 +87,44 @@ class Engine:
             if was_interrupted(exc):
                 raise KeyboardInterrupt from exc
             raise
+        return result
+
+    def run(self, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
+        """Run the expression ``build()`` returns, its compiled SQL kept under ``key``.
+
+        ``key`` must determine the expression entirely (the same key, the same query).
+        On DuckDB the expression is built and compiled once per engine and key; later
+        calls run the kept SQL (its in-memory tables registered as Ibis registers them)
+        and convert the rows with the kept expression's schema, as :meth:`execute`
+        does. Building and compiling a report's expression costs far more than running
+        it on a day of data, so an engine a server keeps between requests answers a
+        repeated report in the time of its query (docs/benchmarks.md). Other engines
+        build and execute every time.
+        """
+        if self.name != "duckdb":
+            return self.execute(build())
+        kept = self._compiled.get(key)
+        if kept is None:
+            expr = build()
+            # the in-memory tables the query reads are registered on the connection now
+            # and stay registered while the kept expression holds them
+            self.backend._run_pre_execute_hooks(expr)
+            kept = (expr, str(self.backend.compile(expr.as_table())))
+            if len(self._compiled) >= COMPILED_KEPT:
+                self._compiled.pop(next(iter(self._compiled)))
+            self._compiled[key] = kept
+        expr, sql = kept
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        try:
+            table = self.backend.con.sql(sql).to_arrow_table()
+        except RuntimeError as exc:
+            from contactcenter.store import was_interrupted
+
+            if was_interrupted(exc):
+                raise KeyboardInterrupt from exc
+            raise
+        result: pa.Table = expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
         return result
 
     def close(self) -> None:

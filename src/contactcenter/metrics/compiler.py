@@ -64,7 +64,8 @@ class ReportSpec:
     """What to compute: metrics, keys, interval, thresholds, time zone and filters.
 
     ``start_epoch``/``end_epoch`` filter each fact's time column to [start, end) in UTC
-    epoch seconds; ``queues`` and ``channels`` keep only those queues and channels.
+    epoch seconds; ``queues``, ``channels`` and ``agents`` keep only those queues,
+    channels and agents.
     ``tz_segments`` are the report zone's (from_epoch, offset_s) pairs for the data
     range. ``period_range`` is the local-time range [lo, hi] whose periods snapshot and
     overlap metrics report (default: the filter range), ``part_ranges`` the same per
@@ -86,6 +87,7 @@ class ReportSpec:
     end_epoch: int | None = None
     queues: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
     engine: str = "duckdb"
     period_range: tuple[int, int] | None = None
     part_ranges: Mapping[str, tuple[int, int] | None] = field(default_factory=dict)
@@ -112,9 +114,11 @@ def unsupported(
     queues: tuple[str, ...],
     channels: tuple[str, ...] = (),
     interval_s: int = 1800,
+    *,
+    agents: tuple[str, ...] = (),
 ) -> str | None:
-    """Why ``metric`` cannot be reported by ``by`` (or filtered by queue or channel), or
-    None."""
+    """Why ``metric`` cannot be reported by ``by`` (or filtered by queue, channel or
+    agent), or None."""
     for fact in metric.facts:
         keys = table_spec(fact).keys
         missing = [k for k in by if k not in TIME_KEYS and k not in keys]
@@ -122,6 +126,8 @@ def unsupported(
             missing.append("queue")
         if channels and "channel" not in keys:
             missing.append("channel")
+        if agents and "agent" not in keys:
+            missing.append("agent")
         if missing:
             return f"{metric.name} reads {fact}, which has no {', '.join(dict.fromkeys(missing))}"
     kinds = {metric.kind} | {BY_NAME[p].kind for p in metric.parts if metric.kind == "derived"}
@@ -230,6 +236,8 @@ class _Fact:
             t = t.filter(t[self.column("queue")].isin(list(spec.queues)))
         if spec.channels:
             t = t.filter(t[self.column("channel")].isin(list(spec.channels)))
+        if spec.agents:
+            t = t.filter(t[self.column("agent")].isin(list(spec.agents)))
         time = t[self.table_spec.time]
         utc = utc_epoch(time, spec.engine)
         if spec.start_epoch is not None:
@@ -765,11 +773,13 @@ def _cell_keys(
 
 
 def _selected(t: ir.Table, keys: Any, spec: ReportSpec) -> ir.Table:
-    """Rows of the report's queues and channels."""
+    """Rows of the report's queues, channels and agents."""
     if spec.queues:
         t = t.filter(t[keys["queue"]].isin(list(spec.queues)))
     if spec.channels:
         t = t.filter(t[keys["channel"]].isin(list(spec.channels)))
+    if spec.agents:
+        t = t.filter(t[keys["agent"]].isin(list(spec.agents)))
     return t
 
 
@@ -886,7 +896,9 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
     overlaps, null for the others) and their facts are not read.
     """
     for m in spec.metrics:
-        reason = unsupported(m, spec.by, spec.queues, spec.channels, spec.interval_s)
+        reason = unsupported(
+            m, spec.by, spec.queues, spec.channels, spec.interval_s, agents=spec.agents
+        )
         if reason is not None:
             raise InputError(f"{{field}}: {reason}", field="by")
         reason = unsupported_interval(m, spec.by, spec.interval_s)
@@ -909,7 +921,10 @@ def compile_report(source: Source, spec: ReportSpec) -> ir.Table:
             other = STAND_INS.get(m.name)
             if other is None or constant(BY_NAME[other]):
                 continue
-            if unsupported(BY_NAME[other], spec.by, spec.queues, spec.channels) is None:
+            if (
+                unsupported(BY_NAME[other], spec.by, spec.queues, spec.channels, agents=spec.agents)
+                is None
+            ):
                 stand_ins[m.name] = other
     wanted = (*spec.metrics, *(BY_NAME[o] for o in stand_ins.values() if o not in names))
     read = tuple(m for m in wanted if not constant(m))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -62,6 +64,7 @@ class ReportRequest:
     start: str | None = None
     end: str | None = None
     queues: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
     explicit: bool = True
     tolerance_s: float = 60.0
     channels: tuple[str, ...] = ()
@@ -167,6 +170,7 @@ def _data_profile(
     facts: list[str],
     queues: tuple[str, ...],
     channels: tuple[str, ...] = (),
+    agents: tuple[str, ...] = (),
 ) -> Profile:
     """The :class:`Profile` of the facts. Only cheap aggregates: min/max of the instant
     first, then one conversion each (not one per row), and min/max of the zone rather
@@ -178,27 +182,43 @@ def _data_profile(
             if name not in stored:
                 stored.append(name)
     for fact in stored:
-        spec = table_spec(fact)
-        c = engine.table(fact)
-        if queues and "queue" in spec.keys:
-            c = c.filter(c[spec.keys["queue"]].isin(list(queues)))
-        if channels and "channel" in spec.keys:
-            c = c.filter(c[spec.keys["channel"]].isin(list(channels)))
-        time = c[spec.time]
-        aggs: dict[str, Any] = {
-            "n": c.count(),
-            "lo": time.min().epoch_seconds().floor().cast("int64"),
-            "hi": time.max().epoch_seconds().floor().cast("int64"),
-        }
-        has_zone = "source_tz" in spec.schema.names
-        if has_zone:
-            aggs.update(
-                zone_min=c.source_tz.min(), zone=c.source_tz.max(), with_zone=c.source_tz.count()
-            )
-        row = engine.execute(c.aggregate(**aggs)).to_pylist()[0]
-        profile.add(row, has_zone)
+        key = ("profile", fact, queues, channels, agents)
+        row = engine.run(
+            key, functools.partial(_profile_query, engine, fact, queues, channels, agents)
+        ).to_pylist()[0]
+        profile.add(row, "source_tz" in table_spec(fact).schema.names)
         profile.facts[fact] = (int(row["n"] or 0), row["lo"], row["hi"])
     return profile
+
+
+def _profile_query(
+    engine: Engine,
+    fact: str,
+    queues: tuple[str, ...],
+    channels: tuple[str, ...],
+    agents: tuple[str, ...],
+) -> ir.Table:
+    """The aggregates of :class:`Profile` over the selected rows of the stored ``fact``."""
+    spec = table_spec(fact)
+    c = engine.table(fact)
+    if queues and "queue" in spec.keys:
+        c = c.filter(c[spec.keys["queue"]].isin(list(queues)))
+    if channels and "channel" in spec.keys:
+        c = c.filter(c[spec.keys["channel"]].isin(list(channels)))
+    if agents and "agent" in spec.keys:
+        c = c.filter(c[spec.keys["agent"]].isin(list(agents)))
+    time = c[spec.time]
+    aggs: dict[str, Any] = {
+        "n": c.count(),
+        "lo": time.min().epoch_seconds().floor().cast("int64"),
+        "hi": time.max().epoch_seconds().floor().cast("int64"),
+    }
+    has_zone = "source_tz" in spec.schema.names
+    if has_zone:
+        aggs.update(
+            zone_min=c.source_tz.min(), zone=c.source_tz.max(), with_zone=c.source_tz.count()
+        )
+    return c.aggregate(**aggs)
 
 
 def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
@@ -209,7 +229,12 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
 
         def why(m: Metric) -> str | None:
             return unsupported(
-                m, request.by, request.queues, request.channels, request.interval_s
+                m,
+                request.by,
+                request.queues,
+                request.channels,
+                request.interval_s,
+                agents=request.agents,
             ) or unsupported_interval(m, request.by, request.interval_s)
 
         dropped = [m for m in metrics if why(m)]
@@ -217,7 +242,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
             metrics = tuple(m for m in metrics if m not in dropped)
             notes.append("not shown: " + "; ".join(str(why(m)) for m in dropped))
     facts = list(dict.fromkeys(f for m in metrics for f in m.facts))
-    profile = _data_profile(engine, facts, request.queues, request.channels)
+    profile = _data_profile(engine, facts, request.queues, request.channels, request.agents)
     calendar_zones = _calendar_zones(request, facts)
     if request.tz:
         tz = request.tz
@@ -267,6 +292,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         end_epoch=end,
         queues=request.queues,
         channels=request.channels,
+        agents=request.agents,
         engine=engine.name,
         period_range=(_local(first, segments), _local(last, segments)),
         part_ranges=part_ranges,
@@ -279,7 +305,11 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
     if request.sla is not None:
         tables = sla_tables(engine, request.sla, metrics, request.queues, request.channels)
         source = source_with(engine, tables)
-    raw = engine.execute(compile_report(source, spec))
+    if request.sla is None:
+        # the expression is a function of the spec alone: kept compiled by the engine
+        raw = engine.run(("report", repr(spec)), lambda: compile_report(source, spec))
+    else:  # SLA clocks are computed from the data into the source: built every time
+        raw = engine.execute(compile_report(source, spec))
     keys = tuple(GROUP_KEYS[k] for k in request.by)
     table, hidden = finish(raw, keys)
     names = frozenset(m.name for m in metrics)
@@ -302,6 +332,7 @@ def run_report(engine: Engine, request: ReportRequest) -> ReportResult:
         "to": request.end,
         "queues": list(request.queues),
         "channels": list(request.channels),
+        "agents": list(request.agents),
         "engine": engine.name,
     }
     return ReportResult(table, keys, metrics, tz, tuple(notes), parameters)
@@ -321,6 +352,10 @@ def _parts(metric: Metric) -> tuple[Metric, ...]:
     return (metric, *(BY_NAME[p] for p in metric.parts))
 
 
+def _last_end(t: ir.Table, column: str) -> ir.Table:
+    return t.aggregate(hi=t[column].max().epoch_seconds().floor().cast("int64"))
+
+
 def _spans_end(engine: Engine, metrics: tuple[Metric, ...]) -> dict[str, int]:
     """Per fact that overlap metrics read, the last end (UTC epoch) of its spans, so that
     their periods reach past the last start."""
@@ -331,9 +366,8 @@ def _spans_end(engine: Engine, metrics: tuple[Metric, ...]) -> dict[str, int]:
                 ends.add((part.fact, part.until))
     last: dict[str, int] = {}
     for fact, column in sorted(ends):
-        t = engine.table(fact)
-        row = engine.execute(
-            t.aggregate(hi=t[column].max().epoch_seconds().floor().cast("int64"))
+        row = engine.run(
+            ("spans_end", fact, column), functools.partial(_last_end, engine.table(fact), column)
         ).to_pylist()[0]
         if row["hi"] is not None:
             last[fact] = max(last.get(fact, 0), int(row["hi"]) - 1)

@@ -9,7 +9,7 @@ route                       what the CLI gives for it
 ==========================  ==========================================================
 ``GET /api/v1/report``      ``contactcenter report --format json|csv|xlsx`` (query
                             parameters ``by, interval, threshold, short_abandon,
-                            target, from, to, queue, tz, metrics, format``)
+                            target, from, to, queue, agent, tz, metrics, format``)
 ``GET /api/v1/metrics``     ``contactcenter metrics --format json``
 ``POST /api/v1/staff``      ``contactcenter staff --format json`` (JSON body)
 ``POST /api/v1/plan``       ``contactcenter plan --format json|csv`` (JSON body with the
@@ -20,8 +20,14 @@ route                       what the CLI gives for it
 ``GET /api/v1/tail``        how far each file of ``serve --tail`` was read
 ==========================  ==========================================================
 
+Every route takes ``Authorization: Bearer TOKEN`` and is open to some roles
+(:mod:`contactcenter.web.auth`): the report to every role, filtered in its query to the
+caller's queues or agent id; the metric catalog to every role; staffing to admins and
+supervisors; events and tail to admins (docs/api.md, "Access").
+
 Errors are JSON ``{"detail": "...", "field": "..."}`` naming the query parameter or body
-key they are about: 400 for a value the application layer refuses (its
+key they are about: 401 without a valid token, 403 for a role or scope the route refuses,
+400 for a value the application layer refuses (its
 :class:`~contactcenter.errors.InputError`), 422 for a request that does not have the
 documented shape (a missing or unknown parameter, a wrong JSON type), 413/415 for an
 events body too large or of another type, 503 when the store or the environment fails.
@@ -46,6 +52,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contactcenter.app import staffing as staffing_app
 from contactcenter.app.report import catalog, report_result
+from contactcenter.engines import Engine
 from contactcenter.errors import (
     ContactCenterError,
     EngineError,
@@ -59,7 +66,17 @@ from contactcenter.live.tail import POLL_S, Follower
 from contactcenter.live.writer import LiveStore
 from contactcenter.metrics import GROUP_KEYS, Thresholds
 from contactcenter.reports.render import metric_rows, render_csv, render_json, xlsx_bytes
+from contactcenter.store import tokens
 from contactcenter.web import API_PREFIX
+from contactcenter.web.auth import (
+    ACCESS_RESPONSES,
+    ADMINS,
+    ANYONE,
+    STAFF,
+    Access,
+    AccessError,
+    Principal,
+)
 from contactcenter.web.models import (
     Error,
     EventsRequest,
@@ -70,7 +87,11 @@ from contactcenter.web.models import (
     ReportJson,
     StaffAnswer,
     StaffRequest,
+    TokenCreated,
+    TokenInfo,
+    TokenRequest,
 )
+from contactcenter.web.readers import Readers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -88,6 +109,7 @@ REPORT_PARAMETERS: dict[str, str] = {
     "from": "start",
     "to": "end",
     "queue": "queues",
+    "agent": "agents",
     "tz": "tz",
     "metrics": "metrics",
     "format": "format",
@@ -97,6 +119,7 @@ flag without its dashes: ``--from`` is ``from``, ``--short-abandon`` is ``short_
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Error, "description": "A value the application refuses (names the field)."},
+    **{status: {"model": Error, **answer} for status, answer in ACCESS_RESPONSES.items()},
     422: {"model": Error, "description": "A request not of the documented shape."},
     503: {"model": Error, "description": "The store or the environment failed."},
 }
@@ -176,6 +199,13 @@ def validation_message(errors: Sequence[Any]) -> tuple[str, str | None]:
     return (f"{field}: {text}" if field else text), field
 
 
+def split_names(value: str | None) -> tuple[str, ...]:
+    """The names of a comma-separated parameter, as the application layer reads them."""
+    if value is None:
+        return ()
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
 def _bytes(text: str) -> bytes:
     return text.encode("utf-8")
 
@@ -187,6 +217,13 @@ class Live:
     def __init__(self) -> None:
         self.store: LiveStore | None = None
         self.follower: Follower | None = None
+        self.readers: Readers | None = None
+
+    def reading(self) -> Engine:
+        """This request thread's report engine on the store (kept between requests)."""
+        if self.readers is None:
+            raise ApiError(503, "the server is starting or stopping", None)
+        return self.readers.engine()
 
     def writer(self) -> LiveStore:
         """The store's writer (the application is running)."""
@@ -201,11 +238,14 @@ def create_app(
     config: str | Path | None = None,
     tail: Sequence[str | Path] = (),
     poll_s: float = POLL_S,
+    no_auth: bool = False,
 ) -> FastAPI:
     """The web application over the store ``db`` (created if missing, held open while the
     application runs). ``config``: the YAML of thresholds per channel and queue that
     every report uses (``report --config``), checked now. ``tail``: queue_log files to
-    follow as they grow (:mod:`contactcenter.live.tail`), every ``poll_s`` seconds."""
+    follow as they grow (:mod:`contactcenter.live.tail`), every ``poll_s`` seconds.
+    Requests carry a token of the store (:mod:`contactcenter.web.auth`), or with
+    ``no_auth`` none: every caller is an admin (``serve`` allows it on loopback only)."""
     store_path = Path(db)
     config_path = Path(config) if config is not None else None
     if config_path is not None:
@@ -218,6 +258,7 @@ def create_app(
         # the store stays open for the server's life: reports take cursors on it, and
         # live lines are loaded through its one writer
         live.store = LiveStore(store_path)
+        live.readers = Readers(store_path)
         if followed:
             live.follower = Follower(live.store, followed, poll_s=poll_s)
             live.follower.start()
@@ -226,6 +267,8 @@ def create_app(
         finally:
             if live.follower is not None:
                 live.follower.stop()
+            readers, live.readers = live.readers, None
+            readers.close()
             store, live.store = live.store, None
             store.close()
 
@@ -239,6 +282,13 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    app.state.access = Access(store_path, no_auth=no_auth)
+
+    @app.exception_handler(AccessError)
+    async def _access(request: Request, exc: AccessError) -> JSONResponse:
+        answer = error_response(exc.status, exc.detail, exc.field)
+        answer.headers.update(exc.headers)
+        return answer
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -258,21 +308,24 @@ def create_app(
         return error_response(422, *validation_message(exc.errors()))
 
     router = APIRouter(prefix=API_PREFIX)
-    report_route(router, store_path, config_path)
+    report_route(router, store_path, config_path, live)
     metrics_route(router)
     staffing_routes(router)
     live_routes(router, live)
+    token_routes(router, live)
     app.include_router(router)
     return app
 
 
-def report_route(router: APIRouter, db: Path, config: Path | None) -> None:
+def report_route(router: APIRouter, db: Path, config: Path | None, live: Live) -> None:
     """``GET /report``: ``contactcenter report`` with the options as query parameters."""
     names = {keyword: param for param, keyword in REPORT_PARAMETERS.items()}
 
     @router.get(
         "/report",
         summary="KPIs from the store, grouped and filtered",
+        description="Roles: admin; supervisor (its queues); agent (its own rows). A queue "
+        "or agent outside the token's scope is 403.",
         response_class=Response,
         responses={
             200: {
@@ -299,11 +352,19 @@ def report_route(router: APIRouter, db: Path, config: Path | None) -> None:
         ),
         end: str | None = Query(None, alias="to", description="End (exclusive)."),
         queue: str | None = Query(None, description="Only these queues (comma-separated)."),
+        agent: str | None = Query(
+            None, description="Only the rows of these agents (comma-separated agent ids)."
+        ),
         tz: str | None = Query(None, description="The report's IANA time zone."),
         metrics: str | None = Query(None, description="Metric names (comma-separated) or all."),
         format: Literal["json", "csv", "xlsx"] = Query("json", description="Answer format."),
+        principal: Principal = ANYONE,
     ) -> Response:
         _check_query(request, tuple(REPORT_PARAMETERS))
+        # the caller's scope is a filter of the query: the queues and agents asked for
+        # (403 outside the scope), else the whole scope
+        queues = principal.queues_for(split_names(queue), field="queue")
+        agents = principal.agents_for(split_names(agent), field="agent")
         try:
             result = report_result(
                 db,
@@ -316,8 +377,10 @@ def report_route(router: APIRouter, db: Path, config: Path | None) -> None:
                 config=config,
                 start=start,
                 end=end,
-                queues=queue,
+                queues=queues,
+                agents=agents,
                 tz=tz,
+                opened=live.reading(),
             )
         except ContactCenterError as exc:
             return library_error(exc, names)
@@ -338,6 +401,7 @@ def metrics_route(router: APIRouter) -> None:
     @router.get(
         "/metrics",
         summary="Every metric with its formula",
+        description="Roles: admin, supervisor, agent.",
         response_class=Response,
         responses={
             200: {
@@ -347,7 +411,7 @@ def metrics_route(router: APIRouter) -> None:
             **_ERRORS,
         },
     )
-    def metrics(request: Request) -> Response:
+    def metrics(request: Request, principal: Principal = ANYONE) -> Response:
         _check_query(request, ())
         text = json.dumps(metric_rows(catalog()), indent=2, ensure_ascii=False) + "\n"
         return Response(_bytes(text), media_type=JSON)
@@ -392,6 +456,7 @@ def staffing_routes(router: APIRouter) -> None:
     @router.post(
         "/staff",
         summary="Agents needed for one queue, or what a staffing delivers",
+        description="Roles: admin, supervisor.",
         response_class=Response,
         responses={
             200: {
@@ -401,7 +466,9 @@ def staffing_routes(router: APIRouter) -> None:
             **_ERRORS,
         },
     )
-    def staff(request: Request, body: StaffRequest = Body()) -> Response:
+    def staff(
+        request: Request, body: StaffRequest = Body(), principal: Principal = STAFF
+    ) -> Response:
         _check_query(request, ())
         options = body.model_dump()
 
@@ -414,6 +481,7 @@ def staffing_routes(router: APIRouter) -> None:
     @router.post(
         "/plan",
         summary="Agents per interval and queue for a forecast",
+        description="Roles: admin, supervisor.",
         response_class=Response,
         responses={
             200: {
@@ -426,7 +494,9 @@ def staffing_routes(router: APIRouter) -> None:
             **_ERRORS,
         },
     )
-    def plan(request: Request, body: PlanRequest = Body()) -> Response:
+    def plan(
+        request: Request, body: PlanRequest = Body(), principal: Principal = STAFF
+    ) -> Response:
         _check_query(request, ())
         options = body.model_dump(exclude={"forecast", "format"})
 
@@ -463,6 +533,7 @@ def live_routes(router: APIRouter, live: Live) -> None:
     @router.post(
         "/events",
         summary="Load queue_log events now (lines or JSON); 200 means committed",
+        description="Roles: admin.",
         response_class=Response,
         openapi_extra={
             "requestBody": {
@@ -487,7 +558,7 @@ def live_routes(router: APIRouter, live: Live) -> None:
             **_ERRORS,
         },
     )
-    async def events(request: Request) -> Response:
+    async def events(request: Request, principal: Principal = ADMINS) -> Response:
         _check_query(request, ())
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind not in ("text/plain", JSON):
@@ -531,6 +602,7 @@ def live_routes(router: APIRouter, live: Live) -> None:
     @router.get(
         "/tail",
         summary="The files followed with --tail and how far each was read",
+        description="Roles: admin.",
         response_class=Response,
         responses={
             200: {
@@ -541,10 +613,93 @@ def live_routes(router: APIRouter, live: Live) -> None:
             **_ERRORS,
         },
     )
-    def tail_status(request: Request) -> Response:
+    def tail_status(request: Request, principal: Principal = ADMINS) -> Response:
         _check_query(request, ())
         status = live.follower.status() if live.follower is not None else []
         return Response(_bytes(json.dumps(status) + "\n"), media_type=JSON)
+
+
+def token_routes(router: APIRouter, live: Live) -> None:
+    """``GET /tokens``, ``POST /tokens`` and ``DELETE /tokens/{token_id}``: the tokens of
+    ``contactcenter token list|create|revoke`` while the server holds the store (another
+    process cannot open it then)."""
+
+    @router.get(
+        "/tokens",
+        summary="The access tokens: ids, roles, scopes (never a token)",
+        description="Roles: admin.",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "What `contactcenter token list --format json` prints.",
+                "content": {JSON: {"schema": {"type": "array", "items": _schema(TokenInfo)}}},
+            },
+            **_ERRORS,
+        },
+    )
+    def list_tokens(request: Request, principal: Principal = ADMINS) -> Response:
+        _check_query(request, ())
+        writer = live.writer()
+        with writer.lock:
+            rows = [g.as_dict() for g in tokens.listing(writer.store.con)]
+        return Response(_bytes(json.dumps(rows, indent=2) + "\n"), media_type=JSON)
+
+    @router.post(
+        "/tokens",
+        summary="Create a token (shown in this answer only)",
+        description="Roles: admin.",
+        response_class=Response,
+        status_code=201,
+        responses={
+            201: {
+                "description": "The new token and its grant; the store keeps only its hash.",
+                "content": {JSON: {"schema": _schema(TokenCreated)}},
+            },
+            **_ERRORS,
+        },
+    )
+    def create_token(
+        request: Request, body: TokenRequest = Body(), principal: Principal = ADMINS
+    ) -> Response:
+        _check_query(request, ())
+        writer = live.writer()
+
+        def work() -> Response:
+            queues = None if body.queues is None else frozenset(q.strip() for q in body.queues)
+            with writer.lock:
+                token, grant = tokens.create(
+                    writer.store.con, role=body.role, queues=queues, agent=body.agent
+                )
+            answer = {**grant.as_dict(), "token": token}
+            return Response(_bytes(json.dumps(answer, indent=2) + "\n"), 201, media_type=JSON)
+
+        return _call(work)
+
+    @router.delete(
+        "/tokens/{token_id}",
+        summary="Revoke a token (refused from the next request on)",
+        description="Roles: admin.",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The revoked token's grant (`revoked_at` set).",
+                "content": {JSON: {"schema": _schema(TokenInfo)}},
+            },
+            404: {"model": Error, "description": "No token of this id."},
+            **_ERRORS,
+        },
+    )
+    def revoke_token(request: Request, token_id: str, principal: Principal = ADMINS) -> Response:
+        _check_query(request, ())
+        writer = live.writer()
+        if tokens.split_token(token_id) is not None:
+            raise ApiError(400, "token_id: give the token's id, not the token", "token_id")
+        try:
+            with writer.lock:
+                grant, _ = tokens.revoke(writer.store.con, token_id)
+        except InputError:
+            raise ApiError(404, f"token_id: no token {token_id!r}", "token_id") from None
+        return Response(_bytes(json.dumps(grant.as_dict(), indent=2) + "\n"), media_type=JSON)
 
 
 __all__ = ["REPORT_FORMATS", "REPORT_PARAMETERS", "create_app", "error_response"]

@@ -177,3 +177,30 @@ class LoadAnswer(BaseModel):
     tables: dict[str, dict[str, int]]
     notes: list[str]
     rejects_file: str | None
+
+
+class TokenRequest(_Strict):
+    """``POST /api/v1/tokens``: the options of ``contactcenter token create``."""
+
+    role: Literal["admin", "supervisor", "agent"]
+    queues: list[str] | None = Field(
+        None, description="A supervisor's or agent's queues; absent or null: every queue."
+    )
+    agent: str | None = Field(None, description="The agent id of an agent token.")
+
+
+class TokenInfo(BaseModel):
+    """A token as ``token list --format json`` shows it: never the token itself."""
+
+    id: str
+    role: str
+    queues: list[str] | None
+    agent: str | None
+    created_at: str | None
+    revoked_at: str | None
+
+
+class TokenCreated(TokenInfo):
+    """A new token: its grant and, this once, the token."""
+
+    token: str

@@ -16,9 +16,10 @@ class _Server(uvicorn.Server):
     """uvicorn's server, saying on stderr where it listens once it does (the port the
     system chose for ``--port 0``)."""
 
-    def __init__(self, config: uvicorn.Config, db: str | Path) -> None:
+    def __init__(self, config: uvicorn.Config, db: str | Path, no_auth: bool) -> None:
         super().__init__(config)
         self.db = db
+        self.no_auth = no_auth
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -29,7 +30,8 @@ class _Server(uvicorn.Server):
                 host, port = sock.getsockname()[:2]
                 shown = f"[{host}]" if ":" in str(host) else host
                 print(
-                    f"serving {self.db} on http://{shown}:{port}/api/v1 (schema: /openapi.json)",
+                    f"serving {self.db} on http://{shown}:{port}/api/v1 (schema: /openapi.json)"
+                    + (" without access control (--no-auth)" if self.no_auth else ""),
                     file=sys.stderr,
                     flush=True,
                 )
@@ -42,13 +44,17 @@ def run(
     port: int = 8000,
     config: str | Path | None = None,
     tail: Sequence[str | Path] = (),
+    no_auth: bool = False,
 ) -> None:
     """Serve the API over the store ``db`` on ``host:port`` until stopped (Ctrl-C or
     SIGTERM end it cleanly: requests in flight finish, the store is closed), following
-    the queue_log files ``tail`` as they grow."""
-    app = create_app(db, config=config, tail=tail)
+    the queue_log files ``tail`` as they grow; requests carry a token of the store, or
+    with ``no_auth`` none (every caller an admin)."""
+    app = create_app(db, config=config, tail=tail, no_auth=no_auth)
     server = _Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False), db
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False),
+        db,
+        no_auth,
     )
     try:
         server.run()
