@@ -212,6 +212,9 @@ def create_app(
         Thresholds.from_yaml(config_path)  # a bad file is refused before serving
     followed = _tailed(tail)
     live = Live()
+    from contactcenter.web.live_api import LiveBoard  # its routes import this module
+
+    board = LiveBoard(store_path, config_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -221,9 +224,11 @@ def create_app(
         if followed:
             live.follower = Follower(live.store, followed, poll_s=poll_s)
             live.follower.start()
+        board.start(live.store)
         try:
             yield
         finally:
+            board.stop()
             if live.follower is not None:
                 live.follower.stop()
             store, live.store = live.store, None
@@ -262,7 +267,9 @@ def create_app(
     metrics_route(router)
     staffing_routes(router)
     live_routes(router, live)
+    board.routes(router)
     app.include_router(router)
+    app.include_router(board.pages())
     return app
 
 

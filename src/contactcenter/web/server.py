@@ -48,7 +48,16 @@ def run(
     the queue_log files ``tail`` as they grow."""
     app = create_app(db, config=config, tail=tail)
     server = _Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False), db
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            # event streams never end by themselves: cut them after a while on shutdown
+            timeout_graceful_shutdown=3,
+        ),
+        db,
     )
     try:
         server.run()
