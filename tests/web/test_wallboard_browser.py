@@ -44,6 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "queues:\n  sales: {threshold: 20s, target: 0.8}\n"
         f"live:\n  tz: {midday_zone()}\n"
         "  colours: {waiting: {warn: 2, alarm: 3}, longest_wait: {warn: 1h, alarm: 2h}}\n"
+        "  alerts: {waiting_above: 2}\n"
     )
     proc, url = start(folder / "cc.duckdb", "--config", str(config))
     try:
@@ -113,6 +114,10 @@ def test_a_tile_follows_the_events(server: str, browser: object) -> None:
                   f"{now}|b4|sales|NONE|ENTERQUEUE||558|1"])  # fmt: skip
     expect(tile.locator('[data-field="waiting"]')).to_have_text("3", timeout=WAIT_MS)
     expect(tile.locator('[data-cell="waiting"]')).to_have_class("cell alarm")
+    # the alert of the config (more than 2 waiting) is shown above the tiles
+    band = page.locator('#alerts .alert[data-rule="waiting_above"]')
+    expect(band).to_have_count(1, timeout=WAIT_MS)
+    expect(band).to_contain_text("sales: 3 contacts waiting, more than 2")
     shot(page, "2-alarm")
 
     # an abandon after 40 s: the SL today falls to 1/2 (warn below 0.8 by more than 0.05: alarm)
@@ -122,6 +127,7 @@ def test_a_tile_follows_the_events(server: str, browser: object) -> None:
     expect(tile.locator('[data-field="service_level"]')).to_have_text("50.0 %")
     expect(tile.locator('[data-cell="service_level"]')).to_have_class("cell alarm")
     expect(tile.locator('[data-cell="waiting"]')).to_have_class("cell warn")
+    expect(band).to_have_count(0, timeout=WAIT_MS)  # 2 waiting: the alert cleared
     shot(page, "3-abandon")
 
     # large type: the figures are readable across a room on a 1080p screen
