@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DB := demo/demo.duckdb
 
-.PHONY: setup setup-dev java demo test lint typecheck clean
+.PHONY: setup setup-dev java chromium demo test lint typecheck clean
 
 $(VENV)/.core: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,18 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.core
 
 setup: $(VENV)/.core
 
-setup-dev: $(VENV)/.dev java
+setup-dev: $(VENV)/.dev java chromium
 
 # Spark needs a Java runtime; install Debian's when the machine has none.
 java:
 	@command -v java >/dev/null 2>&1 || { echo "installing a Java runtime for Spark"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless; }
+
+# The wallboard's browser tests drive Debian's chromium (Playwright's own browser builds
+# are never downloaded); install it when the machine has none.
+chromium:
+	@test -x /usr/bin/chromium || { echo "installing chromium for the wallboard's browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 demo: setup
 	rm -f $(DEMO_DB) $(DEMO_DB).rejects.csv

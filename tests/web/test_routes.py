@@ -256,6 +256,8 @@ def test_the_schema_is_served_and_names_every_route(served: Served) -> None:
         "/api/v1/tail",
         "/api/v1/tokens",
         "/api/v1/tokens/{token_id}",
+        "/api/v1/live",
+        "/api/v1/live/stream",
     }
     report = schema["paths"]["/api/v1/report"]["get"]
     assert [p["name"] for p in report["parameters"]] == [

@@ -27,6 +27,10 @@ class LiveStore:
         self.path = Path(path)
         self.store = Store(self.path)
         self.lock = threading.Lock()
+        self.changed = threading.Condition()
+        """Notified after each committed load (the live state is read again)."""
+        self.version = 0
+        """Committed loads since the store was opened."""
 
     def close(self) -> None:
         """Release the store (waits for a load in progress)."""
@@ -60,7 +64,11 @@ class LiveStore:
                 )
                 if also is not None:
                     also(session, self._load_id(session))
-            return self.store.last_report
+            report = self.store.last_report
+        with self.changed:
+            self.version += 1
+            self.changed.notify_all()
+        return report
 
     @staticmethod
     def _load_id(session: LoadSession) -> int:

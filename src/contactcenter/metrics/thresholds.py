@@ -35,6 +35,9 @@ from contactcenter.units import parse_duration
 SLA_KEYS = ("calendars", "policies")
 """Keys of a config file read by :mod:`contactcenter.metrics.sla` (business hours and
 SLA policies), beside the thresholds."""
+LIVE_KEYS = ("live",)
+"""Keys of a config file read by :mod:`contactcenter.live.config` (the live state, the
+wallboard and the alerts of ``serve``), beside the thresholds."""
 
 __all__ = [
     "DEFAULT_SHORT_ABANDON_S",
@@ -145,11 +148,11 @@ class Thresholds:
             raise ConfigError(f"{p}: cannot read thresholds file: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"{p}: expected a mapping with 'channels' and/or 'queues'")
-        unknown = set(data) - {"channels", "queues", "complaints", *SLA_KEYS}
+        unknown = set(data) - {"channels", "queues", "complaints", *SLA_KEYS, *LIVE_KEYS}
         if unknown:
             raise ConfigError(
                 f"{p}: unknown keys {sorted(unknown)}; allowed: channels, queues, complaints, "
-                + ", ".join(SLA_KEYS)
+                + ", ".join((*SLA_KEYS, *LIVE_KEYS))
             )
         base = cls()
         channels = dict(base.channels)

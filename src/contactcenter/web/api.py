@@ -252,6 +252,9 @@ def create_app(
         Thresholds.from_yaml(config_path)  # a bad file is refused before serving
     followed = _tailed(tail)
     live = Live()
+    from contactcenter.web.live_api import LiveBoard  # its routes import this module
+
+    board = LiveBoard(store_path, config_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -262,9 +265,11 @@ def create_app(
         if followed:
             live.follower = Follower(live.store, followed, poll_s=poll_s)
             live.follower.start()
+        board.start(live.store)
         try:
             yield
         finally:
+            board.stop()
             if live.follower is not None:
                 live.follower.stop()
             readers, live.readers = live.readers, None
@@ -313,7 +318,9 @@ def create_app(
     staffing_routes(router)
     live_routes(router, live)
     token_routes(router, live)
+    board.routes(router)
     app.include_router(router)
+    app.include_router(board.pages())
     return app
 
 

@@ -52,7 +52,15 @@ def run(
     with ``no_auth`` none (every caller an admin)."""
     app = create_app(db, config=config, tail=tail, no_auth=no_auth)
     server = _Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False),
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            # event streams never end by themselves: cut them after a while on shutdown
+            timeout_graceful_shutdown=3,
+        ),
         db,
         no_auth,
     )

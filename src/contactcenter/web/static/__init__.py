@@ -1,0 +1,1 @@
+"""The wallboard's page, script and style (package data, served by ``/wallboard``)."""
