@@ -11,12 +11,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import playwright.sync_api as playwright
 import pytest
 
-from tests.web.conftest import start, stop
+from tests.web.conftest import make_tokens, start, stop
 from tests.web.test_live_routes import midday_zone
-
-playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -153,3 +152,55 @@ def test_the_tile_goes_when_filtered_out(server: str, browser: object) -> None:
     playwright.expect(page.locator("body[data-updated]")).to_have_count(1, timeout=WAIT_MS)
     assert page.locator('[data-queue="sales"]').count() == 0
     page.close()
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """A server that needs tokens, with one sales call waiting, and its tokens."""
+    folder = tmp_path_factory.mktemp("wallboard-guarded")
+    db = folder / "cc.duckdb"
+    config = folder / "c.yaml"
+    config.write_text(f"live:\n  tz: {midday_zone()}\n")
+    tokens = make_tokens(db)
+    proc, url = start(db, "--config", str(config), auth=True)
+    try:
+        now = int(time.time())
+        request = urllib.request.Request(
+            f"{url}/api/v1/events",
+            data=f"{now - 30}|g1|sales|NONE|ENTERQUEUE||555|1\n".encode(),
+            method="POST",
+        )
+        request.add_header("Content-Type", "text/plain")
+        request.add_header("Authorization", f"Bearer {tokens['admin']}")
+        with urllib.request.urlopen(request, timeout=120) as answer:
+            assert answer.status == 200
+        yield url, tokens
+    finally:
+        stop(proc)
+
+
+def test_the_wallboard_takes_its_token_from_the_address(
+    guarded: tuple[str, dict[str, str]], browser: object
+) -> None:
+    url, tokens = guarded
+    page = browser.new_page()  # type: ignore[attr-defined]
+    asked: list[dict[str, str]] = []
+    page.on("request", lambda request: asked.append(request.headers))
+    page.goto(f"{url}/wallboard#token={tokens['sales']}")
+    playwright.expect(page.locator("#link")).to_have_attribute("data-link", "live", timeout=WAIT_MS)
+    tile = page.locator('[data-queue="sales"]')
+    playwright.expect(tile.locator('[data-field="waiting"]')).to_have_text("1", timeout=WAIT_MS)
+    shot(page, "4-with-token")
+    # the token went in a header, never in an address
+    assert any(h.get("authorization") == f"Bearer {tokens['sales']}" for h in asked)
+    page.close()
+
+    # without a token, or with a token of other queues, the page says so and shows nothing
+    for address in (f"{url}/wallboard", f"{url}/wallboard?queue=sales#token={tokens['billing']}"):
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(address)
+        playwright.expect(page.locator("#link")).to_have_attribute(
+            "data-link", "denied", timeout=WAIT_MS
+        )
+        assert page.locator('[data-queue="sales"]').count() == 0
+        page.close()

@@ -79,8 +79,11 @@ class Alert:
             "message": self.message,
         }
 
-    def visible(self, queues: frozenset[str] | None) -> bool:
-        """Whether a caller limited to ``queues`` may see it."""
+    def visible(self, queues: frozenset[str] | None, agent: str | None = None) -> bool:
+        """Whether a caller limited to ``queues`` (and, for an agent, to its own agent id
+        ``agent``) may see it: an agent sees no alert about another agent."""
+        if agent is not None and self.agent is not None and self.agent != agent:
+            return False
         return queues is None or bool(set(self.queues) & queues)
 
 
@@ -206,11 +209,13 @@ class Alerts:
         self._next += 1
         return alert
 
-    def active(self, queues: frozenset[str] | None = None) -> list[Alert]:
-        """The alerts fired and not cleared, that a caller limited to ``queues`` sees."""
+    def active(self, queues: frozenset[str] | None = None, agent: str | None = None) -> list[Alert]:
+        """The alerts fired and not cleared, that a caller limited to ``queues`` (and to
+        the agent ``agent``) sees."""
         with self._lock:
             return sorted(
-                (a for a in self._active.values() if a.visible(queues)), key=lambda a: a.id
+                (a for a in self._active.values() if a.visible(queues, agent)),
+                key=lambda a: a.id,
             )
 
     def last_id(self) -> int:
@@ -218,11 +223,13 @@ class Alerts:
         with self._lock:
             return self._next - 1
 
-    def since(self, last: int, queues: frozenset[str] | None = None) -> Iterable[Alert]:
+    def since(
+        self, last: int, queues: frozenset[str] | None = None, agent: str | None = None
+    ) -> Iterable[Alert]:
         """The alert events after the id ``last`` that a caller limited to ``queues``
-        sees, oldest first."""
+        (and to the agent ``agent``) sees, oldest first."""
         with self._lock:
-            return [a for a in self._log if a.id > last and a.visible(queues)]
+            return [a for a in self._log if a.id > last and a.visible(queues, agent)]
 
 
 class WebhookSender:

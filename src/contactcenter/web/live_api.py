@@ -14,6 +14,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from contactcenter.live.alerts import Alerts
 from contactcenter.live.hub import Hub
 from contactcenter.live.state import DayCache, LiveState
 from contactcenter.live.writer import LiveStore
+from contactcenter.web.auth import ANYONE, Principal
 
 JSON = "application/json"
 EVENT_STREAM = "text/event-stream"
@@ -41,10 +43,21 @@ _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=
           ".css": "text/css; charset=utf-8"}  # fmt: skip
 
 
-def _queue_scope(queue: str | None) -> frozenset[str] | None:
-    if queue is None:
-        return None
-    return frozenset(q.strip() for q in queue.split(",") if q.strip())
+@dataclass(frozen=True)
+class Scope:
+    """What a caller of the live routes sees: ``queues`` (None: every queue) and, for an
+    agent's token, its own ``agent`` id."""
+
+    queues: frozenset[str] | None
+    agent: str | None
+
+
+def _scope(queue: str | None, principal: Principal) -> Scope:
+    """The caller's scope of the live state: the queues asked (403 outside the token's),
+    else the token's queues (every queue when it has none); an agent's token its id."""
+    asked = [q.strip() for q in (queue or "").split(",") if q.strip()]
+    queues = principal.queues_for(asked, field="queue")
+    return Scope(frozenset(queues) if queues else None, principal.agent)
 
 
 def static_file(name: str) -> bytes:
@@ -83,11 +96,11 @@ class LiveBoard:
             self.hub = None
         self.alerts.stop()
 
-    def document(self, state: LiveState, queues: frozenset[str] | None) -> dict[str, Any]:
-        """The JSON of ``GET /live`` for ``state`` seen by a caller limited to ``queues``,
-        with the alerts active now on those queues."""
-        doc = state.scoped(queues).as_dict(self.settings[1].colours)
-        doc["alerts"] = [a.as_dict() for a in self.alerts.active(queues)]
+    def document(self, state: LiveState, scope: Scope) -> dict[str, Any]:
+        """The JSON of ``GET /live`` for ``state`` seen by a caller limited to ``scope``,
+        with the alerts active now that it may see."""
+        doc = state.scoped(scope.queues, scope.agent).as_dict(self.settings[1].colours)
+        doc["alerts"] = [a.as_dict() for a in self.alerts.active(scope.queues, scope.agent)]
         return doc
 
     # ------------------------------------------------------------------ routes
@@ -111,11 +124,18 @@ class LiveBoard:
         def live_now(
             request: Request,
             queue: str | None = Query(None, description="Only these queues (comma-separated)."),
+            principal: Principal = ANYONE,
         ) -> Response:
             _check_query(request, ("queue",))
-            scope = _queue_scope(queue)
+            scope = _scope(queue, principal)
             try:
-                state = live(self.db, settings=self.settings, cache=self.cache, queues=scope)
+                state = live(
+                    self.db,
+                    settings=self.settings,
+                    cache=self.cache,
+                    queues=scope.queues,
+                    agent=scope.agent,
+                )
             except ContactCenterError as exc:
                 return library_error(exc, {"queues": "queue"})
             body = json.dumps(self.document(state, scope), ensure_ascii=False) + "\n"
@@ -138,16 +158,17 @@ class LiveBoard:
         async def stream(
             request: Request,
             queue: str | None = Query(None, description="Only these queues (comma-separated)."),
+            principal: Principal = ANYONE,
         ) -> StreamingResponse:
             _check_query(request, ("queue",))
-            scope = _queue_scope(queue)
+            scope = _scope(queue, principal)
             return StreamingResponse(
                 self._events(request, scope),
                 media_type=EVENT_STREAM,
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
 
-    async def _events(self, request: Request, scope: frozenset[str] | None) -> AsyncIterator[bytes]:
+    async def _events(self, request: Request, scope: Scope) -> AsyncIterator[bytes]:
         yield b"retry: 1000\n\n"
         last_seq, last_text = -1, ""
         last_alert = self.alerts.last_id()
@@ -157,7 +178,7 @@ class LiveBoard:
                 return
             hub = self.hub
             sent = False
-            for alert in self.alerts.since(last_alert, scope):
+            for alert in self.alerts.since(last_alert, scope.queues, scope.agent):
                 last_alert = alert.id
                 text = json.dumps(alert.as_dict(), ensure_ascii=False)
                 yield f"event: alert\nid: {alert.id}\ndata: {text}\n\n".encode()

@@ -90,15 +90,67 @@ function showAlerts(alerts) {
   }));
 }
 
-function connect() {
-  const source = new EventSource("/api/v1/live/stream" + window.location.search);
-  source.addEventListener("open", () => {
-    link.className = "online"; link.textContent = "live"; link.dataset.link = "live";
-  });
-  source.addEventListener("error", () => {
-    link.className = "offline"; link.textContent = "offline"; link.dataset.link = "offline";
-  });
-  source.addEventListener("live", (event) => render(JSON.parse(event.data)));
+// The stream is read with fetch, not EventSource, so that the request can carry the
+// token: the page is opened as /wallboard#token=TOKEN (a fragment never reaches the
+// server or its logs) and sends it as "Authorization: Bearer TOKEN".
+function token() {
+  const found = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+  return found ? decodeURIComponent(found[1]) : null;
+}
+
+function showLink(state, text) {
+  link.className = state === "live" ? "online" : "offline";
+  link.textContent = text;
+  link.dataset.link = state;
+}
+
+function dispatch(block) {
+  let event = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line === "" || line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? "" : line.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+  }
+  if (event === "live" && data.length) render(JSON.parse(data.join("\n")));
+}
+
+async function connect() {
+  const headers = {};
+  const secret = token();
+  if (secret) headers.Authorization = "Bearer " + secret;
+  try {
+    const response = await fetch("/api/v1/live/stream" + window.location.search, {
+      headers, cache: "no-store",
+    });
+    if (response.status === 401 || response.status === 403) {
+      const body = await response.json().catch(() => ({}));
+      showLink("denied", body.detail || "no access: open /wallboard#token=TOKEN");
+      return;
+    }
+    if (!response.ok) throw new Error(String(response.status));
+    showLink("live", "live");
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value.replace(/\r\n?/g, "\n");
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        dispatch(buffer.slice(0, cut));
+        buffer = buffer.slice(cut + 2);
+      }
+    }
+  } catch (error) {
+    // the server is away: say so and try again
+  }
+  showLink("offline", "offline");
+  setTimeout(connect, 1000);
 }
 
 connect();
