@@ -169,3 +169,22 @@ def test_later_loads_replace_only_from_their_first_instant(tmp_path: Path) -> No
         counts = report.tables["agent_states"]
         written = counts["inserted"] + counts["updated"] + counts.get("deleted", 0)
         assert 0 < written < len(expected)
+
+
+def test_contacts_loaded_before_the_agents_first_event_are_derived_later(
+    tmp_path: Path,
+) -> None:
+    """A load of calls of an agent with no event yet derives no states; the later load of
+    its first events (later in time) must derive them all, not only from its events."""
+    calls = DAY_LOG[2:8]  # calls c1 and c2 of Agent/1 (08:10-08:16, 08:50-09:05)
+    later = DAY_LOG[8:]  # from 10:00: a pause, call c3, lunch, logoff (no login)
+    with Store(tmp_path / "one.duckdb") as one:
+        load(one, "queue_log", _write_day(tmp_path, calls + later, "all"))
+        expected = sorted(one.con.execute("SELECT * FROM agent_states").fetchall(), key=str)
+    assert any(row[4] == "handling" and row[6].hour == 8 for row in expected)
+    with Store(tmp_path / "two.duckdb") as two:
+        first = load(two, "queue_log", _write_day(tmp_path, calls, "calls"))
+        assert "agent_states" not in first.tables
+        load(two, "queue_log", _write_day(tmp_path, later, "later"))
+        got = sorted(two.con.execute("SELECT * FROM agent_states").fetchall(), key=str)
+    assert got == expected

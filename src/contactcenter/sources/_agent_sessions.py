@@ -560,18 +560,28 @@ def _window_starts(
     """Per agent: the first instant (µs) whose stored pieces a derivation replaces: the
     start of the piece holding ``since`` and no later than the start of the agent's
     stored state still open (its piece changes when it closes); :data:`_ALL_FROM` for
-    all of it."""
+    all of it, and for an agent with no stored state (its earlier contacts, loaded
+    before it had any event, were never derived)."""
     out = {a: _ALL_FROM if t is None else (t // GRAIN_US) * GRAIN_US for a, t in since.items() if a}
+    partial = [a for a, v in out.items() if v != _ALL_FROM]
     con = session.con
-    if any(v != _ALL_FROM for v in out.values()) and _has_tables(con, "agent_states"):
-        for agent, start in con.execute(
-            """SELECT agent_id, epoch_us(min(start_at)) FROM agent_states
-               WHERE source = $1 AND end_at IS NULL
-                 AND agent_id IN (SELECT unnest($2::VARCHAR[]))
-               GROUP BY agent_id""",
-            [source, [a for a, v in out.items() if v != _ALL_FROM]],
-        ).fetchall():
-            out[agent] = min(out[agent], int(start))
+    stored: dict[str, int | None] = {}
+    if partial and _has_tables(con, "agent_states"):
+        stored = {
+            str(agent): None if start is None else int(start)
+            for agent, start in con.execute(
+                """SELECT agent_id, epoch_us(min(start_at) FILTER (WHERE end_at IS NULL))
+                   FROM agent_states
+                   WHERE source = $1 AND agent_id IN (SELECT unnest($2::VARCHAR[]))
+                   GROUP BY agent_id""",
+                [source, partial],
+            ).fetchall()
+        }
+    for agent in partial:
+        if agent not in stored:
+            out[agent] = _ALL_FROM
+        elif (open_at := stored[agent]) is not None:
+            out[agent] = min(out[agent], open_at)
     return out
 
 
